@@ -1,0 +1,1 @@
+"""The running bot: settings, channels, the aiohttp app, the command line."""

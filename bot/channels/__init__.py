@@ -1,0 +1,1 @@
+"""Channels: each turns its platform's events into Turns and renders the replies."""

@@ -1,0 +1,82 @@
+"""`aiguide chat`: the same router in a terminal, interactive or from a script.
+
+A script has one user line per line; `#` starts a comment line, blank lines are ignored,
+and `[button:ID]` presses the button with that id. Because ids of form buttons carry a
+prompt number, `[button:LABEL]` also presses the button of the last replies with that label
+(「[button:続ける]」), which keeps scripts readable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import uuid
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.channels.plain import render
+from bot.runtime import Runtime
+from dialogs.turn import Turn
+from dialogs.ui import Reply
+
+CHANNEL = "local"  # the same people and conversations as the web chat
+CONVERSATION = "main"
+_BUTTON = re.compile(r"^\[button:(?P<id>[^\]]+)\]$")
+
+
+def script_lines(source: TextIO, *, interactive: bool) -> Iterable[str]:
+    for raw in source:
+        line = raw.rstrip("\n")
+        if line.lstrip().startswith("#") or (not interactive and not line.strip()):
+            continue
+        yield line
+
+
+def _button_id(wanted: str, last: list[Reply]) -> str:
+    """A button's id given its id or the label it showed in the last replies."""
+    for reply in last:
+        for button in getattr(reply, "buttons", ()):
+            if wanted == button.label:
+                return button.id
+    return wanted
+
+
+def to_turn(runtime: Runtime, user_id: str, line: str, last: list[Reply]) -> Turn:
+    persona = next((p for p in runtime.municipality.personas if p.id == user_id), None)
+    button = _BUTTON.match(line.strip())
+    return Turn(
+        tenant_id=runtime.tenant_id,
+        channel=CHANNEL,
+        user_id=user_id,
+        conversation_id=CONVERSATION,
+        text=None if button else line,
+        action=_button_id(button["id"], last) if button else None,
+        event_id=str(uuid.uuid4()),
+        user_name=persona.name if persona else None,
+    )
+
+
+def emit(replies: list[Reply], *, as_json: bool, out: TextIO) -> None:
+    for reply in replies:
+        if as_json:
+            out.write(json.dumps(reply.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write("bot> " + render(reply).replace("\n", "\n     ") + "\n")
+    out.flush()
+
+
+async def run_chat(
+    runtime: Runtime, user_id: str, source: TextIO, *, as_json: bool, echo: bool
+) -> int:
+    interactive = source.isatty()
+    if interactive and not as_json:
+        sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
+    last: list[Reply] = []
+    for line in script_lines(source, interactive=interactive):
+        if echo and not as_json:
+            sys.stdout.write(f"you> {line}\n")
+        replies = await runtime.handle(to_turn(runtime, user_id, line, last))
+        emit(replies, as_json=as_json, out=sys.stdout)
+        last = replies or last
+    return 0

@@ -1,0 +1,130 @@
+"""The local channel: a web chat on 127.0.0.1 that needs no account.
+
+The page (static files, no build step, nothing from the internet) lets one act as any sample
+persona and shows, beside the conversation, the policy-division and CAIO channels with their
+threads. Replies travel as the JSON of the reply vocabulary; the page renders them with
+`textContent` only, so text that looks like HTML is shown, never run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from importlib import resources
+
+from aiohttp import web
+
+from bot.runtime import Runtime
+from bot.settings import Persona
+from dialogs.turn import Turn
+
+CHANNEL = "local"
+CONVERSATION = "main"
+SHARED_CHANNELS = ("policy", "caio")
+_MAX_FIELD = 100_000  # characters; the router answers politely above its own, lower limit
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+
+
+def add_local_channel(app: web.Application) -> None:
+    static = resources.files("bot.channels").joinpath("static")
+    app.router.add_get("/", _index)
+    app.router.add_static("/static/", path=str(static), show_index=False)
+    app.router.add_get("/api/setup", _setup)
+    app.router.add_post("/api/turn", _turn)
+    app.router.add_get("/api/channels/{key}", _channel)
+
+
+async def _index(request: web.Request) -> web.StreamResponse:
+    page = resources.files("bot.channels").joinpath("static/index.html").read_text()
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+def _personas(runtime: Runtime) -> dict[str, Persona]:
+    return {p.id: p for p in runtime.municipality.personas}
+
+
+async def _setup(request: web.Request) -> web.Response:
+    """Personas and the page's own words (from the catalogue) for the requested locale."""
+    runtime = request.app[RUNTIME]
+    locale = request.query.get("locale", "ja")
+    msg = runtime.catalogs.for_locale(locale)
+    words = {key.removeprefix("web."): msg.t(key) for key in _web_keys(runtime)}
+    return web.json_response(
+        {
+            "municipality": runtime.municipality.municipality.name,
+            "locale": msg.locale,
+            "personas": [p.model_dump() for p in runtime.municipality.personas],
+            "words": words,
+        }
+    )
+
+
+def _web_keys(runtime: Runtime) -> list[str]:
+    return sorted(k for k in runtime.catalogs.keys("ja") if k.startswith("web."))
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
+
+
+async def _turn(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        body = await request.json()
+    except ValueError:
+        return _bad_request("body must be JSON")
+    if not isinstance(body, dict):
+        return _bad_request("body must be a JSON object")
+    persona = _personas(runtime).get(str(body.get("persona", "")))
+    if persona is None:
+        return _bad_request("unknown persona")
+    text, action, values = body.get("text"), body.get("action"), body.get("values") or {}
+    if text is not None and not isinstance(text, str):
+        return _bad_request("text must be a string")
+    if action is not None and (not isinstance(action, str) or len(action) > 300):
+        return _bad_request("action must be a short string")
+    if not isinstance(values, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v) <= _MAX_FIELD
+        for k, v in values.items()
+    ):
+        return _bad_request("values must map names to strings")
+    locale = body.get("locale") if body.get("locale") in ("ja", "en") else None
+    turn = Turn(
+        tenant_id=runtime.tenant_id,
+        channel=CHANNEL,
+        user_id=persona.id,
+        conversation_id=CONVERSATION,
+        text=(text or "")[:_MAX_FIELD] if action is None else None,
+        action=action,
+        values=values,
+        locale=locale,
+        event_id=str(body.get("event_id") or uuid.uuid4())[:200],
+        user_name=persona.name,
+    )
+    replies = await runtime.handle(turn)
+    return web.json_response({"replies": [reply.to_dict() for reply in replies]})
+
+
+async def _channel(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    key = request.match_info["key"]
+    if key not in SHARED_CHANNELS:
+        raise web.HTTPNotFound()
+    threads = await runtime.threads(key)
+    return web.json_response(
+        {
+            "channel": key,
+            "threads": [
+                {
+                    "id": thread.post.id,
+                    "at": thread.post.created_at.isoformat(),
+                    "body": thread.post.body,
+                    "replies": [
+                        {"id": r.id, "at": r.created_at.isoformat(), "body": r.body}
+                        for r in thread.replies
+                    ],
+                }
+                for thread in threads
+            ],
+        }
+    )

@@ -1,0 +1,26 @@
+"""Replies as plain text: for the terminal, and later as Slack/Teams notification fallbacks."""
+
+from __future__ import annotations
+
+from dialogs.ui import Button, Choices, FactCard, FormView, Reply, Text
+
+
+def _buttons(buttons: tuple[Button, ...]) -> list[str]:
+    return [f"  [{b.label}] (button:{b.id})" for b in buttons]
+
+
+def render(reply: Reply) -> str:
+    match reply:
+        case Text(text=text):
+            return text
+        case Choices(text=text, buttons=buttons):
+            return "\n".join([text, *_buttons(buttons)])
+        case FactCard(title=title, facts=facts, lines=lines, buttons=buttons):
+            body = [f"▸ {title}", *(f"  {f.label}: {f.value}" for f in facts)]
+            body += [f"  {line}" for line in lines]
+            return "\n".join(body + _buttons(buttons))
+        case FormView(title=title, inputs=inputs, submit=submit, cancel=cancel, errors=errors):
+            body = [f"▸ {title}", *(f"  ! {e}" for e in errors)]
+            body += [f"  {i.label}{' *' if i.required else ''}: {i.value}" for i in inputs]
+            return "\n".join(body + _buttons((submit, cancel)))
+    return str(reply)

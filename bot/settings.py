@@ -1,0 +1,192 @@
+"""Settings: deployment values from the environment and `.env`, municipality content from TOML.
+
+A wrong municipality file is reported once, naming each bad key and its line, and nothing
+starts: a bot that runs half-configured would give staff wrong answers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dialogs.context import Contact, MunicipalityFacts
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AIGUIDE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/aiguide.db"
+    database_schema: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    municipality_file: Path = Path("config/municipality.toml")
+    messages_dir: Path | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    shutdown_timeout: float = Field(default=30.0, gt=0)
+
+
+class ConfigError(Exception):
+    """A settings problem a person must fix; the message says where."""
+
+
+# --- the municipality file --------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Municipality(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1)
+
+
+class _Guideline(_Strict):
+    version: str = Field(min_length=1)
+
+
+class _Training(_Strict):
+    name: str = Field(min_length=1)
+
+
+class _Confidentiality(_Strict):
+    classes: list[str] = Field(min_length=2)
+    confidential_from: str
+
+    @field_validator("classes")
+    @classmethod
+    def _no_repeats(cls, classes: list[str]) -> list[str]:
+        if len(set(classes)) != len(classes):
+            raise ValueError("a class appears twice; list each class once, most confidential first")
+        return classes
+
+    @field_validator("confidential_from")
+    @classmethod
+    def _on_the_scale(cls, value: str, info: ValidationInfo) -> str:
+        classes = info.data.get("classes") or []
+        if classes and value not in classes:
+            raise ValueError(f"must be one of the classes ({', '.join(classes)})")
+        return value
+
+
+class _Contact(_Strict):
+    name: str = Field(min_length=1)
+    email: str = Field(default="", pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = ""
+
+
+class _Contacts(_Strict):
+    policy: _Contact
+    caio: _Contact
+    security: _Contact
+    inquiry: _Contact
+
+
+class _Organisation(_Strict):
+    divisions: list[str] = Field(min_length=1)
+
+
+class Persona(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1)
+    division: str = ""
+    role: Literal["staff", "admin", "caio"] = "staff"
+
+
+class MunicipalityFile(_Strict):
+    municipality: _Municipality
+    guideline: _Guideline
+    training: _Training
+    confidentiality: _Confidentiality
+    contacts: _Contacts
+    organisation: _Organisation
+    personas: list[Persona] = []
+
+    def facts(self) -> MunicipalityFacts:
+        def contact(c: _Contact) -> Contact:
+            return Contact(name=c.name, email=c.email, phone=c.phone)
+
+        return MunicipalityFacts(
+            tenant_id=self.municipality.id,
+            name=self.municipality.name,
+            guideline_version=self.guideline.version,
+            training_name=self.training.name,
+            confidentiality_classes=tuple(self.confidentiality.classes),
+            confidential_from=self.confidentiality.confidential_from,
+            divisions=tuple(self.organisation.divisions),
+            policy_division=contact(self.contacts.policy),
+            caio=contact(self.contacts.caio),
+            security=contact(self.contacts.security),
+            inquiry=contact(self.contacts.inquiry),
+        )
+
+
+def load_municipality(path: Path) -> MunicipalityFile:
+    """Read and check the municipality file; ConfigError names every bad key and its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set AIGUIDE_MUNICIPALITY_FILE)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return MunicipalityFile.model_validate(raw)
+    except ValidationError as error:
+        lines = _key_lines(text)
+        problems = []
+        for issue in error.errors():
+            loc = tuple(issue["loc"])
+            key = ".".join(str(part) for part in loc)
+            where = _line_of(lines, loc)
+            at = f"line {where}" if where else "missing"
+            problems.append(f"{path}:{where or '-'}: {key} ({at}): {issue['msg']}")
+        raise ConfigError("\n".join(problems)) from None
+
+
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple[str | int, ...], int]:
+    """Each table and key of a TOML text → its line number (1-based)."""
+    found: dict[tuple[str | int, ...], int] = {}
+    table: tuple[str | int, ...] = ()
+    array_counts: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _HEADER.match(line):
+            path = tuple(part.strip() for part in header[2].split("."))
+            if header[1]:  # [[array]]: the n-th element
+                index = array_counts.get(path, 0)
+                array_counts[path] = index + 1
+                table = (*path, index)
+            else:
+                table = path
+            found.setdefault(table, number)
+        elif key := _KEY.match(line):
+            found.setdefault((*table, key[1]), number)
+    return found
+
+
+def _line_of(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
+    """The line of the key, or of the nearest enclosing table when the key is missing."""
+    for end in range(len(loc), 0, -1):
+        if (line := lines.get(loc[:end])) is not None:
+            return line
+    return None

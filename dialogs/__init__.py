@@ -1,0 +1,1 @@
+"""The conversations and the guideline's rules, free of any chat platform."""

@@ -1,0 +1,194 @@
+"""Kinds of form field: how an answer is understood, offered as buttons and shown back."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal, Protocol
+
+from dialogs.context import DialogContext
+from dialogs.keywords import control_word
+from dialogs.text import clean, normalize
+from dialogs.ui import Option
+
+Widget = Literal["text", "longtext", "choice", "date"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An understood answer (value) or why it was not understood (a catalogue key)."""
+
+    value: str | None = None
+    error: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class FieldKind(Protocol):
+    widget: Widget
+
+    @property
+    def free_text(self) -> bool: ...
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed: ...
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]: ...
+
+    def display(self, value: str, ctx: DialogContext) -> str: ...
+
+
+Validator = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class TextKind:
+    max_length: int = 200
+    multiline: bool = False
+    validator: Validator | None = None
+    # For codes, numbers and addresses: 「内線１２３４」 is kept as 「内線1234」.
+    fold_width: bool = False
+
+    @property
+    def widget(self) -> Widget:
+        return "longtext" if self.multiline else "text"
+
+    @property
+    def free_text(self) -> bool:
+        return True
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        value = clean(text)
+        if self.fold_width:
+            value = unicodedata.normalize("NFKC", value)
+        if not value:
+            return Parsed(error="form.error.empty")
+        if len(value) > self.max_length:
+            return Parsed(error="form.error.too_long", params={"max": self.max_length})
+        if self.validator is not None and (error := self.validator(value)) is not None:
+            return Parsed(error=error)
+        return Parsed(value=value)
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        return ()
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        return value
+
+
+@dataclass(frozen=True)
+class ChoiceKind:
+    """One of a list: pressed as a button, or typed as its label, its value or its number."""
+
+    choices: Callable[[DialogContext], Sequence[Option]]
+    widget: Widget = "choice"
+
+    @property
+    def free_text(self) -> bool:
+        return False
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        options = self.choices(ctx)
+        wanted = normalize(text)
+        for option in options:
+            if wanted in (normalize(option.label), normalize(option.value)):
+                return Parsed(value=option.value)
+        if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+            return Parsed(value=options[int(wanted) - 1].value)
+        labels = "、".join(o.label for o in options)
+        return Parsed(error="form.error.choice", params={"choices": labels})
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        return self.choices(ctx)
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        for option in self.choices(ctx):
+            if option.value == value:
+                return option.label
+        return value
+
+
+def catalog_choices(prefix: str, values: Sequence[str]) -> ChoiceKind:
+    """Choices whose labels are catalogue entries `prefix.value`."""
+    return ChoiceKind(lambda ctx: [Option(v, ctx.t(f"{prefix}.{v}")) for v in values])
+
+
+@dataclass(frozen=True)
+class YesNoKind:
+    widget: Widget = "choice"
+
+    @property
+    def free_text(self) -> bool:
+        return False
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        word = control_word(text)
+        if word in ("yes", "no"):
+            return Parsed(value=word)
+        return Parsed(error="form.error.yes_no")
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        return (Option("yes", ctx.t("common.yes")), Option("no", ctx.t("common.no")))
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        return ctx.t("common.yes") if value == "yes" else ctx.t("common.no")
+
+
+_ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})[/月](\d{1,2})日?$")
+_REIWA = re.compile(r"^(?:令和|r)(\d{1,2}|元)年(\d{1,2})月(\d{1,2})日?$")
+_RELATIVE = {"今日": 0, "きょう": 0, "today": 0, "昨日": 1, "きのう": 1, "yesterday": 1}
+_RELATIVE |= {"一昨日": 2, "おととい": 2}
+
+
+@dataclass(frozen=True)
+class DateKind:
+    """A calendar date: 2026-11-28, 2026/11/28, 11月28日, 令和8年11月28日, 今日, 昨日."""
+
+    allow_future: bool = False
+    widget: Widget = "date"
+
+    @property
+    def free_text(self) -> bool:
+        return False
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        today = ctx.now.date()
+        wanted = normalize(text).replace(" ", "")
+        try:
+            day = self._understand(wanted, today)
+        except ValueError:
+            day = None
+        if day is None:
+            return Parsed(error="form.error.date")
+        if not self.allow_future and day > today:
+            return Parsed(error="form.error.future_date", params={"today": today.isoformat()})
+        return Parsed(value=day.isoformat())
+
+    @staticmethod
+    def _understand(wanted: str, today: date) -> date | None:
+        if wanted in _RELATIVE:
+            return today - timedelta(days=_RELATIVE[wanted])
+        if m := _ISO.match(wanted):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _REIWA.match(wanted):
+            year = 1 if m[1] == "元" else int(m[1])
+            return date(2018 + year, int(m[2]), int(m[3]))
+        if m := _MONTH_DAY.match(wanted):
+            return date(today.year, int(m[1]), int(m[2]))
+        return None
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        today = ctx.now.date()
+        return (
+            Option(today.isoformat(), ctx.t("form.date.today")),
+            Option((today - timedelta(days=1)).isoformat(), ctx.t("form.date.yesterday")),
+        )
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        return value

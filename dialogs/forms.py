@@ -1,0 +1,514 @@
+"""Forms as data, and the one runner that asks them.
+
+A form is a list of fields; the runner owns everything people expect of any form: the next
+missing question, a clear re-ask when an answer is not understood, 戻る, スキップ, 中止,
+a final confirmation with 修正, and progress saved after every answer (the caller stores the
+`ConversationData` with each turn, so a restart resumes at the same question).
+
+Button ids are `f:<seq>:<verb>[:<arg>]`; `seq` numbers the prompt that showed them, so a
+button from an earlier prompt is recognised as stale instead of being acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from dialogs.context import DialogContext
+from dialogs.fields import FieldKind, Parsed
+from dialogs.keywords import control_word
+from dialogs.state import ConversationData, FormProgress
+from dialogs.text import normalize
+from dialogs.ui import Button, Choices, Fact, FactCard, FormInput, FormView, Step, Text
+
+Answers = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: FieldKind
+    required: bool = True
+    # Asked only when this holds for the answers so far (e.g. "details" only for "other").
+    condition: Callable[[Answers], bool] | None = None
+    # Offered as a one-press answer (e.g. the name from the person's profile).
+    default: Callable[[DialogContext], str | None] | None = None
+
+    def applies(self, answers: Answers) -> bool:
+        return self.condition is None or self.condition(answers)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form's fields; messages come from the catalogue under `forms.<key>.`.
+
+    `forms.<key>.title`, `.intro`, and per field `.<field>.prompt` and `.<field>.label`.
+    """
+
+    key: str
+    fields: tuple[Field, ...]
+    on_submit: Callable[[dict[str, str], DialogContext], Step]
+
+    def field(self, key: str) -> Field:
+        for candidate in self.fields:
+            if candidate.key == key:
+                return candidate
+        raise KeyError(key)
+
+    def applicable(self, answers: Answers) -> list[Field]:
+        return [f for f in self.fields if f.applies(answers)]
+
+
+class FormRunner:
+    def __init__(self, forms: Sequence[Form]) -> None:
+        self.forms = {form.key: form for form in forms}
+
+    # --- entering and leaving -------------------------------------------------------------
+
+    def start(self, conv: ConversationData, key: str, ctx: DialogContext) -> Step:
+        """Start a form, or resume it where it was left."""
+        form = self.forms[key]
+        step = Step()
+        if key in conv.forms:
+            step.say(Text(ctx.t("form.resumed", title=self._title(form, ctx))))
+        else:
+            conv.forms[key] = FormProgress()
+            step.say(Text(ctx.t(f"forms.{key}.intro")))
+        conv.active = key
+        return self._prompt(conv, form, ctx, step)
+
+    def saved_forms(self, conv: ConversationData) -> list[str]:
+        return [key for key in conv.forms if key in self.forms]
+
+    def title(self, key: str, ctx: DialogContext) -> str:
+        return self._title(self.forms[key], ctx)
+
+    def pause(self, conv: ConversationData, ctx: DialogContext) -> Step:
+        key = conv.active
+        conv.active = None
+        if key is None:
+            return Step()
+        return Step().say(Text(ctx.t("form.paused", title=self.title(key, ctx))))
+
+    # --- input while a form is active -----------------------------------------------------
+
+    def expects_free_text(self, conv: ConversationData) -> bool:
+        """Whether the active form is waiting for free text (any message could be the answer)."""
+        if conv.active not in self.forms:
+            return False
+        form, progress = self._active(conv)
+        if progress.mode != "asking" or progress.current is None:
+            return False
+        return form.field(progress.current).kind.free_text
+
+    def on_text(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step | None:
+        """The step for typed text, or None when the text is no answer to the question."""
+        form, progress = self._active(conv)
+        word = control_word(text)
+        if word == "cancel":
+            return self._cancel(conv, form, ctx)
+        if word == "later":
+            return self.pause(conv, ctx)
+        if progress.mode == "confirming":
+            return self._on_confirming_text(conv, form, progress, word, ctx)
+        if progress.mode == "choosing_edit":
+            return self._on_choosing_edit_text(conv, form, progress, text, word, ctx)
+        if word == "back":
+            return self._back(conv, form, progress, ctx)
+        if word == "continue":
+            return self._prompt(conv, form, ctx, Step())
+        current = form.field(progress.current) if progress.current else None
+        if current is None:
+            return self._prompt(conv, form, ctx, Step())
+        if word == "skip":
+            return self._skip(conv, form, progress, current, ctx)
+        default = current.default(ctx) if current.default else None
+        if word == "yes" and default is not None and current.kind.free_text:
+            return self._accept(conv, form, progress, current, default, ctx)
+        parsed = current.kind.parse(text, ctx)
+        if not parsed.ok:
+            return None
+        return self._accept(conv, form, progress, current, parsed.value or "", ctx)
+
+    def reask(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
+        """Say why the text was not understood, and ask the same question again."""
+        form, progress = self._active(conv)
+        if progress.mode != "asking" or progress.current is None:
+            return self._prompt(conv, form, ctx, Step())
+        parsed = form.field(progress.current).kind.parse(text, ctx)
+        error = ctx.t(parsed.error or "form.error.choice", **parsed.params)
+        return self._prompt(conv, form, ctx, Step().say(Text(error)))
+
+    def offer_continue(self, conv: ConversationData, ctx: DialogContext) -> Choices:
+        """After answering a question asked in the middle of a form."""
+        seq = conv.seq
+        title = self.title(conv.active, ctx) if conv.active else ""
+        return Choices(
+            ctx.t("form.continue_question", title=title),
+            (
+                Button(f"f:{seq}:continue", ctx.t("form.button.continue"), "primary"),
+                Button(f"f:{seq}:later", ctx.t("form.button.later")),
+            ),
+        )
+
+    def on_button(self, conv: ConversationData, action: str, ctx: DialogContext) -> Step:
+        parts = action.split(":", 3)
+        if len(parts) < 3 or not parts[1].isdigit() or conv.active not in self.forms:
+            return self._stale(conv, ctx)
+        seq, verb, arg = int(parts[1]), parts[2], parts[3] if len(parts) > 3 else None
+        if seq != conv.seq:
+            return self._stale(conv, ctx)
+        form, progress = self._active(conv)
+        if verb == "cancel":
+            return self._cancel(conv, form, ctx)
+        if verb == "later":
+            return self.pause(conv, ctx)
+        if verb == "continue":
+            return self._prompt(conv, form, ctx, Step())
+        if verb == "whole":
+            conv.next_seq()
+            return Step().say(self.whole_form(conv, ctx))
+        if verb == "back" and progress.mode != "choosing_edit":
+            return self._back(conv, form, progress, ctx)
+        if verb == "submit" and progress.mode == "confirming":
+            return self._submit(conv, form, progress, ctx)
+        if verb == "edit" and progress.mode in ("confirming", "choosing_edit"):
+            if arg is None:
+                progress.mode = "choosing_edit"
+                return self._prompt(conv, form, ctx, Step())
+            if arg in {f.key for f in form.applicable(progress.answers)}:
+                return self._edit(conv, form, progress, arg, ctx)
+        if progress.mode == "asking" and progress.current is not None:
+            current = form.field(progress.current)
+            if verb == "skip":
+                return self._skip(conv, form, progress, current, ctx)
+            if verb == "pick" and arg is not None:
+                return self._pick(conv, form, progress, current, arg, ctx)
+        return self._stale(conv, ctx)
+
+    def on_values(
+        self, conv: ConversationData, values: Mapping[str, str], ctx: DialogContext
+    ) -> Step:
+        """A whole-form submission (web form, Slack modal, Adaptive Card): one validation."""
+        form, progress = self._active(conv)
+        answers: dict[str, str | None] = dict(progress.answers)
+        errors: list[str] = []
+        for field in form.fields:
+            if field.key not in values:
+                continue
+            raw = values[field.key]
+            if not raw.strip():
+                answers[field.key] = None
+                continue
+            parsed = self._parse_any(field, raw, ctx)
+            if parsed.ok:
+                answers[field.key] = parsed.value
+            else:
+                label = ctx.t(f"forms.{form.key}.{field.key}.label")
+                errors.append(f"{label}: {ctx.t(parsed.error or '', **parsed.params)}")
+        for field in form.applicable(answers):
+            if field.required and answers.get(field.key) is None and field.key in values:
+                label = ctx.t(f"forms.{form.key}.{field.key}.label")
+                errors.append(f"{label}: {ctx.t('form.error.required')}")
+        conv.next_seq()
+        if errors:
+            return Step().say(self.whole_form(conv, ctx, values=values, errors=errors))
+        progress.answers = answers
+        progress.history = [f.key for f in form.applicable(answers) if f.key in answers]
+        progress.mode = "asking"
+        return self._prompt(conv, form, ctx, Step(), new_seq=False)
+
+    def whole_form(
+        self,
+        conv: ConversationData,
+        ctx: DialogContext,
+        values: Mapping[str, str] | None = None,
+        errors: Sequence[str] = (),
+    ) -> FormView:
+        """The active form as one view, prefilled with the answers (or the values just sent)."""
+        form, progress = self._active(conv)
+        inputs = []
+        for field in form.fields:
+            value = (values or {}).get(field.key)
+            if value is None:
+                value = progress.answers.get(field.key) or (
+                    field.default(ctx) if field.default else None
+                )
+            options = tuple(field.kind.options(ctx)) if field.kind.widget == "choice" else ()
+            inputs.append(
+                FormInput(
+                    key=field.key,
+                    label=ctx.t(f"forms.{form.key}.{field.key}.label"),
+                    kind=field.kind.widget,
+                    required=field.required,
+                    value=value or "",
+                    options=options,
+                )
+            )
+        seq = conv.seq
+        return FormView(
+            title=self._title(form, ctx),
+            inputs=tuple(inputs),
+            submit=Button(f"f:{seq}:values", ctx.t("form.button.review"), "primary"),
+            cancel=Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"),
+            errors=tuple(errors),
+        )
+
+    # --- the steps ------------------------------------------------------------------------
+
+    def _accept(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        field: Field,
+        value: str,
+        ctx: DialogContext,
+    ) -> Step:
+        progress.answers[field.key] = value
+        if field.key not in progress.history:
+            progress.history.append(field.key)
+        self._drop_inapplicable(form, progress)
+        return self._prompt(conv, form, ctx, Step())
+
+    def _pick(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        field: Field,
+        value: str,
+        ctx: DialogContext,
+    ) -> Step:
+        if value == "__default__" and field.default is not None:
+            default = field.default(ctx)
+            if default is not None:
+                return self._accept(conv, form, progress, field, default, ctx)
+        if value in {o.value for o in field.kind.options(ctx)}:
+            return self._accept(conv, form, progress, field, value, ctx)
+        return self._stale(conv, ctx)
+
+    def _skip(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        field: Field,
+        ctx: DialogContext,
+    ) -> Step:
+        if field.required:
+            return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.required"))))
+        progress.answers[field.key] = None
+        if field.key not in progress.history:
+            progress.history.append(field.key)
+        return self._prompt(conv, form, ctx, Step())
+
+    def _back(
+        self, conv: ConversationData, form: Form, progress: FormProgress, ctx: DialogContext
+    ) -> Step:
+        if progress.mode == "confirming":
+            previous = progress.history[-1] if progress.history else None
+        else:
+            earlier = progress.history
+            if progress.current in earlier:
+                earlier = earlier[: earlier.index(progress.current)]
+            previous = earlier[-1] if earlier else None
+        if previous is None:
+            return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.at_first"))))
+        progress.answers.pop(previous, None)
+        progress.history = progress.history[: progress.history.index(previous)]
+        progress.mode = "asking"
+        return self._prompt(conv, form, ctx, Step())
+
+    def _edit(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        key: str,
+        ctx: DialogContext,
+    ) -> Step:
+        # Once the edited field is answered again nothing is missing, so the runner
+        # returns to the confirmation by itself.
+        progress.answers.pop(key, None)
+        progress.mode = "asking"
+        return self._prompt(conv, form, ctx, Step())
+
+    def _on_confirming_text(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        word: str | None,
+        ctx: DialogContext,
+    ) -> Step:
+        if word in ("submit", "yes"):
+            return self._submit(conv, form, progress, ctx)
+        if word == "edit":
+            progress.mode = "choosing_edit"
+            return self._prompt(conv, form, ctx, Step())
+        if word == "back":
+            return self._back(conv, form, progress, ctx)
+        return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.confirm"))))
+
+    def _on_choosing_edit_text(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        text: str,
+        word: str | None,
+        ctx: DialogContext,
+    ) -> Step:
+        if word in ("back", "no"):
+            progress.mode = "confirming"
+            return self._prompt(conv, form, ctx, Step())
+        fields = [f for f in form.applicable(progress.answers)]
+        wanted = normalize(text)
+        for index, field in enumerate(fields, start=1):
+            label = normalize(ctx.t(f"forms.{form.key}.{field.key}.label"))
+            if wanted in (label, str(index)):
+                return self._edit(conv, form, progress, field.key, ctx)
+        return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.which_field"))))
+
+    def _submit(
+        self, conv: ConversationData, form: Form, progress: FormProgress, ctx: DialogContext
+    ) -> Step:
+        answers = {
+            f.key: value
+            for f in form.applicable(progress.answers)
+            if (value := progress.answers.get(f.key)) is not None
+        }
+        conv.forms.pop(form.key, None)
+        conv.active = None
+        conv.next_seq()
+        step = form.on_submit(answers, ctx)
+        return self._offer_saved(conv, ctx, step)
+
+    def _cancel(self, conv: ConversationData, form: Form, ctx: DialogContext) -> Step:
+        conv.forms.pop(form.key, None)
+        conv.active = None
+        conv.next_seq()
+        step = Step().say(Text(ctx.t("form.cancelled", title=self._title(form, ctx))))
+        return self._offer_saved(conv, ctx, step)
+
+    def _offer_saved(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
+        """After a form ends, offer to go back to another one left unfinished."""
+        for key in self.saved_forms(conv):
+            step.say(
+                Choices(
+                    ctx.t("form.other_unfinished", title=self.title(key, ctx)),
+                    (Button(f"menu:resume:{key}", ctx.t("form.button.continue"), "primary"),),
+                )
+            )
+            break
+        return step
+
+    def _stale(self, conv: ConversationData, ctx: DialogContext) -> Step:
+        step = Step().say(Text(ctx.t("form.stale_button")))
+        if conv.active in self.forms:
+            form, _ = self._active(conv)
+            return self._prompt(conv, form, ctx, step)
+        return step
+
+    # --- asking ---------------------------------------------------------------------------
+
+    def _prompt(
+        self,
+        conv: ConversationData,
+        form: Form,
+        ctx: DialogContext,
+        step: Step,
+        *,
+        new_seq: bool = True,
+    ) -> Step:
+        """Ask whatever comes next: a field, the confirmation, or which field to edit."""
+        progress = conv.forms[form.key]
+        seq = conv.next_seq() if new_seq else conv.seq
+        if progress.mode == "asking":
+            missing = self._next_missing(form, progress)
+            if missing is not None:
+                progress.current = missing.key
+                return step.say(self._ask(form, progress, missing, seq, ctx))
+            progress.current = None
+            progress.mode = "confirming"
+        if progress.mode == "choosing_edit":
+            fields = form.applicable(progress.answers)
+            buttons = tuple(
+                Button(f"f:{seq}:edit:{f.key}", ctx.t(f"forms.{form.key}.{f.key}.label"))
+                for f in fields
+            )
+            return step.say(Choices(ctx.t("form.which_field"), buttons))
+        return step.say(self._confirmation(form, progress, seq, ctx))
+
+    def _next_missing(self, form: Form, progress: FormProgress) -> Field | None:
+        for field in form.applicable(progress.answers):
+            if field.key not in progress.answers:
+                return field
+        return None
+
+    def _ask(
+        self, form: Form, progress: FormProgress, field: Field, seq: int, ctx: DialogContext
+    ) -> Choices:
+        applicable = form.applicable(progress.answers)
+        position = [f.key for f in applicable].index(field.key) + 1
+        prompt = ctx.t(f"forms.{form.key}.{field.key}.prompt")
+        text = f"{position}/{len(applicable)} {prompt}"
+        buttons: list[Button] = []
+        default = field.default(ctx) if field.default else None
+        if default:
+            buttons.append(Button(f"f:{seq}:pick:__default__", default, "primary"))
+        buttons += [Button(f"f:{seq}:pick:{o.value}", o.label) for o in field.kind.options(ctx)]
+        if not field.required:
+            buttons.append(Button(f"f:{seq}:skip", ctx.t("form.button.skip")))
+        if position == 1 and not progress.answers:
+            buttons.append(Button(f"f:{seq}:whole", ctx.t("form.button.whole")))
+        if progress.history and progress.history[0] != field.key:
+            buttons.append(Button(f"f:{seq}:back", ctx.t("form.button.back")))
+        buttons.append(Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"))
+        return Choices(text, tuple(buttons))
+
+    def _confirmation(
+        self, form: Form, progress: FormProgress, seq: int, ctx: DialogContext
+    ) -> FactCard:
+        facts = []
+        for field in form.applicable(progress.answers):
+            value = progress.answers.get(field.key)
+            shown = ctx.t("form.skipped") if value is None else field.kind.display(value, ctx)
+            facts.append(Fact(ctx.t(f"forms.{form.key}.{field.key}.label"), shown))
+        return FactCard(
+            title=ctx.t("form.confirm_title", title=self._title(form, ctx)),
+            facts=tuple(facts),
+            tone="info",
+            buttons=(
+                Button(f"f:{seq}:submit", ctx.t("form.button.submit"), "primary"),
+                Button(f"f:{seq}:edit", ctx.t("form.button.edit")),
+                Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"),
+            ),
+        )
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _active(self, conv: ConversationData) -> tuple[Form, FormProgress]:
+        assert conv.active is not None
+        return self.forms[conv.active], conv.forms[conv.active]
+
+    def _drop_inapplicable(self, form: Form, progress: FormProgress) -> None:
+        """An answer changed a condition: forget answers to fields that no longer apply."""
+        keep = {f.key for f in form.applicable(progress.answers)}
+        for key in list(progress.answers):
+            if key not in keep:
+                del progress.answers[key]
+        progress.history = [k for k in progress.history if k in keep]
+
+    @staticmethod
+    def _parse_any(field: Field, raw: str, ctx: DialogContext) -> Parsed:
+        """Whole-form values arrive as option values (from a select) or typed text."""
+        for option in field.kind.options(ctx):
+            if raw == option.value:
+                return Parsed(value=raw)
+        return field.kind.parse(raw, ctx)
+
+    @staticmethod
+    def _title(form: Form, ctx: DialogContext) -> str:
+        return ctx.t(f"forms.{form.key}.title")

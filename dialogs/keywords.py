@@ -1,0 +1,55 @@
+"""Keyword lists (from `messages/keywords.toml`) matched against normalised text."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from dialogs.text import normalize
+
+
+@cache
+def _keywords() -> dict[str, dict[str, frozenset[str]]]:
+    raw = tomllib.loads(resources.files("dialogs").joinpath("messages/keywords.toml").read_text())
+    return {
+        group: {
+            meaning: frozenset(n for w in words if (n := normalize(w)))
+            for meaning, words in table.items()
+        }
+        for group, table in raw.items()
+    }
+
+
+def control_word(text: str) -> str | None:
+    """yes / no / back / skip / cancel / submit / edit / continue / later, or None."""
+    return _match("control", normalize(text), exact=True)
+
+
+def intent_word(text: str) -> str | None:
+    """The intent a short message names (exactly, or as a contained keyword)."""
+    return _match("intent", normalize(text), exact=False)
+
+
+def _match(group: str, normalized: str, *, exact: bool) -> str | None:
+    table = _keywords()[group]
+    for meaning, words in table.items():
+        if normalized in words:
+            return meaning
+    if exact or not normalized:
+        return None
+    # Japanese has no spaces between words, so a keyword may stand anywhere in the text;
+    # a Latin keyword must be a whole word ("hi" must not match "this").
+    latin_words = set(normalized.split())
+    for meaning, words in table.items():
+        for word in words:
+            if word.isascii():
+                if word in latin_words:
+                    return meaning
+            elif len(word) >= 2 and word in normalized:
+                return meaning
+    return None
+
+
+def intent_keywords(intent: str) -> frozenset[str]:
+    return _keywords()["intent"].get(intent, frozenset())

@@ -1,0 +1,141 @@
+"""Which conversation a turn belongs to: the active form, a button, the text's intent, the menu.
+
+`Router.route` is a pure step: (stored conversation, turn, context) → replies, effects and the
+new conversation state. It never touches storage or a network; the caller saves the state and
+applies the effects in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dialogs import answers
+from dialogs.context import DialogContext
+from dialogs.forms import Form, FormRunner
+from dialogs.keywords import control_word, intent_keywords, intent_word
+from dialogs.state import ConversationData
+from dialogs.text import MAX_TEXT_LENGTH, clean, normalize
+from dialogs.turn import Turn
+from dialogs.ui import Step, Text
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Something the bot can do when asked: a form to start or an answer to give."""
+
+    key: str
+    run: Callable[[ConversationData, DialogContext], Step]
+    in_menu: bool = True
+
+
+class Router:
+    def __init__(self, forms: Sequence[Form], intents: Sequence[Intent] = ()) -> None:
+        self.runner = FormRunner(forms)
+        self.intents: dict[str, Intent] = {}
+        for intent in (*self._builtin_intents(), *intents):
+            self.intents[intent.key] = intent
+
+    def route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
+        if turn.action:
+            return self._on_button(conv, turn, ctx)
+        text = clean(turn.text or "")
+        if not text:
+            return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.empty"))))
+        if len(text) > MAX_TEXT_LENGTH:
+            step = Step().say(Text(ctx.t("fallback.too_long", max=MAX_TEXT_LENGTH)))
+            return self._repeat_question(conv, ctx, step)
+        if conv.active in self.runner.forms:
+            return self._on_form_text(conv, text, ctx)
+        if (intent := self._intent_of(text)) is not None:
+            return intent.run(conv, ctx)
+        return self.menu(conv, ctx, Step().say(answers.not_understood(ctx)))
+
+    # --- the parts ------------------------------------------------------------------------
+
+    def _on_button(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
+        action = turn.action or ""
+        if action.startswith("f:"):
+            if action.endswith(":values") and conv.active in self.runner.forms:
+                seq = action.split(":")[1]
+                if seq == str(conv.seq):
+                    return self.runner.on_values(conv, turn.values, ctx)
+            return self.runner.on_button(conv, action, ctx)
+        if action.startswith("menu:resume:"):
+            key = action.removeprefix("menu:resume:")
+            if key in conv.forms and key in self.runner.forms:
+                return self.runner.start(conv, key, ctx)
+        elif action.startswith("menu:"):
+            intent = self.intents.get(action.removeprefix("menu:"))
+            if intent is not None:
+                return intent.run(conv, ctx)
+        step = Step().say(Text(ctx.t("fallback.unknown_button")))
+        return self._repeat_question(conv, ctx, step)
+
+    def _on_form_text(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
+        aside = self._aside_intent(conv, text)
+        if aside is None:
+            step = self.runner.on_text(conv, text, ctx)
+            if step is not None:
+                return step
+            aside = self._intent_of(text)
+            if aside is None:
+                return self.runner.reask(conv, text, ctx)
+        # A question in the middle of a form: answer it, keep the form, offer to go on.
+        active = conv.active
+        step = aside.run(conv, ctx)
+        if conv.active == active:
+            conv.next_seq()
+            step.say(self.runner.offer_continue(conv, ctx))
+        return step
+
+    def _aside_intent(self, conv: ConversationData, text: str) -> Intent | None:
+        """Typed text that is clearly not an answer, even where any text could be one.
+
+        In a free-text field a message is taken as a question to the bot only when it is
+        exactly a keyword (「ヘルプ」) or a question naming one (「問い合わせ先は？」).
+        """
+        if control_word(text) is not None:
+            return None
+        intent = self._intent_of(text)
+        if intent is None:
+            return None
+        if not self.runner.expects_free_text(conv):
+            return None  # the runner tries the answer first, then the router the intent
+        exact = normalize(text) in intent_keywords(intent.key)
+        is_question = text.rstrip().endswith(("?", "？"))
+        return intent if exact or is_question else None
+
+    def _intent_of(self, text: str) -> Intent | None:
+        key = intent_word(text)
+        return self.intents.get(key) if key else None
+
+    def _repeat_question(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
+        if conv.active in self.runner.forms:
+            conv.next_seq()
+            return step.say(self.runner.offer_continue(conv, ctx))
+        return self.menu(conv, ctx, step)
+
+    # --- built-in answers -----------------------------------------------------------------
+
+    def menu(self, conv: ConversationData, ctx: DialogContext, step: Step | None = None) -> Step:
+        step = step or Step()
+        items = [key for key, intent in self.intents.items() if intent.in_menu]
+        items = [k for k in items if k != f"language_{ctx.locale}"]
+        resumable = [(k, self.runner.title(k, ctx)) for k in self.runner.saved_forms(conv)]
+        return step.say(answers.menu(ctx, items, resumable))
+
+    def _builtin_intents(self) -> list[Intent]:
+        def start(key: str) -> Callable[[ConversationData, DialogContext], Step]:
+            return lambda conv, ctx: self.runner.start(conv, key, ctx)
+
+        return [
+            Intent("menu", lambda conv, ctx: self.menu(conv, ctx), in_menu=False),
+            Intent(
+                "help", lambda conv, ctx: self.menu(conv, ctx, Step().say(answers.help_text(ctx)))
+            ),
+            Intent("contacts", lambda conv, ctx: Step().say(answers.contacts(ctx))),
+            *(Intent(key, start(key)) for key in self.runner.forms),
+            Intent("language_en", lambda conv, ctx: answers.switch_language("en", ctx)),
+            Intent("language_ja", lambda conv, ctx: answers.switch_language("ja", ctx)),
+        ]

@@ -1,0 +1,38 @@
+"""Understanding what people type: one normal form for full/half width, kana and punctuation.
+
+「ＯＫ」「ok」「おーけー」, 「はい。」「ハイ!」, 「１２３」「123」 must all mean the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_TEXT_LENGTH = 4000
+
+# Control characters other than newline and tab never carry meaning in a chat message;
+# they are dropped so they cannot break a renderer or a log line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_TRAILING = re.compile(r"[\s。、．，.,!！?？~〜～…・ー-]+$")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """The text as shown back and stored: control characters removed, ends trimmed."""
+    return _CONTROL.sub("", text).strip()
+
+
+def katakana_to_hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def normalize(text: str) -> str:
+    """The form used for matching keywords and answers (never shown to anyone)."""
+    folded = unicodedata.normalize("NFKC", clean(text)).casefold()
+    folded = katakana_to_hiragana(folded)
+    folded = _TRAILING.sub("", folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def is_blank(text: str | None) -> bool:
+    return text is None or not clean(text)

@@ -1,0 +1,30 @@
+"""A neutral Turn: one thing a person did in a conversation, on any channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a person sent: typed text, a pressed button, or submitted form values.
+
+    Channels (local, console, Slack, Teams) translate their own events into this shape;
+    nothing below the channel knows where a turn came from beyond the `channel` name.
+    """
+
+    tenant_id: str
+    channel: str
+    user_id: str
+    conversation_id: str
+    text: str | None = None
+    action: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    locale: str | None = None
+    event_id: str | None = None
+    user_name: str | None = None
+
+    @property
+    def conversation_key(self) -> tuple[str, str, str, str]:
+        return (self.tenant_id, self.channel, self.user_id, self.conversation_id)

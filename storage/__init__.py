@@ -1,0 +1,1 @@
+"""Tables, the async engine, queries and migrations. Imports nothing else of ours."""

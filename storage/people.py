@@ -1,0 +1,27 @@
+"""People's profiles and display languages."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person, utcnow
+
+
+async def get_person(
+    session: AsyncSession, tenant_id: str, channel: str, user_id: str
+) -> Person | None:
+    return await session.get(Person, (tenant_id, channel, user_id))
+
+
+async def update_person(
+    session: AsyncSession, tenant_id: str, channel: str, user_id: str, **changes: str | None
+) -> Person:
+    person = await get_person(session, tenant_id, channel, user_id)
+    if person is None:
+        person = Person(tenant_id=tenant_id, channel=channel, user_id=user_id)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.updated_at = utcnow()
+    session.add(person)
+    await session.flush()
+    return person

@@ -1,0 +1,61 @@
+"""Posts in the shared channels as the local channel keeps them (threads of replies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ChannelPost
+
+
+@dataclass(frozen=True)
+class Thread:
+    post: ChannelPost
+    replies: list[ChannelPost]
+
+
+async def add_post(
+    session: AsyncSession,
+    tenant_id: str,
+    channel_key: str,
+    body: dict[str, Any],
+    thread_id: int | None = None,
+) -> ChannelPost:
+    post = ChannelPost(tenant_id=tenant_id, channel_key=channel_key, body=body, thread_id=thread_id)
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def list_threads(
+    session: AsyncSession, tenant_id: str, channel_key: str, limit: int = 50
+) -> list[Thread]:
+    """The newest `limit` threads of a channel, oldest first, each with all its replies."""
+    tops = (
+        await session.exec(
+            select(ChannelPost)
+            .where(
+                col(ChannelPost.tenant_id) == tenant_id,
+                col(ChannelPost.channel_key) == channel_key,
+                col(ChannelPost.thread_id).is_(None),
+            )
+            .order_by(col(ChannelPost.id).desc())
+            .limit(limit)
+        )
+    ).all()
+    ids = [post.id for post in tops]
+    replies = (
+        await session.exec(
+            select(ChannelPost)
+            .where(col(ChannelPost.thread_id).in_(ids))
+            .order_by(col(ChannelPost.id))
+        )
+    ).all()
+    by_thread: dict[int, list[ChannelPost]] = {i: [] for i in ids if i is not None}
+    for reply in replies:
+        if reply.thread_id is not None:
+            by_thread[reply.thread_id].append(reply)
+    return [Thread(post, by_thread.get(post.id or 0, [])) for post in reversed(tops)]

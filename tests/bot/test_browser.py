@@ -1,0 +1,253 @@
+"""The local web chat in a real browser: Debian's headless Chromium driven by selenium.
+
+The real server (`python -m bot serve`) runs on a free port against a fresh SQLite database.
+Chromium and chromedriver must come from Debian (`apt install chromium chromium-driver`); the
+test never downloads a browser or a driver, and it fails rather than skips when they are
+missing, so a CI image without them cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT_SECONDS = 15
+SERVER_START_SECONDS = 60
+XSS = "<script>window.__xss=1</script><b>bold</b>"
+
+
+# ---- the server ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        if _answers(f"{base}/healthz"):
+            return
+        time.sleep(0.25)
+    pytest.fail(
+        f"the server did not answer /healthz in {SERVER_START_SECONDS} s:\n{log.read_text()}"
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # SIGTERM is the graceful stop the server promises; kill only if it hangs.
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a freshly started `python -m bot serve`."""
+    tmp = tmp_path_factory.mktemp("web")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "AIGUIDE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/web.db",
+        "AIGUIDE_PORT": str(port),
+        "AIGUIDE_HOST": "127.0.0.1",
+    }
+    log = tmp / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(process, base, log)
+        yield base
+    finally:
+        _stop(process)
+
+
+# ---- the browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not path.exists():
+            pytest.fail(
+                f"{path} is missing: install Debian's browser and driver with "
+                f"`apt-get install chromium chromium-driver` ({package} provides {path}). "
+                "This test never downloads a browser or a driver."
+            )
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1366,900",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(argument)
+    # An explicit driver path keeps selenium-manager (which would download one) from running.
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver: WebDriver) -> WebDriverWait:
+    return WebDriverWait(driver, WAIT_SECONDS)
+
+
+def _bot_says(driver: WebDriver, fragment: str) -> WebElement:
+    """Wait for the bot's latest bubble group in the conversation to contain `fragment`."""
+
+    def latest(d: WebDriver) -> WebElement | bool:
+        groups = d.find_elements(By.CSS_SELECTOR, "#conversation .msg-bot:not(.msg-pending)")
+        return bool(groups) and fragment in groups[-1].text and groups[-1]
+
+    return _wait(driver).until(latest, f"the bot's last message never contained {fragment!r}")
+
+
+def _button(driver: WebDriver, css: str) -> WebElement:
+    """Wait for an enabled button in the conversation matching `css`."""
+
+    def enabled(d: WebDriver) -> WebElement | bool:
+        found = [
+            b for b in d.find_elements(By.CSS_SELECTOR, f"#conversation {css}") if b.is_enabled()
+        ]
+        return bool(found) and found[-1]
+
+    return _wait(driver).until(enabled, f"no enabled button {css}")
+
+
+def _say(driver: WebDriver, text: str) -> None:
+    box = driver.find_element(By.ID, "message")
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+
+
+def _choose_persona(driver: WebDriver, persona_id: str) -> None:
+    _wait(driver).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'#persona option[value="{persona_id}"]'),
+        f"persona {persona_id} never appeared in the switcher",
+    )
+    Select(driver.find_element(By.ID, "persona")).select_by_value(persona_id)
+
+
+def _save_screenshot(driver: WebDriver, path: Path) -> None:
+    driver.save_screenshot(str(path))
+    target = os.environ.get("AIGUIDE_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / path.name)
+
+
+# ---- the tests -------------------------------------------------------------------------------
+
+
+def test_page_words_come_from_the_server(server: str, browser: WebDriver) -> None:
+    with urllib.request.urlopen(f"{server}/api/setup?locale=ja", timeout=5) as response:
+        words = json.load(response)["words"]
+    browser.get(server)
+    _wait(browser).until(lambda d: d.title == words["title"], "the page title never came")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+    assert browser.find_element(By.ID, "send").text == words["send"]
+    assert (
+        browser.find_element(By.ID, "message").get_attribute("placeholder") == words["placeholder"]
+    )
+    sato = browser.find_element(By.CSS_SELECTOR, '#persona option[value="sato"]')
+    assert sato.text == f"佐藤 健（情報政策課・{words['persona_admin']}）"
+
+
+def test_profile_form_in_the_browser(server: str, browser: WebDriver, tmp_path: Path) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "yamada")
+
+        # The page asks for the menu by itself; the profile form starts from it.
+        _button(browser, '[data-action="menu:profile"]').click()
+        _bot_says(browser, "1/3")
+        name = _button(browser, 'button[data-action$=":pick:__default__"]')
+        assert name.text == "山田 花子"
+        assert name.get_attribute("data-action").startswith("f:")
+        name.click()
+        _bot_says(browser, "2/3")
+        _say(browser, "税務課")
+        _bot_says(browser, "3/3")
+
+        # Markup typed by a person is shown as text, never run or parsed.
+        _say(browser, XSS)
+        _wait(browser).until(
+            lambda d: any(
+                m.text == XSS
+                for m in d.find_elements(By.CSS_SELECTOR, "#conversation .msg-person .bubble")
+            ),
+            "the typed markup was not shown literally",
+        )
+        assert browser.execute_script("return window.__xss") is None
+        assert browser.find_elements(By.CSS_SELECTOR, "#conversation b") == []
+        _bot_says(browser, "連絡先は")  # the contact field rejects it and asks again
+
+        # Another persona has its own conversation; the channels start empty.
+        _choose_persona(browser, "sato")
+        _button(browser, '[data-action="menu:profile"]')  # sato's own menu
+        conversation = browser.find_element(By.ID, "conversation").text
+        assert "税務課" not in conversation
+        assert XSS not in conversation
+        _wait(browser).until(
+            lambda d: "まだ投稿はありません。" in d.find_element(By.ID, "channel-policy").text,
+            "the policy-division channel never showed its empty state",
+        )
+
+        # Switching back shows 山田's conversation again, as she left it.
+        _choose_persona(browser, "yamada")
+        assert XSS in browser.find_element(By.ID, "conversation").text
+    finally:
+        _save_screenshot(browser, tmp_path / "chat.png")

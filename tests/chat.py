@@ -1,0 +1,68 @@
+"""A person talking to the bot through the real router, for tests that read like transcripts."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.channels.plain import render
+from bot.runtime import Runtime
+from dialogs.turn import Turn
+from dialogs.ui import Button, Reply
+
+
+class Chat:
+    def __init__(
+        self, runtime: Runtime, user: str = "yamada", name: str | None = "山田 花子"
+    ) -> None:
+        self.runtime = runtime
+        self.user = user
+        self.name = name
+        self.last: list[Reply] = []
+
+    async def send(self, **fields: object) -> list[Reply]:
+        turn = Turn(
+            tenant_id=self.runtime.tenant_id,
+            channel="local",
+            user_id=self.user,
+            conversation_id="main",
+            user_name=self.name,
+            **fields,  # type: ignore[arg-type]
+        )
+        self.last = await self.runtime.handle(turn)
+        return self.last
+
+    async def say(self, text: str, event_id: str | None = None) -> list[Reply]:
+        return await self.send(text=text, event_id=event_id or str(uuid.uuid4()))
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the button with this label (or id) among the last replies."""
+        return await self.send(action=self.button(label).id, event_id=str(uuid.uuid4()))
+
+    async def submit(self, values: dict[str, str]) -> list[Reply]:
+        form = next(r for r in self.last if r.to_dict()["type"] == "form")
+        action = form.to_dict()["submit"]["id"]
+        return await self.send(action=action, values=values, event_id=str(uuid.uuid4()))
+
+    def button(self, label: str) -> Button:
+        for button in self.buttons():
+            if label in (button.label, button.id):
+                return button
+        raise AssertionError(f"no button {label!r} in:\n{self.text}")
+
+    def buttons(self) -> list[Button]:
+        found: list[Button] = []
+        for reply in self.last:
+            found += getattr(reply, "buttons", ())
+            for extra in ("submit", "cancel"):
+                if (button := getattr(reply, extra, None)) is not None:
+                    found.append(button)
+        return found
+
+    @property
+    def labels(self) -> list[str]:
+        return [b.label for b in self.buttons()]
+
+    @property
+    def text(self) -> str:
+        """The last replies as a person would read them."""
+        return "\n".join(render(reply) for reply in self.last)

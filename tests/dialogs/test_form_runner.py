@@ -1,0 +1,201 @@
+"""The form runner, through the real router and a real store, with the profile form.
+
+Each test reads like the conversation it checks: what the person sends, what they see.
+"""
+
+from __future__ import annotations
+
+from bot.runtime import Runtime
+from tests.chat import Chat
+
+
+async def test_the_form_asks_each_missing_field_in_turn_and_confirms(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    assert "プロフィールを登録します" in chat.text
+    assert "1/3 お名前を教えてください。" in chat.text
+    assert "山田 花子" in chat.labels  # the name the channel knows, offered as one press
+
+    await chat.press("山田 花子")
+    assert "2/3 所属の課を選んでください。" in chat.text
+    assert {"税務課", "福祉課", "戻る", "中止"} <= set(chat.labels)
+
+    await chat.press("税務課")
+    assert "3/3 連絡先" in chat.text
+    assert "スキップ" in chat.labels  # optional field
+
+    await chat.say("内線１２３４")  # full-width digits
+    assert "「プロフィール登録」の内容を確認してください" in chat.text
+    assert "氏名: 山田 花子" in chat.text
+    assert "所属: 税務課" in chat.text
+    assert "連絡先: 内線1234" in chat.text
+    assert {"送信", "修正する", "中止"} <= set(chat.labels)
+
+    await chat.press("送信")
+    assert "山田 花子 さんのプロフィールを登録しました。" in chat.text
+
+    # The saved profile is offered next time.
+    await chat.say("プロフィール")
+    assert "山田 花子" in chat.labels
+
+
+async def test_an_answer_not_understood_is_reasked_with_the_reason(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("山田花子")
+    await chat.say("観光課")  # not a division of this municipality
+    assert "選択肢から選んでください" in chat.text
+    assert "2/3 所属の課を選んでください。" in chat.text
+
+    await chat.say("3")  # by number
+    assert "3/3" in chat.text
+
+    await chat.say("メールで")
+    assert "連絡先は内線番号" in chat.text
+    assert "3/3" in chat.text
+
+
+async def test_typed_variations_mean_the_same(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("ﾌﾟﾛﾌｨｰﾙ")  # half-width katakana
+    assert "1/3" in chat.text
+    await chat.say("山田 花子")
+    await chat.say("税務課。")  # trailing punctuation
+    assert "3/3" in chat.text
+    await chat.say("ｽｷｯﾌﾟ")
+    assert "内容を確認してください" in chat.text
+    assert "連絡先: （なし）" in chat.text
+    await chat.say("ＯＫ！")  # full-width, with an exclamation mark
+    assert "プロフィールを登録しました" in chat.text
+
+
+async def test_back_returns_to_the_previous_question(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("戻る")
+    assert "これが最初の質問です。" in chat.text
+    assert "1/3" in chat.text
+
+    await chat.say("山田花子")
+    await chat.say("もどる")
+    assert "1/3 お名前を教えてください。" in chat.text
+    await chat.say("山田 花子")
+    await chat.press("戻る")
+    assert "1/3" in chat.text
+
+
+async def test_a_required_field_cannot_be_skipped(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("スキップ")
+    assert "この項目は必須のため、スキップできません。" in chat.text
+    assert "1/3" in chat.text
+
+
+async def test_cancel_discards_the_answers(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("山田花子")
+    await chat.say("やめる")
+    assert "「プロフィール登録」を中止しました。入力内容は破棄しました。" in chat.text
+
+    await chat.say("プロフィール")
+    assert "1/3" in chat.text  # starts afresh, nothing kept
+    assert "続きから" not in chat.text
+
+
+async def test_edit_at_the_confirmation_changes_one_answer(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("山田花子")
+    await chat.say("税務課")
+    await chat.say("内線1234")
+    await chat.press("修正する")
+    assert "どの項目を修正しますか？" in chat.text
+    assert {"氏名", "所属", "連絡先"} <= set(chat.labels)
+
+    await chat.press("所属")
+    assert "所属の課を選んでください" in chat.text
+    await chat.press("福祉課")
+    # Straight back to the confirmation, the other answers kept.
+    assert "所属: 福祉課" in chat.text
+    assert "氏名: 山田花子" in chat.text
+    assert "連絡先: 内線1234" in chat.text
+
+    await chat.say("修正")
+    await chat.say("1")  # the first item, by number
+    await chat.say("山田 はな子")
+    assert "氏名: 山田 はな子" in chat.text
+
+
+async def test_a_question_in_the_middle_is_answered_then_the_form_offers_to_go_on(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("山田花子")
+    await chat.say("問い合わせ先は？")
+    assert "問い合わせ先（ガイドライン §6）" in chat.text
+    assert "「プロフィール登録」の入力に戻りますか？" in chat.text
+
+    await chat.press("続ける")
+    assert "2/3 所属の課を選んでください。" in chat.text
+    await chat.say("税務課")
+    assert "3/3" in chat.text
+
+
+async def test_a_question_typed_where_free_text_is_expected_is_still_recognised(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("連絡先を教えて？")
+    assert "問い合わせ先（ガイドライン §6）" in chat.text
+    await chat.say("山田花子")  # answering the question directly also works
+    assert "2/3" in chat.text
+
+
+async def test_later_keeps_the_form_and_the_menu_offers_to_resume(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("山田花子")
+    await chat.say("あとで")
+    assert "入力を保存しました" in chat.text
+
+    await chat.say("メニュー")
+    assert "「プロフィール登録」の続き" in chat.labels
+    await chat.press("「プロフィール登録」の続き")
+    assert "続きから再開します" in chat.text
+    assert "2/3" in chat.text
+
+
+async def test_an_old_button_is_refused_and_the_current_question_repeated(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    old_cancel = chat.button("中止").id
+    await chat.say("山田花子")
+    await chat.send(action=old_cancel, event_id="old-button")
+    assert "このボタンは古くなっています" in chat.text
+    assert "2/3" in chat.text  # nothing was cancelled
+
+
+async def test_the_whole_form_can_be_filled_at_once_and_is_checked(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.press("フォームでまとめて入力")
+    form = chat.last[0].to_dict()
+    assert form["type"] == "form"
+    assert [i["key"] for i in form["inputs"]] == ["name", "division", "contact"]
+    assert form["inputs"][0]["value"] == "山田 花子"
+
+    await chat.submit({"name": "", "division": "観光課", "contact": "メールで"})
+    errors = chat.last[0].to_dict()["errors"]
+    assert any(e.startswith("所属:") for e in errors)
+    assert any(e.startswith("連絡先:") for e in errors)
+    assert any(e.startswith("氏名:") for e in errors)
+
+    await chat.submit({"name": "山田 花子", "division": "税務課", "contact": "yamada@example.jp"})
+    assert "内容を確認してください" in chat.text
+    assert "連絡先: yamada@example.jp" in chat.text

@@ -1,0 +1,38 @@
+"""Migrations: the schema comes from Alembic, and upgrading twice changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import inspect
+
+from storage.db import make_engine
+from storage.migrate import current_revision, upgrade
+from tests.conftest import Database
+
+TABLES = {"tenant", "person", "conversation_state", "processed_event", "channel_post"}
+
+
+async def _tables(database: Database) -> set[str]:
+    engine = make_engine(database.url, schema=database.schema)
+    try:
+        async with engine.connect() as conn:
+            return set(
+                await conn.run_sync(
+                    lambda sync: inspect(sync).get_table_names(schema=database.schema)
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_creates_every_table_and_records_the_revision(database: Database) -> None:
+    assert await _tables(database) >= TABLES
+    revision = await asyncio.to_thread(current_revision, database.url, database.schema)
+    assert revision == "0001"
+
+
+async def test_upgrading_again_changes_nothing(database: Database) -> None:
+    before = await _tables(database)
+    await asyncio.to_thread(upgrade, database.url, database.schema)
+    assert await _tables(database) == before

@@ -37,7 +37,7 @@ from storage.tenants import ensure_tenant
 log = logging.getLogger(__name__)
 
 # Two replicas answering the same person at the same instant: the loser re-reads and retries.
-_ATTEMPTS = 3
+_ATTEMPTS = 5
 
 
 def build_router() -> Router:
@@ -116,7 +116,7 @@ class Runtime:
             ):
                 log.info("duplicate event %s ignored", turn.event_id)
                 return []
-            stored = await load_conversation(session, key)
+            stored = await load_conversation(session, key, lock=True)
             person = await get_person(session, turn.tenant_id, turn.channel, turn.user_id)
             ctx = self.context(turn, person)
             conv = ConversationData.from_json(stored.data)

@@ -132,7 +132,7 @@ class Router:
         return [
             Intent("menu", lambda conv, ctx: self.menu(conv, ctx), in_menu=False),
             Intent(
-                "help", lambda conv, ctx: self.menu(conv, ctx, Step().say(answers.help_text(ctx)))
+                "help", lambda conv, ctx: self.menu(conv, ctx, Step().say(answers.how_to_use(ctx)))
             ),
             Intent("contacts", lambda conv, ctx: Step().say(answers.contacts(ctx))),
             *(Intent(key, start(key)) for key in self.runner.forms),

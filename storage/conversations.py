@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ConversationState, ProcessedEvent, utcnow
@@ -31,10 +31,21 @@ class StoredConversation:
     version: int  # 0: nothing stored yet
 
 
-async def load_conversation(session: AsyncSession, key: ConversationKey) -> StoredConversation:
-    row = await session.get(
-        ConversationState, (key.tenant_id, key.channel, key.user_id, key.conversation_id)
+async def load_conversation(
+    session: AsyncSession, key: ConversationKey, *, lock: bool = False
+) -> StoredConversation:
+    """The stored state. With `lock`, PostgreSQL holds the row until the transaction ends, so
+    concurrent turns of one conversation queue up instead of failing on the version check
+    (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    statement = select(ConversationState).where(
+        col(ConversationState.tenant_id) == key.tenant_id,
+        col(ConversationState.channel) == key.channel,
+        col(ConversationState.user_id) == key.user_id,
+        col(ConversationState.conversation_id) == key.conversation_id,
     )
+    if lock:
+        statement = statement.with_for_update()
+    row = (await session.exec(statement)).first()
     if row is None:
         return StoredConversation(data={}, version=0)
     return StoredConversation(data=dict(row.data), version=row.version)

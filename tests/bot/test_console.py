@@ -120,7 +120,9 @@ def test_a_name_typed_by_someone_without_a_persona_is_remembered(tmp_path: Path)
     first = replies(chat(tmp_path, ["プロフィール"], user="kimura"))
     assert not any(b["id"].endswith("__default__") for b in question(first, "1/3")["buttons"])
 
-    done = replies(chat(tmp_path, ["木村 太郎", "市民課", "[button:スキップ]", "はい"], user="kimura"))
+    done = replies(
+        chat(tmp_path, ["木村 太郎", "市民課", "[button:スキップ]", "はい"], user="kimura")
+    )
     assert done[-1]["text"] == "木村 太郎 さんのプロフィールを登録しました。"
 
     again = replies(chat(tmp_path, ["プロフィール"], user="kimura"))

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialogs.context import Contact, MunicipalityFacts
@@ -137,7 +138,8 @@ class MunicipalityFile(_Strict):
 def load_municipality(path: Path) -> MunicipalityFile:
     """Read and check the municipality file; ConfigError names every bad key and its line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows often save UTF-8 with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (set AIGUIDE_MUNICIPALITY_FILE)") from None
     except UnicodeDecodeError:
@@ -155,9 +157,17 @@ def load_municipality(path: Path) -> MunicipalityFile:
             loc = tuple(issue["loc"])
             key = ".".join(str(part) for part in loc)
             where = _line_of(lines, loc)
-            at = f"line {where}" if where else "missing"
-            problems.append(f"{path}:{where or '-'}: {key} ({at}): {issue['msg']}")
+            place = f"{path}:{where}" if where else str(path)
+            problems.append(f"{place}: {key}: {_reason(issue)}")
         raise ConfigError("\n".join(problems)) from None
+
+
+def _reason(issue: ErrorDetails) -> str:
+    if issue["type"] == "missing":
+        return "missing (this key is required)"
+    if issue["type"] == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    return issue["msg"].removeprefix("Value error, ")
 
 
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")

@@ -55,6 +55,8 @@ class Router:
 
     def _on_button(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
         action = turn.action or ""
+        if action.startswith("f:") and conv.active not in self.runner.forms:
+            return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.unknown_button"))))
         if action.startswith("f:"):
             if action.endswith(":values") and conv.active in self.runner.forms:
                 seq = action.split(":")[1]
@@ -84,7 +86,9 @@ class Router:
         # A question in the middle of a form: answer it, keep the form, offer to go on.
         active = conv.active
         step = aside.run(conv, ctx)
-        if conv.active == active:
+        # Offer to go on only when the aside left the same form waiting (not when it resumed
+        # that form itself, or started another).
+        if conv.active == active and aside.key != active:
             conv.next_seq()
             step.say(self.runner.offer_continue(conv, ctx))
         return step

@@ -202,10 +202,11 @@ def test_markup_in_a_line_stays_data(tmp_path: Path) -> None:
     assert {"label": "氏名", "value": markup} in card["facts"]
 
 
-def test_a_stale_button_is_called_out_as_old(tmp_path: Path) -> None:
+def test_a_form_button_with_no_form_open_gets_the_menu(tmp_path: Path) -> None:
     parsed = replies(chat(tmp_path, ["[button:f:999:pick:x]"]))
 
-    assert any("古くなっています" in t for t in texts(parsed))
+    assert any("このボタンは今は使えません" in t for t in texts(parsed))
+    assert any(b["id"] == "menu:profile" for r in parsed for b in r.get("buttons", []))
 
 
 def test_a_stale_button_in_a_form_repeats_the_current_question(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def test_a_bad_municipality_file_stops_serve_before_it_starts(tmp_path: Path) ->
     result = run_cli(env, "serve")
 
     assert result.returncode == 2
-    assert f"confidentiality.confidential_from (line {line})" in result.stderr
+    assert f":{line}: confidentiality.confidential_from:" in result.stderr
     assert "Traceback" not in result.stderr
     assert "aiguide is running" not in result.stdout
     assert not database.exists()  # nothing was touched: no migration, no server

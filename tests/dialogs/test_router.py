@@ -104,3 +104,22 @@ async def test_a_retried_event_is_handled_once(runtime: Runtime) -> None:
     assert await chat.say("山田花子", event_id="evt-2") == []  # the platform retried
     await chat.say("税務課", event_id="evt-3")
     assert "3/3" in chat.text  # the retry did not answer a question twice
+
+
+async def test_naming_the_form_in_progress_resumes_it_with_working_buttons(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.say("プロフィール")
+    assert "続きから再開します" in chat.text
+    assert "入力に戻りますか" not in chat.text
+    await chat.press("山田 花子")
+    assert "2/3" in chat.text
+
+
+async def test_a_form_button_with_no_form_open_shows_the_menu(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.send(action="f:999:pick:x", event_id="no-form")
+    assert "このボタンは今は使えません。" in chat.text
+    assert "プロフィール登録" in chat.labels

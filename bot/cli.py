@@ -1,4 +1,12 @@
-"""The command line: `aiguide serve | chat | db upgrade` (also `python -m bot …`)."""
+"""The command line (also `python -m bot …`).
+
+aiguide serve                 the bot, with the local web chat on HOST:PORT
+aiguide chat --as USER        the same router in this terminal
+aiguide check --system S …    may this information go into system S?
+aiguide systems import|export|list   the 別表
+aiguide scan [FILE|-]         what looks like personal information, line by line
+aiguide db upgrade            apply the migrations
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -14,6 +23,8 @@ from pydantic import ValidationError
 from bot import logs
 from bot.app import create_app
 from bot.channels.console import run_chat
+from bot.commands import check_command, scan_command, systems_command
+from bot.registry_io import RegistryFileError
 from bot.runtime import Runtime
 from bot.settings import ConfigError, Settings, load_municipality
 from storage.migrate import upgrade
@@ -22,7 +33,9 @@ log = logging.getLogger("aiguide")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aiguide", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="aiguide", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="start the bot (local web chat on HOST:PORT)")
@@ -37,6 +50,29 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--script", type=Path, help="read user lines from FILE instead of stdin")
     chat.add_argument("--json", action="store_true", help="print each reply as one JSON line")
 
+    check = commands.add_parser("check", help="may this information go into a system?")
+    check.add_argument("--system", required=True, help="the system's id, name or alias")
+    check.add_argument("--class", dest="klass", required=True, help="confidentiality class")
+    check.add_argument("--personal", choices=("yes", "no"), default="no")
+    check.add_argument("--purpose", help="what it is used for")
+    check.add_argument("--division", help="the asker's division")
+    check.add_argument("--device", choices=("work", "personal"), default="work")
+    check.add_argument("--user", help="a known user id (profile and pre-use state)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    systems = commands.add_parser("systems", help="the 別表 (designated systems)")
+    systems_commands = systems.add_subparsers(dest="systems_command", required=True)
+    imports = systems_commands.add_parser("import", help="load a YAML or CSV file (all or none)")
+    imports.add_argument("file", type=Path)
+    exports = systems_commands.add_parser("export", help="write the 別表")
+    exports.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
+    exports.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    systems_commands.add_parser("list", help="one line per system")
+
+    scan = commands.add_parser("scan", help="look for personal information, line by line")
+    scan.add_argument("file", nargs="?", default="-", help="a text file, or - for stdin")
+    scan.add_argument("--json", action="store_true", help="one JSON object per input line")
+
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations")
@@ -48,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
         logs.configure(settings.log_format, settings.log_level)
-        load_municipality(settings.municipality_file)  # fail before touching anything
+        municipality = load_municipality(settings.municipality_file)  # fail before anything
     except ValidationError as error:
         return _fail(f"invalid setting in the environment or .env:\n{error}")
     except ConfigError as error:
         return _fail(f"invalid municipality settings:\n{error}")
 
+    if args.command == "scan":
+        return scan_command(args, municipality.facts())
     if args.command == "db":
         upgrade(settings.database_url, settings.database_schema)
         print(f"database is up to date: {settings.database_url}")
@@ -63,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             upgrade(settings.database_url, settings.database_schema)
         return _serve(settings)
     upgrade(settings.database_url, settings.database_schema)
-    return asyncio.run(_chat(settings, args.user, args.script, as_json=args.json))
+    if args.command == "chat":
+        return _with_runtime(settings, lambda runtime: _chat(runtime, args))
+    if args.command == "check":
+        return _with_runtime(settings, lambda runtime: check_command(runtime, args))
+    return _with_runtime(settings, lambda runtime: systems_command(runtime, args))
 
 
 def _fail(message: str) -> int:
@@ -71,10 +113,25 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _with_runtime(settings: Settings, command: Callable[[Runtime], Awaitable[int]]) -> int:
+    async def run() -> int:
+        runtime = Runtime.create(settings)
+        try:
+            await runtime.load_sample_data()
+            return await command(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(run())
+    except RegistryFileError as error:
+        return _fail(f"the 別表 file has errors; nothing was changed:\n{error}")
+
+
 async def _start(settings: Settings) -> web.Application:
     runtime = Runtime.create(settings)
     if await runtime.load_sample_data():
-        log.info("registered municipality %s", runtime.tenant_id)
+        log.info("loaded the sample data of %s", runtime.tenant_id)
     return create_app(runtime)
 
 
@@ -86,29 +143,27 @@ def _serve(settings: Settings) -> int:
 
     # run_app turns SIGTERM/SIGINT into a graceful stop: no new connections, and turns in
     # flight get `shutdown_timeout` seconds to finish and commit.
-    web.run_app(
-        _start(settings),
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=settings.shutdown_timeout,
-        print=_announce,
-        access_log=None,
-    )
+    try:
+        web.run_app(
+            _start(settings),
+            host=settings.host,
+            port=settings.port,
+            shutdown_timeout=settings.shutdown_timeout,
+            print=_announce,
+            access_log=None,
+        )
+    except RegistryFileError as error:
+        return _fail(f"the 別表 file has errors; the bot did not start:\n{error}")
     log.info("aiguide stopped")
     return 0
 
 
-async def _chat(settings: Settings, user: str, script: Path | None, *, as_json: bool) -> int:
-    runtime = Runtime.create(settings)
+async def _chat(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.script is None:
+        return await run_chat(runtime, args.user, sys.stdin, as_json=args.json, echo=False)
     try:
-        await runtime.load_sample_data()
-        if script is None:
-            return await run_chat(runtime, user, sys.stdin, as_json=as_json, echo=False)
-        try:
-            source = script.open(encoding="utf-8")
-        except OSError as error:
-            return _fail(f"cannot read the script {script}: {error.strerror}")
-        with source:
-            return await run_chat(runtime, user, source, as_json=as_json, echo=True)
-    finally:
-        await runtime.close()
+        source = args.script.open(encoding="utf-8")
+    except OSError as error:
+        return _fail(f"cannot read the script {args.script}: {error.strerror}")
+    with source:
+        return await run_chat(runtime, args.user, source, as_json=args.json, echo=True)

@@ -6,17 +6,21 @@ Every channel calls `Runtime.handle(turn)`; nothing here knows which channel it 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.readiness import readiness_of
+from bot.registry_io import read_registry
 from bot.settings import MunicipalityFile, Settings, load_municipality
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import DialogContext, MunicipalityFacts, PersonFacts
+from dialogs.conversations import build_router
 from dialogs.effects import SaveProfile, SetLocale
-from dialogs.profile import PROFILE_FORM
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
@@ -29,19 +33,16 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, ping, session_maker, transaction
-from storage.models import Person
-from storage.people import get_person, update_person
+from storage.models import AISystem, Person
+from storage.people import find_person, get_person, update_person
 from storage.posts import Thread, list_threads
+from storage.systems import list_systems, save_systems
 from storage.tenants import ensure_tenant
 
 log = logging.getLogger(__name__)
 
 # Two replicas answering the same person at the same instant: the loser re-reads and retries.
 _ATTEMPTS = 5
-
-
-def build_router() -> Router:
-    return Router(forms=[PROFILE_FORM])
 
 
 @dataclass
@@ -76,9 +77,39 @@ class Runtime:
         return self.municipality.municipality.id
 
     async def load_sample_data(self) -> bool:
-        """Register the municipality (idempotent); True when anything changed."""
+        """Register the municipality and, while its 別表 is empty, load the systems file.
+
+        Idempotent: a second start changes nothing. A bad systems file raises
+        RegistryFileError, so the bot never starts with half a 別表.
+        """
         async with transaction(self.sessions) as session:
-            return await ensure_tenant(session, self.tenant_id, self.municipality.municipality.name)
+            name = self.municipality.municipality.name
+            changed = await ensure_tenant(session, self.tenant_id, name)
+            path = self.settings.systems_file
+            if (
+                path is not None
+                and path.is_file()
+                and not await list_systems(session, self.tenant_id)
+            ):
+                entries = read_registry(path, self.facts, self.catalogs.for_locale("ja"))
+                added, _ = await save_systems(session, self.tenant_id, entries)
+                changed = changed or added > 0
+            return changed
+
+    async def import_systems(self, path: Path) -> tuple[int, int]:
+        """(added, changed); RegistryFileError lists every bad row and nothing is saved."""
+        entries = read_registry(path, self.facts, self.catalogs.for_locale("ja"))
+        async with transaction(self.sessions) as session:
+            return await save_systems(session, self.tenant_id, entries)
+
+    async def systems(self) -> list[AISystem]:
+        async with transaction(self.sessions) as session:
+            return await list_systems(session, self.tenant_id)
+
+    async def person(self, user_id: str) -> Person | None:
+        """A person known on any channel by this id (for `aiguide check --user`)."""
+        async with transaction(self.sessions) as session:
+            return await find_person(session, self.tenant_id, user_id)
 
     async def ready(self) -> bool:
         return await ping(self.engine)
@@ -118,7 +149,8 @@ class Runtime:
                 return []
             stored = await load_conversation(session, key, lock=True)
             person = await get_person(session, turn.tenant_id, turn.channel, turn.user_id)
-            ctx = self.context(turn, person)
+            systems = await list_systems(session, turn.tenant_id)
+            ctx = self.context(turn, person, systems)
             conv = ConversationData.from_json(stored.data)
             step = self.router.route(conv, turn, ctx)
             for effect in step.effects:
@@ -126,7 +158,9 @@ class Runtime:
             await save_conversation(session, key, conv.to_json(), stored.version)
         return step.replies
 
-    def context(self, turn: Turn, person: Person | None) -> DialogContext:
+    def context(
+        self, turn: Turn, person: Person | None, systems: Sequence[AISystem] = ()
+    ) -> DialogContext:
         locale = (person.locale if person else None) or turn.locale or DEFAULT_LOCALE
         facts = PersonFacts(
             user_id=turn.user_id,
@@ -134,9 +168,14 @@ class Runtime:
             division=person.division if person else "",
             contact=person.contact if person else "",
             locale=locale,
+            readiness=readiness_of(person),
         )
         return DialogContext(
-            catalogs=self.catalogs, municipality=self.facts, person=facts, locale=locale
+            catalogs=self.catalogs,
+            municipality=self.facts,
+            person=facts,
+            locale=locale,
+            systems=tuple(systems),
         )
 
     async def _apply(self, session: AsyncSession, turn: Turn, effect: Any) -> None:

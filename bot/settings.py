@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
     municipality_file: Path = Path("config/municipality.toml")
+    # Loaded at start while the tenant's 別表 is empty (the sample data of `make run`).
+    systems_file: Path | None = Path("config/systems.yaml")
     messages_dir: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

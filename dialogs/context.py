@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from dialogs.catalog import Catalog, Catalogs
 
@@ -42,6 +44,22 @@ class MunicipalityFacts:
 
 
 @dataclass(frozen=True)
+class Readiness:
+    """The person's pre-use state (§3(1)1): training taken, confirmations given.
+
+    `assumed` marks a state the bot has no record of (before the pre-use confirmations are
+    recorded, or `aiguide check` without --user): taken as done, and the answer says so.
+    """
+
+    trained: bool
+    confirmed: bool
+    assumed: bool = False
+
+
+ASSUMED_READY = Readiness(trained=True, confirmed=True, assumed=True)
+
+
+@dataclass(frozen=True)
 class PersonFacts:
     """What the bot knows of the person talking (their stored profile)."""
 
@@ -50,6 +68,7 @@ class PersonFacts:
     division: str = ""
     contact: str = ""
     locale: str | None = None
+    readiness: Readiness = ASSUMED_READY
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,11 @@ class DialogContext:
     person: PersonFacts
     locale: str
     now: datetime = field(default_factory=lambda: datetime.now(JST))
+    # The 別表 entries of this tenant (storage.models.AISystem), loaded for the turn.
+    systems: tuple[Any, ...] = ()
+    # The active form's answers so far (the runner's live dict), so a field's choices can
+    # depend on earlier answers (e.g. the purposes of the system chosen before).
+    answers: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def msg(self) -> Catalog:
@@ -69,3 +93,6 @@ class DialogContext:
 
     def with_locale(self, locale: str) -> DialogContext:
         return replace(self, locale=locale)
+
+    def with_answers(self, answers: Mapping[str, str | None]) -> DialogContext:
+        return replace(self, answers=answers)

@@ -29,13 +29,20 @@ class Field:
     key: str
     kind: FieldKind
     required: bool = True
-    # Asked only when this holds for the answers so far (e.g. "details" only for "other").
-    condition: Callable[[Answers], bool] | None = None
+    # Asked only when this holds for the answers so far (e.g. "details" only for "other"),
+    # given the facts of the turn (e.g. "only while the answer is not already decided").
+    condition: Callable[[Answers, DialogContext], bool] | None = None
     # Offered as a one-press answer (e.g. the name from the person's profile).
     default: Callable[[DialogContext], str | None] | None = None
+    # False: never asked nor shown; only carried from the start (e.g. "on a personal device"
+    # understood from the person's own sentence).
+    ask: bool = True
+    # Asked only while this holds; unlike `condition`, an answer already given is kept
+    # (e.g. the entry check stops asking once the answer is decided).
+    ask_while: Callable[[Answers, DialogContext], bool] | None = None
 
-    def applies(self, answers: Answers) -> bool:
-        return self.condition is None or self.condition(answers)
+    def applies(self, answers: Answers, ctx: DialogContext) -> bool:
+        return self.condition is None or self.condition(answers, ctx)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,10 @@ class Form:
     key: str
     fields: tuple[Field, ...]
     on_submit: Callable[[dict[str, str], DialogContext], Step]
+    # A question-like form (e.g. the entry check) answers as soon as nothing is missing and
+    # does not number its questions (how many depends on the answers); a form that files or
+    # saves something numbers them and shows every answer for confirmation first.
+    confirm: bool = True
 
     def field(self, key: str) -> Field:
         for candidate in self.fields:
@@ -55,8 +66,17 @@ class Form:
                 return candidate
         raise KeyError(key)
 
-    def applicable(self, answers: Answers) -> list[Field]:
-        return [f for f in self.fields if f.applies(answers)]
+    def applicable(self, answers: Answers, ctx: DialogContext) -> list[Field]:
+        """The fields asked and shown for these answers."""
+        return [f for f in self.fields if f.ask and f.applies(answers, ctx)]
+
+    def carried(self, answers: Answers, ctx: DialogContext) -> dict[str, str]:
+        """Every answer that reaches `on_submit`: asked fields that apply, and hidden ones."""
+        return {
+            f.key: value
+            for f in self.fields
+            if (not f.ask or f.applies(answers, ctx)) and (value := answers.get(f.key)) is not None
+        }
 
 
 class FormRunner:
@@ -65,17 +85,27 @@ class FormRunner:
 
     # --- entering and leaving -------------------------------------------------------------
 
-    def start(self, conv: ConversationData, key: str, ctx: DialogContext) -> Step:
-        """Start a form, or resume it where it was left."""
+    def start(
+        self,
+        conv: ConversationData,
+        key: str,
+        ctx: DialogContext,
+        initial: Mapping[str, str] | None = None,
+    ) -> Step:
+        """Start a form, or resume it where it was left.
+
+        `initial` answers (what the person already said in their own words) start it afresh
+        with those fields filled in, so only what is still missing is asked.
+        """
         form = self.forms[key]
         step = Step()
-        if key in conv.forms:
+        if key in conv.forms and not initial:
             step.say(Text(ctx.t("form.resumed", title=self._title(form, ctx))))
         else:
-            conv.forms[key] = FormProgress()
+            conv.forms[key] = FormProgress(answers=dict(initial or {}))
             step.say(Text(ctx.t(f"forms.{key}.intro")))
         conv.active = key
-        return self._prompt(conv, form, ctx, step)
+        return self._prompt(conv, form, self._bound(conv, ctx), step)
 
     def saved_forms(self, conv: ConversationData) -> list[str]:
         return [key for key in conv.forms if key in self.forms]
@@ -103,6 +133,7 @@ class FormRunner:
 
     def on_text(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step | None:
         """The step for typed text, or None when the text is no answer to the question."""
+        ctx = self._bound(conv, ctx)
         form, progress = self._active(conv)
         word = control_word(text)
         if word == "cancel":
@@ -132,6 +163,7 @@ class FormRunner:
 
     def reask(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
         """Say why the text was not understood, and ask the same question again."""
+        ctx = self._bound(conv, ctx)
         form, progress = self._active(conv)
         if progress.mode != "asking" or progress.current is None:
             return self._prompt(conv, form, ctx, Step())
@@ -152,6 +184,7 @@ class FormRunner:
         )
 
     def on_button(self, conv: ConversationData, action: str, ctx: DialogContext) -> Step:
+        ctx = self._bound(conv, ctx)
         parts = action.split(":", 3)
         if len(parts) < 3 or not parts[1].isdigit() or conv.active not in self.forms:
             return self._stale(conv, ctx)
@@ -176,7 +209,7 @@ class FormRunner:
             if arg is None:
                 progress.mode = "choosing_edit"
                 return self._prompt(conv, form, ctx, Step())
-            if arg in {f.key for f in form.applicable(progress.answers)}:
+            if arg in {f.key for f in form.applicable(progress.answers, ctx)}:
                 return self._edit(conv, form, progress, arg, ctx)
         if progress.mode == "asking" and progress.current is not None:
             current = form.field(progress.current)
@@ -190,12 +223,13 @@ class FormRunner:
         self, conv: ConversationData, values: Mapping[str, str], ctx: DialogContext
     ) -> Step:
         """A whole-form submission (web form, Slack modal, Adaptive Card): one validation."""
+        ctx = self._bound(conv, ctx)
         form, progress = self._active(conv)
         answers: dict[str, str | None] = dict(progress.answers)
         errors: list[str] = []
         for field in form.fields:
-            if field.key not in values:
-                continue
+            if not field.ask or field.key not in values:
+                continue  # hidden fields come only from the bot's own understanding
             raw = values[field.key]
             if not raw.strip():
                 answers[field.key] = None
@@ -206,7 +240,7 @@ class FormRunner:
             else:
                 label = ctx.t(f"forms.{form.key}.{field.key}.label")
                 errors.append(f"{label}: {ctx.t(parsed.error or '', **parsed.params)}")
-        for field in form.applicable(answers):
+        for field in form.applicable(answers, ctx):
             if field.required and answers.get(field.key) is None and field.key in values:
                 label = ctx.t(f"forms.{form.key}.{field.key}.label")
                 errors.append(f"{label}: {ctx.t('form.error.required')}")
@@ -214,7 +248,7 @@ class FormRunner:
         if errors:
             return Step().say(self.whole_form(conv, ctx, values=values, errors=errors))
         progress.answers = answers
-        progress.history = [f.key for f in form.applicable(answers) if f.key in answers]
+        progress.history = [f.key for f in form.applicable(answers, ctx) if f.key in answers]
         progress.mode = "asking"
         return self._prompt(conv, form, ctx, Step(), new_seq=False)
 
@@ -226,9 +260,10 @@ class FormRunner:
         errors: Sequence[str] = (),
     ) -> FormView:
         """The active form as one view, prefilled with the answers (or the values just sent)."""
+        ctx = self._bound(conv, ctx)
         form, progress = self._active(conv)
         inputs = []
-        for field in form.fields:
+        for field in form.applicable(progress.answers, ctx):
             value = (values or {}).get(field.key)
             if value is None:
                 value = progress.answers.get(field.key) or (
@@ -268,7 +303,7 @@ class FormRunner:
         progress.answers[field.key] = value
         if field.key not in progress.history:
             progress.history.append(field.key)
-        self._drop_inapplicable(form, progress)
+        self._drop_inapplicable(form, progress, ctx)
         return self._prompt(conv, form, ctx, Step())
 
     def _pick(
@@ -363,7 +398,7 @@ class FormRunner:
         if word in ("back", "no"):
             progress.mode = "confirming"
             return self._prompt(conv, form, ctx, Step())
-        fields = [f for f in form.applicable(progress.answers)]
+        fields = [f for f in form.applicable(progress.answers, ctx)]
         wanted = normalize(text)
         for index, field in enumerate(fields, start=1):
             label = normalize(ctx.t(f"forms.{form.key}.{field.key}.label"))
@@ -372,17 +407,22 @@ class FormRunner:
         return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.which_field"))))
 
     def _submit(
-        self, conv: ConversationData, form: Form, progress: FormProgress, ctx: DialogContext
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        ctx: DialogContext,
+        before: Step | None = None,
     ) -> Step:
-        answers = {
-            f.key: value
-            for f in form.applicable(progress.answers)
-            if (value := progress.answers.get(f.key)) is not None
-        }
+        answers = form.carried(progress.answers, ctx)
         conv.forms.pop(form.key, None)
         conv.active = None
+        conv.last[form.key] = answers
         conv.next_seq()
-        step = form.on_submit(answers, ctx)
+        submitted = form.on_submit(answers, ctx)
+        step = before or Step()
+        step.replies += submitted.replies
+        step.effects += submitted.effects
         return self._offer_saved(conv, ctx, step)
 
     def _cancel(self, conv: ConversationData, form: Form, ctx: DialogContext) -> Step:
@@ -426,14 +466,16 @@ class FormRunner:
         progress = conv.forms[form.key]
         seq = conv.next_seq() if new_seq else conv.seq
         if progress.mode == "asking":
-            missing = self._next_missing(form, progress)
+            missing = self._next_missing(form, progress, ctx)
             if missing is not None:
                 progress.current = missing.key
                 return step.say(self._ask(form, progress, missing, seq, ctx))
             progress.current = None
+            if not form.confirm:
+                return self._submit(conv, form, progress, ctx, step)
             progress.mode = "confirming"
         if progress.mode == "choosing_edit":
-            fields = form.applicable(progress.answers)
+            fields = form.applicable(progress.answers, ctx)
             buttons = tuple(
                 Button(f"f:{seq}:edit:{f.key}", ctx.t(f"forms.{form.key}.{f.key}.label"))
                 for f in fields
@@ -441,19 +483,22 @@ class FormRunner:
             return step.say(Choices(ctx.t("form.which_field"), buttons))
         return step.say(self._confirmation(form, progress, seq, ctx))
 
-    def _next_missing(self, form: Form, progress: FormProgress) -> Field | None:
-        for field in form.applicable(progress.answers):
-            if field.key not in progress.answers:
-                return field
+    def _next_missing(self, form: Form, progress: FormProgress, ctx: DialogContext) -> Field | None:
+        for field in form.applicable(progress.answers, ctx):
+            if field.key in progress.answers:
+                continue
+            if field.ask_while is not None and not field.ask_while(progress.answers, ctx):
+                continue
+            return field
         return None
 
     def _ask(
         self, form: Form, progress: FormProgress, field: Field, seq: int, ctx: DialogContext
     ) -> Choices:
-        applicable = form.applicable(progress.answers)
+        applicable = form.applicable(progress.answers, ctx)
         position = [f.key for f in applicable].index(field.key) + 1
         prompt = ctx.t(f"forms.{form.key}.{field.key}.prompt")
-        text = f"{position}/{len(applicable)} {prompt}"
+        text = f"{position}/{len(applicable)} {prompt}" if form.confirm else prompt
         buttons: list[Button] = []
         default = field.default(ctx) if field.default else None
         if default:
@@ -472,7 +517,7 @@ class FormRunner:
         self, form: Form, progress: FormProgress, seq: int, ctx: DialogContext
     ) -> FactCard:
         facts = []
-        for field in form.applicable(progress.answers):
+        for field in form.applicable(progress.answers, ctx):
             value = progress.answers.get(field.key)
             shown = ctx.t("form.skipped") if value is None else field.kind.display(value, ctx)
             facts.append(Fact(ctx.t(f"forms.{form.key}.{field.key}.label"), shown))
@@ -493,9 +538,16 @@ class FormRunner:
         assert conv.active is not None
         return self.forms[conv.active], conv.forms[conv.active]
 
-    def _drop_inapplicable(self, form: Form, progress: FormProgress) -> None:
+    def _bound(self, conv: ConversationData, ctx: DialogContext) -> DialogContext:
+        """The context with the active form's live answers (see DialogContext.answers)."""
+        if conv.active in conv.forms:
+            return ctx.with_answers(conv.forms[conv.active].answers)
+        return ctx
+
+    def _drop_inapplicable(self, form: Form, progress: FormProgress, ctx: DialogContext) -> None:
         """An answer changed a condition: forget answers to fields that no longer apply."""
-        keep = {f.key for f in form.applicable(progress.answers)}
+        keep = {f.key for f in form.applicable(progress.answers, ctx)}
+        keep |= {f.key for f in form.fields if not f.ask}
         for key in list(progress.answers):
             if key not in keep:
                 del progress.answers[key]

@@ -10,8 +10,14 @@ from dialogs.text import normalize
 
 
 @cache
+def _raw() -> dict[str, dict[str, list[str]]]:
+    text = resources.files("dialogs").joinpath("messages/keywords.toml").read_text()
+    return tomllib.loads(text)
+
+
+@cache
 def _keywords() -> dict[str, dict[str, frozenset[str]]]:
-    raw = tomllib.loads(resources.files("dialogs").joinpath("messages/keywords.toml").read_text())
+    raw = _raw()
     return {
         group: {
             meaning: frozenset(n for w in words if (n := normalize(w)))
@@ -53,3 +59,17 @@ def _match(group: str, normalized: str, *, exact: bool) -> str | None:
 
 def intent_keywords(intent: str) -> frozenset[str]:
     return _keywords()["intent"].get(intent, frozenset())
+
+
+def words(group: str, meaning: str) -> frozenset[str]:
+    return _keywords()[group].get(meaning, frozenset())
+
+
+def mentions(text: str, group: str, meaning: str) -> str | None:
+    """The longest keyword of `group.meaning` inside the text, as the keyword list spells it."""
+    folded = normalize(text).replace(" ", "")
+    for word in sorted(_raw()[group].get(meaning, []), key=len, reverse=True):
+        key = normalize(word).replace(" ", "")
+        if key and key in folded:
+            return word
+    return None

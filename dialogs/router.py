@@ -14,30 +14,44 @@ from dialogs import answers
 from dialogs.context import DialogContext
 from dialogs.forms import Form, FormRunner
 from dialogs.keywords import control_word, intent_keywords, intent_word
+from dialogs.pii_check import AWAITING, check_text
 from dialogs.state import ConversationData
 from dialogs.text import MAX_TEXT_LENGTH, clean, normalize
 from dialogs.turn import Turn
 from dialogs.ui import Step, Text
 
+Run = Callable[[ConversationData, DialogContext, str | None], Step]
+
 
 @dataclass(frozen=True)
 class Intent:
-    """Something the bot can do when asked: a form to start or an answer to give."""
+    """Something the bot can do when asked: a form to start or an answer to give.
+
+    `run` gets the text that asked for it (None for a button), so a form can start with what
+    the sentence already says. `recognise` spots requests no keyword names (e.g. a question
+    that mentions a registered system).
+    """
 
     key: str
-    run: Callable[[ConversationData, DialogContext], Step]
+    run: Run
     in_menu: bool = True
+    recognise: Callable[[str, DialogContext], bool] | None = None
 
 
 class Router:
-    def __init__(self, forms: Sequence[Form], intents: Sequence[Intent] = ()) -> None:
+    def __init__(self, forms: Sequence[Form]) -> None:
         self.runner = FormRunner(forms)
-        self.intents: dict[str, Intent] = {}
-        for intent in (*self._builtin_intents(), *intents):
-            self.intents[intent.key] = intent
+        self.intents: dict[str, Intent] = {i.key: i for i in self._builtin_intents()}
+
+    def add(self, *intents: Intent) -> None:
+        """Add the bot's own intents; they come before the built-in ones in the menu."""
+        builtin = self.intents
+        self.intents = {i.key: i for i in intents}
+        self.intents |= {key: i for key, i in builtin.items() if key not in self.intents}
 
     def route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
         if turn.action:
+            conv.awaiting = None
             return self._on_button(conv, turn, ctx)
         text = clean(turn.text or "")
         if not text:
@@ -45,10 +59,14 @@ class Router:
         if len(text) > MAX_TEXT_LENGTH:
             step = Step().say(Text(ctx.t("fallback.too_long", max=MAX_TEXT_LENGTH)))
             return self._repeat_question(conv, ctx, step)
+        if conv.awaiting == AWAITING:
+            conv.awaiting = None
+            if control_word(text) != "cancel":
+                return self._then_continue(conv, ctx, check_text(text, ctx))
         if conv.active in self.runner.forms:
             return self._on_form_text(conv, text, ctx)
-        if (intent := self._intent_of(text)) is not None:
-            return intent.run(conv, ctx)
+        if (intent := self._intent_of(text, ctx)) is not None:
+            return intent.run(conv, ctx, text)
         return self.menu(conv, ctx, Step().say(answers.not_understood(ctx)))
 
     # --- the parts ------------------------------------------------------------------------
@@ -58,7 +76,7 @@ class Router:
         if action.startswith("f:") and conv.active not in self.runner.forms:
             return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.unknown_button"))))
         if action.startswith("f:"):
-            if action.endswith(":values") and conv.active in self.runner.forms:
+            if action.endswith(":values"):
                 seq = action.split(":")[1]
                 if seq == str(conv.seq):
                     return self.runner.on_values(conv, turn.values, ctx)
@@ -70,30 +88,35 @@ class Router:
         elif action.startswith("menu:"):
             intent = self.intents.get(action.removeprefix("menu:"))
             if intent is not None:
-                return intent.run(conv, ctx)
+                return intent.run(conv, ctx, None)
         step = Step().say(Text(ctx.t("fallback.unknown_button")))
         return self._repeat_question(conv, ctx, step)
 
     def _on_form_text(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
-        aside = self._aside_intent(conv, text)
+        aside = self._aside_intent(conv, text, ctx)
         if aside is None:
             step = self.runner.on_text(conv, text, ctx)
             if step is not None:
                 return step
-            aside = self._intent_of(text)
+            aside = self._intent_of(text, ctx)
             if aside is None:
                 return self.runner.reask(conv, text, ctx)
-        # A question in the middle of a form: answer it, keep the form, offer to go on.
+        # A question in the middle of a form: answer it, keep the form, offer to go on —
+        # unless the aside resumed that same form, or started another one.
         active = conv.active
-        step = aside.run(conv, ctx)
-        # Offer to go on only when the aside left the same form waiting (not when it resumed
-        # that form itself, or started another).
+        step = aside.run(conv, ctx, text)
         if conv.active == active and aside.key != active:
+            return self._then_continue(conv, ctx, step)
+        return step
+
+    def _then_continue(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
+        """After an answer given in the middle of a form, offer to go back to it."""
+        if conv.active in self.runner.forms and conv.awaiting is None:
             conv.next_seq()
             step.say(self.runner.offer_continue(conv, ctx))
         return step
 
-    def _aside_intent(self, conv: ConversationData, text: str) -> Intent | None:
+    def _aside_intent(self, conv: ConversationData, text: str, ctx: DialogContext) -> Intent | None:
         """Typed text that is clearly not an answer, even where any text could be one.
 
         In a free-text field a message is taken as a question to the bot only when it is
@@ -101,18 +124,21 @@ class Router:
         """
         if control_word(text) is not None:
             return None
-        intent = self._intent_of(text)
-        if intent is None:
-            return None
-        if not self.runner.expects_free_text(conv):
-            return None  # the runner tries the answer first, then the router the intent
+        intent = self._intent_of(text, ctx)
+        if intent is None or not self.runner.expects_free_text(conv):
+            return None  # otherwise the runner tries the answer first, then the intent
         exact = normalize(text) in intent_keywords(intent.key)
         is_question = text.rstrip().endswith(("?", "？"))
         return intent if exact or is_question else None
 
-    def _intent_of(self, text: str) -> Intent | None:
+    def _intent_of(self, text: str, ctx: DialogContext) -> Intent | None:
         key = intent_word(text)
-        return self.intents.get(key) if key else None
+        if key in self.intents:
+            return self.intents[key]
+        for intent in self.intents.values():
+            if intent.recognise is not None and intent.recognise(text, ctx):
+                return intent
+        return None
 
     def _repeat_question(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
         if conv.active in self.runner.forms:
@@ -130,16 +156,13 @@ class Router:
         return step.say(answers.menu(ctx, items, resumable))
 
     def _builtin_intents(self) -> list[Intent]:
-        def start(key: str) -> Callable[[ConversationData, DialogContext], Step]:
-            return lambda conv, ctx: self.runner.start(conv, key, ctx)
+        def help_(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+            return self.menu(conv, ctx, Step().say(answers.how_to_use(ctx)))
 
         return [
-            Intent("menu", lambda conv, ctx: self.menu(conv, ctx), in_menu=False),
-            Intent(
-                "help", lambda conv, ctx: self.menu(conv, ctx, Step().say(answers.how_to_use(ctx)))
-            ),
-            Intent("contacts", lambda conv, ctx: Step().say(answers.contacts(ctx))),
-            *(Intent(key, start(key)) for key in self.runner.forms),
-            Intent("language_en", lambda conv, ctx: answers.switch_language("en", ctx)),
-            Intent("language_ja", lambda conv, ctx: answers.switch_language("ja", ctx)),
+            Intent("menu", lambda conv, ctx, _: self.menu(conv, ctx), in_menu=False),
+            Intent("help", help_),
+            Intent("contacts", lambda conv, ctx, _: Step().say(answers.contacts(ctx))),
+            Intent("language_en", lambda conv, ctx, _: answers.switch_language("en", ctx)),
+            Intent("language_ja", lambda conv, ctx, _: answers.switch_language("ja", ctx)),
         ]

@@ -45,6 +45,11 @@ class ConversationData:
     active: str | None = None
     forms: dict[str, FormProgress] = field(default_factory=dict)
     seq: int = 0
+    # The answers each form was last submitted with ("ask again about another system").
+    last: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What the next message is, when it is not a form answer (e.g. a text to check, which
+    # is never stored: only this marker is).
+    awaiting: str | None = None
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -55,6 +60,8 @@ class ConversationData:
             "active": self.active,
             "forms": {key: progress.to_json() for key, progress in self.forms.items()},
             "seq": self.seq,
+            "last": self.last,
+            "awaiting": self.awaiting,
         }
 
     @classmethod
@@ -65,4 +72,6 @@ class ConversationData:
             active=data.get("active"),
             forms={k: FormProgress.from_json(v) for k, v in data.get("forms", {}).items()},
             seq=int(data.get("seq", 0)),
+            last={k: dict(v) for k, v in data.get("last", {}).items()},
+            awaiting=data.get("awaiting"),
         )

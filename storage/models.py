@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime
@@ -82,3 +82,38 @@ class ChannelPost(SQLModel, table=True):
     thread_id: int | None = Field(default=None, foreign_key="channel_post.id")
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _timestamp()
+
+
+class AISystem(SQLModel, table=True):
+    """One row of the 別表: a designated generative-AI system and what may go into it (§2).
+
+    Lists (aliases, divisions, purposes) are JSON; dates of the provider confirmations of the
+    guideline's closing note are kept because class 2 or higher is allowed only with both.
+    """
+
+    __tablename__ = "ai_system"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    service_type: str = Field(max_length=32)  # public_terms | contracted | on_premises
+    owner_division: str = Field(max_length=200)
+    owner_contact: str = Field(default="", max_length=200)
+    users_all_staff: bool = True
+    user_divisions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    users_note: str = Field(default="", max_length=500)
+    purposes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prohibited_purposes: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    max_class: str = Field(max_length=8)
+    personal_info: bool = False
+    personal_info_condition: str = Field(default="", max_length=500)
+    server_location: str = Field(default="domestic", max_length=16)  # domestic | abroad
+    ml_exclusion_confirmed_on: date | None = None
+    no_audit_confirmed_on: date | None = None
+    cloud_permission_on: date | None = None  # security policy 8.4, for public_terms
+    status: str = Field(default="designated", max_length=16)  # designated | suspended
+    manual_url: str = Field(default="", max_length=500)
+    updated_at: datetime = _timestamp()

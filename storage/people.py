@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, utcnow
@@ -25,3 +26,10 @@ async def update_person(
     session.add(person)
     await session.flush()
     return person
+
+
+async def find_person(session: AsyncSession, tenant_id: str, user_id: str) -> Person | None:
+    statement = select(Person).where(
+        col(Person.tenant_id) == tenant_id, col(Person.user_id) == user_id
+    )
+    return (await session.exec(statement)).first()

@@ -1,0 +1,124 @@
+"""The administrative commands: `aiguide check`, `aiguide systems …`, `aiguide scan`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.channels.plain import render
+from bot.readiness import readiness_of
+from bot.registry_io import to_csv, to_xlsx, to_yaml
+from bot.runtime import Runtime
+from dialogs import pii
+from dialogs.context import ASSUMED_READY, DialogContext, MunicipalityFacts, PersonFacts
+from dialogs.decision import Asker, EntryQuestion, decide_entry
+from dialogs.entry_check import verdict_card
+from dialogs.registry import closest_names, find_system
+
+
+async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """Print the decision for one question; 0 whatever the outcome (it is an answer)."""
+    systems = await runtime.systems()
+    system = find_system(systems, args.system)
+    person = await runtime.person(args.user) if args.user else None
+    if args.user and person is None:
+        print(
+            f"aiguide: no user {args.user!r} is known; omit --user to assume one", file=sys.stderr
+        )
+        return 2
+    division = args.division or (person.division if person else None) or None
+    readiness = readiness_of(person) if args.user else ASSUMED_READY
+    town = runtime.facts
+    if args.klass not in town.confidentiality_classes:
+        valid = ", ".join(town.confidentiality_classes)
+        print(f"aiguide: --class must be one of {valid}", file=sys.stderr)
+        return 2
+    question = EntryQuestion(
+        system=system,
+        asked_name=args.system,
+        klass=args.klass,
+        personal=args.personal == "yes",
+        purpose=args.purpose,
+        device=args.device,
+    )
+    decision = decide_entry(question, Asker(division, readiness), town, systems)
+    closest = closest_names(systems, args.system) if system is None else []
+    if args.json:
+        out = {"system": system.id if system else None, **decision.to_json()}
+        if system is None:
+            out["closest"] = closest
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    ctx = DialogContext(
+        catalogs=runtime.catalogs,
+        municipality=town,
+        person=PersonFacts(user_id=args.user or "", division=division or ""),
+        locale="ja",
+        systems=tuple(systems),
+    )
+    print(render(verdict_card(question, decision, ctx)))
+    if closest:
+        print(ctx.t("entry.closest", names=ctx.t("common.separator").join(closest)))
+    return 0
+
+
+async def systems_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.systems_command == "import":
+        added, changed = await runtime.import_systems(args.file)
+        print(f"imported {args.file}: {added} added, {changed} changed")
+        return 0
+    systems = await runtime.systems()
+    if args.systems_command == "list":
+        for s in systems:
+            personal = "personal" if s.personal_info else "-"
+            print(f"{s.id}\t{s.name}\t{s.service_type}\tmax {s.max_class}\t{personal}\t{s.status}")
+        return 0
+    msg = runtime.catalogs.for_locale("ja")
+    if args.format == "xlsx":
+        data = to_xlsx(systems, msg)
+        if args.output is None:
+            if sys.stdout.isatty():
+                print("aiguide: give --output FILE for xlsx", file=sys.stderr)
+                return 2
+            sys.stdout.buffer.write(data)
+        else:
+            args.output.write_bytes(data)
+        return 0
+    text = to_yaml(systems) if args.format == "yaml" else to_csv(systems)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+def scan_command(args: argparse.Namespace, town: MunicipalityFacts) -> int:
+    """Scan each input line; nothing read is stored or logged."""
+    if args.file == "-":
+        return _scan(sys.stdin, town, as_json=args.json)
+    try:
+        with Path(args.file).open(encoding="utf-8") as source:
+            return _scan(source, town, as_json=args.json)
+    except OSError as error:
+        print(f"aiguide: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+
+
+def _scan(source: TextIO, town: MunicipalityFacts, *, as_json: bool) -> int:
+    for number, line in enumerate(source, start=1):
+        result = pii.scan(line.rstrip("\n"))
+        klass = pii.suggested_class(result, town.confidentiality_classes, town.confidential_from)
+        findings = [
+            {"kind": f.kind, "start": f.start, "end": f.end, "excerpt": f.excerpt}
+            for f in result.findings
+        ]
+        if as_json:
+            out = {"line": number, "findings": findings, "suggested_class": klass}
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            found = ", ".join(f"{f['kind']} {f['excerpt']}" for f in findings) or "-"
+            print(f"{number}: class {klass}: {found}")
+    return 0

@@ -1,0 +1,239 @@
+"""The 別表 as files: read YAML or CSV (every bad row reported with its line), write YAML,
+CSV or XLSX. Reading checks each entry against the registry's rules (dialogs.registry), so a
+file can never put into the database what an admin could not save by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dialogs.catalog import Catalog
+from dialogs.context import MunicipalityFacts
+from dialogs.registry import check_entry
+from storage.models import AISystem
+
+LIST_FIELDS = ("aliases", "user_divisions", "purposes", "prohibited_purposes")
+COLUMNS = (
+    "id",
+    "name",
+    "aliases",
+    "service_type",
+    "owner_division",
+    "owner_contact",
+    "users_all_staff",
+    "user_divisions",
+    "users_note",
+    "purposes",
+    "prohibited_purposes",
+    "max_class",
+    "personal_info",
+    "personal_info_condition",
+    "server_location",
+    "ml_exclusion_confirmed_on",
+    "no_audit_confirmed_on",
+    "cloud_permission_on",
+    "status",
+    "manual_url",
+)
+_TRUE = {"true", "yes", "1", "はい", "可", "○"}
+_FALSE = {"false", "no", "0", "いいえ", "不可", "×", ""}
+
+
+class SystemRow(BaseModel):
+    """One entry as written in a file: the types and the allowed words of each column."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = []
+    service_type: Literal["public_terms", "contracted", "on_premises"]
+    owner_division: str = Field(min_length=1)
+    owner_contact: str = ""
+    users_all_staff: bool = True
+    user_divisions: list[str] = []
+    users_note: str = ""
+    purposes: list[str] = []
+    prohibited_purposes: list[str] = []
+    max_class: str = Field(min_length=1)
+    personal_info: bool = False
+    personal_info_condition: str = ""
+    server_location: Literal["domestic", "abroad"] = "domestic"
+    ml_exclusion_confirmed_on: date | None = None
+    no_audit_confirmed_on: date | None = None
+    cloud_permission_on: date | None = None
+    status: Literal["designated", "suspended"] = "designated"
+    manual_url: str = ""
+
+    @field_validator(*LIST_FIELDS, mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        # CSV cells hold lists as "a; b; c".
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace("；", ";").split(";") if part.strip()]
+        return [] if value is None else value
+
+    @field_validator("users_all_staff", "personal_info", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            if folded in _TRUE:
+                return True
+            if folded in _FALSE:
+                return False
+        return value
+
+    @field_validator(
+        "ml_exclusion_confirmed_on", "no_audit_confirmed_on", "cloud_permission_on", mode="before"
+    )
+    @classmethod
+    def _empty_date(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("max_class", mode="before")
+    @classmethod
+    def _class_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value  # YAML reads 2 as a number
+
+    def entry(self) -> AISystem:
+        return AISystem(tenant_id="", **self.model_dump())
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    system: str
+    message: str
+
+
+class RegistryFileError(Exception):
+    def __init__(self, path: Path, errors: list[RowError]) -> None:
+        self.errors = errors
+        lines = [f"{path}:{e.line}: {e.system or '-'}: {e.message}" for e in errors]
+        super().__init__("\n".join(lines))
+
+
+def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AISystem]:
+    """Every entry of the file, or RegistryFileError listing every bad row (nothing partial)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise RegistryFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+    if path.suffix.lower() == ".csv":
+        rows = list(_csv_rows(text))
+    else:
+        try:
+            rows = list(_yaml_rows(text))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark else 0
+            raise RegistryFileError(
+                path, [RowError(line, "", f"not valid YAML: {error}")]
+            ) from None
+    entries: list[AISystem] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, raw in rows:
+        label = str(raw.get("id", "")) if isinstance(raw, dict) else ""
+        if not isinstance(raw, dict):
+            errors.append(RowError(line, "", "each entry must be a mapping of keys to values"))
+            continue
+        try:
+            row = SystemRow.model_validate(raw)
+        except ValidationError as error:
+            for issue in error.errors():
+                key = ".".join(str(p) for p in issue["loc"])
+                errors.append(RowError(line, label, f"{key}: {issue['msg']}"))
+            continue
+        if row.id in seen:
+            errors.append(RowError(line, row.id, f"id repeats the entry on line {seen[row.id]}"))
+            continue
+        seen[row.id] = line
+        entry = row.entry()
+        for problem in check_entry(entry, town):
+            text_ = msg.t(problem.message, **problem.params)
+            errors.append(RowError(line, row.id, f"{text_} ({problem.clause})"))
+        entries.append(entry)
+    if errors:
+        raise RegistryFileError(path, errors)
+    return entries
+
+
+def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:
+    node = yaml.compose(text)
+    data = yaml.safe_load(text)
+    if data is None:
+        return
+    if not isinstance(data, list) or node is None or not isinstance(node, yaml.SequenceNode):
+        raise yaml.YAMLError("the file must be a list of systems (each item starting with '- ')")
+    for item_node, item in zip(node.value, data, strict=True):
+        yield item_node.start_mark.line + 1, item
+
+
+def _csv_rows(text: str) -> Iterable[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    line = 1
+    for row in reader:
+        # An empty cell means "not given": the column's default applies, as for a YAML key
+        # left out.
+        yield line + 1, {k: v for k, v in row.items() if k is not None and v not in ("", None)}
+        line = reader.line_num
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _plain(system: AISystem) -> dict[str, Any]:
+    return {column: getattr(system, column) for column in COLUMNS}
+
+
+def to_yaml(systems: Iterable[AISystem]) -> str:
+    return yaml.safe_dump(
+        [_plain(s) for s in systems], allow_unicode=True, sort_keys=False, width=100
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def to_csv(systems: Iterable[AISystem]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for system in systems:
+        writer.writerow([_cell(getattr(system, c)) for c in COLUMNS])
+    return out.getvalue()
+
+
+def to_xlsx(systems: Iterable[AISystem], msg: Catalog) -> bytes:
+    """A workbook a person can read: headers in the catalogue's language, sized columns."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = msg.t("registry.sheet")
+    sheet.append([msg.t(f"registry.column.{c}") for c in COLUMNS])
+    for system in systems:
+        sheet.append([_cell(getattr(system, c)) for c in COLUMNS])
+    sheet.freeze_panes = "B2"
+    for index, column in enumerate(sheet.columns, start=1):
+        widest = max(len(str(cell.value or "")) for cell in column)
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, widest * 1.6))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

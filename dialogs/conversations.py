@@ -1,0 +1,51 @@
+"""Everything the bot can talk about, in menu order: the forms and the intents that start them."""
+
+from __future__ import annotations
+
+from dialogs import entry_check
+from dialogs.context import DialogContext
+from dialogs.entry_check import ENTRY_CHECK_FORM
+from dialogs.keywords import mentions
+from dialogs.pii_check import ask_for_text
+from dialogs.profile import PROFILE_FORM
+from dialogs.registry import mentioned_system
+from dialogs.router import Intent, Router, Run
+from dialogs.state import ConversationData
+from dialogs.ui import Step
+
+
+def _asks_about_a_system(text: str, ctx: DialogContext) -> bool:
+    """「Copilotに議事録を入れても？」: a question naming a system, with no keyword for it."""
+    names_one = mentioned_system(ctx.systems, text) or mentions(text, "entry", "undesignated")
+    return bool(names_one) and text.rstrip().endswith(("?", "？", "か", "の"))
+
+
+def build_router() -> Router:
+    router = Router(forms=[ENTRY_CHECK_FORM, PROFILE_FORM])
+    runner = router.runner
+
+    def check_entry(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
+        start = entry_check.initial_answers(text, ctx, keep={})
+        return runner.start(conv, entry_check.KEY, ctx, initial=start or None)
+
+    def again(keep: tuple[str, ...]) -> Run:
+        """Ask again, keeping some answers of the last question (another system / info)."""
+
+        def run(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+            last = conv.last.get(entry_check.KEY, {})
+            kept = {k: v for k, v in last.items() if k in keep}
+            return runner.start(conv, entry_check.KEY, ctx, initial=kept or None)
+
+        return run
+
+    def profile(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        return runner.start(conv, PROFILE_FORM.key, ctx)
+
+    router.add(
+        Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
+        Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
+        Intent(f"{entry_check.KEY}_other_system", again(("klass", "personal")), in_menu=False),
+        Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
+        Intent(PROFILE_FORM.key, profile),
+    )
+    return router

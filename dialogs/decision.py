@@ -1,0 +1,419 @@
+"""May this information go into this system? A pure decision with every reason and its clause.
+
+`decide_entry` reads only its arguments: the 別表 entry (or none), what the person says about
+the information, and the person. Each rule below is data — a code, the clause it comes from,
+what it does to the answer, and the catalogue key of its explanation — so a rule never hides
+in a dialog or a channel, and the table-driven tests name the clause each case proves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from dialogs.context import ASSUMED_READY, MunicipalityFacts, Readiness
+from dialogs.text import normalize
+from storage.models import AISystem
+
+Outcome = Literal["allowed", "conditional", "denied", "ask_owner"]
+Effect = Literal["deny", "ask", "condition", "note"]
+
+
+@dataclass(frozen=True)
+class Asker:
+    division: str | None  # None: taken as one of the system's 利用者
+    readiness: Readiness = ASSUMED_READY
+
+
+@dataclass(frozen=True)
+class EntryQuestion:
+    system: AISystem | None
+    asked_name: str = ""
+    klass: str | None = None  # None: the person does not know
+    personal: bool | None = None  # None: the person does not know
+    purpose: str | None = None  # None: not said
+    device: Literal["work", "personal"] = "work"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    clause: str
+    effect: Effect
+    message: str  # catalogue key
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "clause": self.clause, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]  # why: every deny, ask and note
+    conditions: tuple[Reason, ...]  # what to respect when entering
+    next_steps: tuple[Reason, ...]  # what to do now
+    alternatives: tuple[AISystem, ...] = ()  # designated systems that would take it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "reasons": [r.to_json() for r in self.reasons],
+            "conditions": [r.to_json() for r in self.conditions],
+            "next_steps": [r.to_json() for r in self.next_steps],
+            "alternatives": [s.id for s in self.alternatives],
+        }
+
+
+Test = Callable[[EntryQuestion, Asker, MunicipalityFacts], bool]
+
+
+@dataclass(frozen=True)
+class EntryRule:
+    code: str
+    clause: str
+    effect: Effect
+    applies: Test
+    needs_system: bool = True
+    next_step: str | None = None  # catalogue key under entry.next.
+
+
+def _s(q: EntryQuestion) -> AISystem:
+    assert q.system is not None
+    return q.system
+
+
+def _scale_index(town: MunicipalityFacts, klass: str) -> int:
+    return town.confidentiality_classes.index(klass)
+
+
+def _above_limit(q: EntryQuestion, a: Asker, m: MunicipalityFacts) -> bool:
+    if q.klass not in m.confidentiality_classes:
+        return False  # unknown: asked about, not refused
+    if _s(q).max_class not in m.confidentiality_classes:
+        return True  # a limit the scale does not know is no permission (scale changed since)
+    return _scale_index(m, q.klass or "") < _scale_index(m, _s(q).max_class)
+
+
+def _confidential_unconfirmed(q: EntryQuestion, a: Asker, m: MunicipalityFacts) -> bool:
+    system = _s(q)
+    confidential = q.klass in m.confidentiality_classes and m.is_confidential(q.klass or "")
+    confirmed = system.ml_exclusion_confirmed_on and system.no_audit_confirmed_on
+    return confidential and not confirmed
+
+
+def _matches(purpose: str, listed: Sequence[str]) -> bool:
+    wanted = normalize(purpose)
+    if not wanted:
+        return False
+    return any(normalize(p) in wanted or wanted in normalize(p) for p in listed if normalize(p))
+
+
+def _said(purpose: str | None) -> bool:
+    return purpose is not None and bool(normalize(purpose))
+
+
+def _not_a_user(q: EntryQuestion, a: Asker, m: MunicipalityFacts) -> bool:
+    system = _s(q)
+    return (
+        not system.users_all_staff
+        and a.division is not None
+        and a.division not in system.user_divisions
+    )
+
+
+def _personal_allowed(q: EntryQuestion) -> bool:
+    system = _s(q)
+    return (
+        system.personal_info
+        and system.ml_exclusion_confirmed_on is not None
+        and system.service_type != "public_terms"
+    )
+
+
+RULES: tuple[EntryRule, ...] = (
+    # §2: only designated systems; a division wanting another applies for designation.
+    EntryRule(
+        "not_designated",
+        "§2",
+        "deny",
+        lambda q, a, m: q.system is None,
+        needs_system=False,
+        next_step="request_designation",
+    ),
+    EntryRule(
+        "suspended",
+        "§2",
+        "deny",
+        lambda q, a, m: _s(q).status == "suspended",
+        next_step="ask_owner",
+    ),
+    # §3(1)1: never work information into AI privately installed on a personal device.
+    EntryRule(
+        "personal_device",
+        "§3(1)1",
+        "deny",
+        lambda q, a, m: q.device == "personal",
+        needs_system=False,
+        next_step="use_work_device",
+    ),
+    # §3(1)1: the designated training and the pre-use confirmations come first.
+    EntryRule(
+        "training_missing",
+        "§3(1)1",
+        "deny",
+        lambda q, a, m: not a.readiness.trained,
+        needs_system=False,
+        next_step="take_training",
+    ),
+    EntryRule(
+        "confirmations_missing",
+        "§3(1)1",
+        "deny",
+        lambda q, a, m: a.readiness.trained and not a.readiness.confirmed,
+        needs_system=False,
+        next_step="confirm_before_use",
+    ),
+    EntryRule(
+        "readiness_assumed",
+        "§3(1)1",
+        "note",
+        lambda q, a, m: a.readiness.assumed,
+        needs_system=False,
+    ),
+    # 別表 利用者 and 利用可能な業務の範囲 (§2), used only within that purpose (§3(2)1).
+    EntryRule("not_a_user", "§2", "deny", _not_a_user, next_step="ask_owner"),
+    EntryRule(
+        "users_assumed",
+        "§2",
+        "note",
+        lambda q, a, m: a.division is None and not _s(q).users_all_staff,
+    ),
+    EntryRule(
+        "purpose_prohibited",
+        "§3(2)1",
+        "deny",
+        lambda q, a, m: _said(q.purpose) and _matches(q.purpose or "", _s(q).prohibited_purposes),
+        next_step="ask_owner",
+    ),
+    EntryRule(
+        "purpose_outside_scope",
+        "§3(2)1",
+        "deny",
+        lambda q, a, m: (
+            _said(q.purpose)
+            and bool(_s(q).purposes)
+            and not _matches(q.purpose or "", _s(q).purposes)
+            and not _matches(q.purpose or "", _s(q).prohibited_purposes)
+        ),
+        next_step="ask_owner",
+    ),
+    EntryRule(
+        "purpose_within_scope",
+        "§3(2)1",
+        "condition",
+        lambda q, a, m: not _said(q.purpose) and bool(_s(q).purposes),
+    ),
+    # 別表 入力可能な情報: up to the system's class; 要機密情報 never on public-terms cloud.
+    EntryRule(
+        "class_unknown",
+        "§2",
+        "ask",
+        lambda q, a, m: q.klass is None or q.klass not in m.confidentiality_classes,
+        next_step="ask_owner",
+    ),
+    EntryRule(
+        "class_above_limit",
+        "§2",
+        "deny",
+        _above_limit,
+        next_step="lower_the_class",
+    ),
+    # Closing note: 要機密情報 only where the provider confirmed both (no machine learning on
+    # input, no audit without permission); the registry refuses such an entry, and the
+    # decision checks again in case the scale changed after it was saved.
+    EntryRule(
+        "confidential_unconfirmed",
+        "§2・末尾の注記",
+        "deny",
+        _confidential_unconfirmed,
+        next_step="lower_the_class",
+    ),
+    EntryRule(
+        "confidential_on_public_terms",
+        "§3(1)2",
+        "deny",
+        lambda q, a, m: (
+            _s(q).service_type == "public_terms"
+            and q.klass in m.confidentiality_classes
+            and m.is_confidential(q.klass or "")
+        ),
+        next_step="lower_the_class",
+    ),
+    EntryRule(
+        "public_terms_without_permission",
+        "§3(1)2",
+        "deny",
+        lambda q, a, m: _s(q).service_type == "public_terms" and _s(q).cloud_permission_on is None,
+        next_step="ask_owner",
+    ),
+    # 保有個人情報: only where the entry allows it and the provider does not learn from it.
+    EntryRule(
+        "personal_not_allowed",
+        "§3(1)2",
+        "deny",
+        lambda q, a, m: (
+            q.personal is True and (not _s(q).personal_info or _s(q).service_type == "public_terms")
+        ),
+        next_step="remove_personal",
+    ),
+    EntryRule(
+        "personal_ml_unconfirmed",
+        "§3(1)2",
+        "deny",
+        lambda q, a, m: (
+            q.personal is True and _s(q).personal_info and _s(q).ml_exclusion_confirmed_on is None
+        ),
+        next_step="remove_personal",
+    ),
+    EntryRule(
+        "personal_minimum_necessary",
+        "§3(2)1",
+        "condition",
+        lambda q, a, m: q.personal is True and _personal_allowed(q),
+    ),
+    EntryRule(
+        "personal_unknown",
+        "§3(2)1",
+        "ask",
+        lambda q, a, m: q.personal is None,
+        next_step="check_text",
+    ),
+    # §3(1)2: servers abroad fall under foreign law (censorship, seizure).
+    EntryRule(
+        "servers_abroad",
+        "§3(1)2",
+        "note",
+        lambda q, a, m: _s(q).server_location == "abroad",
+    ),
+)
+
+# §3(2)1 and §3(2)2: said with every answer that is not a refusal.
+REMINDERS: tuple[tuple[str, str], ...] = (
+    ("accurate_input", "§3(2)1"),
+    ("check_output", "§3(2)2"),
+    ("accountable", "§3(2)2"),
+)
+
+
+def decide_entry(
+    question: EntryQuestion,
+    asker: Asker,
+    town: MunicipalityFacts,
+    registry: Sequence[AISystem] = (),
+) -> Decision:
+    """The answer to "may I enter this information into this system?"."""
+    fired = [
+        rule
+        for rule in RULES
+        if (question.system is not None or not rule.needs_system)
+        and rule.applies(question, asker, town)
+    ]
+    params = _params(question, asker, town)
+    effects = {rule.effect for rule in fired}
+    outcome: Outcome = (
+        "denied"
+        if "deny" in effects
+        else "ask_owner"
+        if "ask" in effects
+        else "conditional"
+        if "condition" in effects
+        else "allowed"
+    )
+
+    def reason(rule: EntryRule) -> Reason:
+        return Reason(rule.code, rule.clause, rule.effect, f"entry.reason.{rule.code}", params)
+
+    # A refusal gives its own reasons; what is still unknown no longer matters then.
+    shown = ("deny", "note") if outcome == "denied" else ("ask", "note")
+    reasons = tuple(reason(r) for r in fired if r.effect in shown)
+    conditions = [reason(r) for r in fired if r.effect == "condition"]
+    if outcome != "denied":
+        conditions += [
+            Reason(code, clause, "condition", f"entry.reminder.{code}", params)
+            for code, clause in REMINDERS
+        ]
+    steps: list[str] = []
+    for rule in fired:
+        if rule.next_step and rule.next_step not in steps and rule.effect in shown:
+            steps.append(rule.next_step)
+    if outcome == "ask_owner" and "ask_owner" not in steps:
+        steps.append("ask_owner")
+    if outcome in ("conditional", "allowed") and question.system and question.system.manual_url:
+        steps.append("read_manual")
+    next_steps = tuple(
+        Reason(step, _STEP_CLAUSES.get(step, "§6"), "note", f"entry.next.{step}", params)
+        for step in steps
+    )
+    alternatives = ()
+    if outcome == "denied" and question.device == "work" and asker.readiness.trained:
+        alternatives = _alternatives(question, asker, town, registry)
+    return Decision(outcome, reasons, tuple(conditions), next_steps, alternatives)
+
+
+_STEP_CLAUSES = {
+    "request_designation": "§2",
+    "use_work_device": "§3(1)1",
+    "take_training": "§3(1)1",
+    "confirm_before_use": "§3(1)1",
+    "remove_personal": "§3(2)1",
+    "check_text": "§3(2)1",
+    "lower_the_class": "§2",
+    "ask_owner": "§6",
+    "read_manual": "§3(2)1",
+}
+
+
+def _alternatives(
+    question: EntryQuestion,
+    asker: Asker,
+    town: MunicipalityFacts,
+    registry: Sequence[AISystem],
+) -> tuple[AISystem, ...]:
+    """Other designated systems that would take the same information from this person."""
+    found = []
+    for system in registry:
+        if question.system is not None and system.id == question.system.id:
+            continue
+        other = replace(question, system=system, purpose=None)
+        if decide_entry(other, asker, town).outcome in ("allowed", "conditional"):
+            found.append(system)
+    return tuple(found)
+
+
+def _params(question: EntryQuestion, asker: Asker, town: MunicipalityFacts) -> dict[str, Any]:
+    system = question.system
+    params: dict[str, Any] = {
+        "asked": question.asked_name,
+        "klass": question.klass or "",
+        "purpose": question.purpose or "",
+        "division": asker.division or "",
+        "training": town.training_name,
+        "policy": town.policy_division.name,
+        "policy_contact": town.policy_division.phone or town.policy_division.email,
+        "lowest": town.confidentiality_classes[-1],
+        "confidential_from": town.confidential_from,
+    }
+    if system is not None:
+        params |= {
+            "system": system.name,
+            "max_class": system.max_class,
+            "owner": system.owner_division,
+            "owner_contact": system.owner_contact,
+            "users": list(system.user_divisions),  # lists are joined by the renderer
+            "purposes": list(system.purposes),
+            "condition": system.personal_info_condition,
+            "manual": system.manual_url,
+        }
+    return params

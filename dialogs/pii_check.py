@@ -1,0 +1,36 @@
+"""「このテキストを確認」: what in a pasted text looks like personal or confidential information.
+
+The pasted text lives only in this turn: it is not put in the conversation state, not stored,
+not logged. The state only remembers that the next message is a text to check.
+"""
+
+from __future__ import annotations
+
+from dialogs import pii
+from dialogs.context import DialogContext
+from dialogs.state import ConversationData
+from dialogs.ui import Step, Text
+
+AWAITING = "pii_text"
+
+
+def ask_for_text(conv: ConversationData, ctx: DialogContext) -> Step:
+    conv.awaiting = AWAITING
+    return Step().say(Text(ctx.t("pii.ask")))
+
+
+def check_text(text: str, ctx: DialogContext) -> Step:
+    result = pii.scan(text)
+    town = ctx.municipality
+    klass = pii.suggested_class(result, town.confidentiality_classes, town.confidential_from)
+    if not result.findings:
+        return Step().say(Text(ctx.t("pii.none", klass=klass)))
+    lines = [ctx.t("pii.found", count=len(result.findings), klass=klass)]
+    lines += [
+        ctx.t("pii.finding", kind=ctx.t(f"pii.kind.{f.kind}"), excerpt=f.excerpt)
+        for f in result.findings
+    ]
+    if result.sensitive:
+        lines.append(ctx.t("pii.sensitive"))
+    masked = pii.mask(text, result.findings, lambda kind: ctx.t(f"pii.kind.{kind}"))
+    return Step().say(Text("\n".join(lines)), Text(ctx.t("pii.masked")), Text(masked))

@@ -381,13 +381,14 @@ def _alternatives(
     town: MunicipalityFacts,
     registry: Sequence[AISystem],
 ) -> tuple[AISystem, ...]:
-    """Other designated systems that would take the same information from this person."""
+    """Other designated systems that would not refuse the same information from this person
+    (some may still need what is unknown, e.g. the class, to be settled)."""
     found = []
     for system in registry:
         if question.system is not None and system.id == question.system.id:
             continue
         other = replace(question, system=system, purpose=None)
-        if decide_entry(other, asker, town).outcome in ("allowed", "conditional"):
+        if decide_entry(other, asker, town).outcome != "denied":
             found.append(system)
     return tuple(found)
 

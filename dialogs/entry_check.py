@@ -187,10 +187,7 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     if decision.alternatives:
         lines.append(ctx.t("entry.alternatives"))
         lines += [
-            "・"
-            + ctx.t(
-                "entry.alternative", name=s.name, owner=s.owner_division, contact=s.owner_contact
-            )
+            ctx.t("entry.alternative", name=s.name, owner=s.owner_division, contact=s.owner_contact)
             for s in decision.alternatives
         ]
     facts = ()

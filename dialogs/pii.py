@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,8 +83,7 @@ def _nfkc(chars: str) -> str:
 @lru_cache(maxsize=8192)
 def _changes(char: str) -> bool:
     """Whether NFKC rewrites this character or may merge it into the one before."""
-    folded = _nfkc(char)
-    return folded != char or bool(unicodedata.combining(char))
+    return _nfkc(char) != char or bool(unicodedata.combining(char))
 
 
 @lru_cache(maxsize=8192)
@@ -92,6 +92,29 @@ def _is_mark(char: str) -> bool:
     # the character before them just like a real combining mark does.
     folded = _nfkc(char)
     return bool(folded) and unicodedata.combining(folded[0]) != 0
+
+
+@lru_cache(maxsize=1)
+def _candidates_for_change() -> re.Pattern[str]:
+    """A character class of every BMP character that `_changes`, plus all astral characters.
+
+    Built once (a few milliseconds): finding these characters with one regular expression is
+    much faster than testing every character of a long text in Python.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000 or not _changes_uncached(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = [re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges]
+    return re.compile("[" + "".join(parts) + "\U00010000-\U0010ffff]")
+
+
+def _changes_uncached(char: str) -> bool:
+    return unicodedata.normalize("NFKC", char) != char or bool(unicodedata.combining(char))
 
 
 def _words(text: str) -> frozenset[str]:
@@ -105,48 +128,64 @@ def _char_class(chars: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class _View:
-    """The NFKC form of a text and, per normalised character, the original span it came from."""
+    """The NFKC form of a text and the way back to offsets in the original.
+
+    Most characters keep their length under NFKC. `clusters` lists, in order, the places where
+    the length changes: (start, end) in the view and (start, end) in the original.
+    """
 
     text: str
-    starts: list[int] | None  # None: the text was already normal, offsets are the same
-    ends: list[int] | None
+    clusters: tuple[tuple[int, int, int, int], ...] = ()
+    cluster_starts: tuple[int, ...] = ()
 
     def original(self, start: int, end: int) -> tuple[int, int]:
-        if self.starts is None or self.ends is None:
-            return start, end
-        return self.starts[start], self.ends[end - 1]
+        return self._at(start, last=False), self._at(end - 1, last=True)
+
+    def _at(self, offset: int, *, last: bool) -> int:
+        i = bisect_right(self.cluster_starts, offset) - 1
+        if i < 0:
+            return offset + last
+        _, view_end, start, end = self.clusters[i]
+        if offset < view_end:
+            return end if last else start
+        return end + offset - view_end + last
 
 
 def _view(text: str) -> _View:
-    special = [c for c in set(text) if _changes(c)]
+    candidates = _candidates_for_change()
+    special = [c for c in set(candidates.findall(text)) if _changes(c)]
     if not special:
-        return _View(text, None, None)
-    # Normalise cluster by cluster (a character plus the marks that follow it) so the composed
-    # form is right (ｶﾞ → ガ) and each normalised character knows where it came from.
+        return _View(text)
+    # Characters that become exactly one character (full-width digits and brackets, half-width
+    # kana) are replaced in one pass: offsets do not move. That is usually all there is.
+    simple = {c: _nfkc(c) for c in special if len(_nfkc(c)) == 1 and not _is_mark(c)}
+    translated = candidates.sub(lambda m: simple.get(m.group(), m.group()), text)
     marks = [c for c in special if _is_mark(c)]
-    pattern = _char_class(special)
+    longer = [c for c in special if len(_nfkc(c)) != 1 and not _is_mark(c)]
+    if not marks and not longer:
+        return _View(translated)
+    # The rest is normalised cluster by cluster: a character and the marks after it (ｶﾞ → ガ),
+    # or one character that expands (㈱ → (株)).
+    patterns = []
     if marks:
-        pattern = rf"(?s:.){_char_class(marks)}+|{pattern}"
+        patterns.append(rf"(?s:.){_char_class(marks)}+")
+    if longer:
+        patterns.append(_char_class(longer))
     pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    clusters: list[tuple[int, int, int, int]] = []
     done = 0
-    for match in re.finditer(pattern, text):
+    size = 0  # length of the view so far
+    for match in re.finditer("|".join(patterns), translated):
         begin, stop = match.span()
-        if begin > done:
-            pieces.append(text[done:begin])
-            starts.extend(range(done, begin))
-            ends.extend(range(done + 1, begin + 1))
+        pieces.append(translated[done:begin])
+        size += begin - done
         folded = _nfkc(match.group())
         pieces.append(folded)
-        starts.extend([begin] * len(folded))
-        ends.extend([stop] * len(folded))
+        clusters.append((size, size + len(folded), begin, stop))
+        size += len(folded)
         done = stop
-    if done < len(text):
-        pieces.append(text[done:])
-        starts.extend(range(done, len(text)))
-        ends.extend(range(done + 1, len(text) + 1))
-    return _View("".join(pieces), starts, ends)
+    pieces.append(translated[done:])
+    return _View("".join(pieces), tuple(clusters), tuple(c[0] for c in clusters))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,9 +244,11 @@ def my_number_check_digit(digits: str) -> int:
     return 0 if remainder <= 1 else 11 - remainder
 
 
+# (Patterns start with a character they consume and look behind afterwards: `re` can then skip
+# quickly to the places where a match can begin.)
 _MY_NUMBER = re.compile(
-    rf"(?<![0-9.,])(?<![0-9][{_HY} ])"
-    rf"([0-9]{{4}})([ {_HY}]?)([0-9]{{4}})\2([0-9]{{4}})"
+    rf"([0-9]{{4}})(?<![0-9.,][0-9]{{4}})(?<![0-9][{_HY} ][0-9]{{4}})"
+    rf"([ {_HY}]?)([0-9]{{4}})\2([0-9]{{4}})"
     rf"(?![0-9])(?!\2[0-9])(?![ ]?円)"
 )
 
@@ -249,13 +290,14 @@ def _resident_codes(text: str) -> Iterator[_Candidate]:
 # phone: Japanese fixed, mobile, IP and free-dial numbers, domestic or +81
 
 _PHONE = re.compile(
-    rf"(?<![0-9A-Za-z+#.,/\-\u2010-\u2015\u2212])"
     rf"(?P<prefix>\+81[ {_HY}]?(?:\(0\)[ {_HY}]?)?|\(?0)"
     rf"(?P<g1>[0-9]{{1,4}})(?P<s1>\)[ ]?|[ {_HY}]|\()?"
     rf"(?P<g2>[0-9]{{1,4}})(?P<s2>\)[ ]?|[ {_HY}])?"
     rf"(?P<g3>[0-9]{{3,4}})"
     rf"(?![0-9A-Za-z]|[{_HY}][0-9])"
 )
+# A number glued to a letter, digit or dash before it is part of something longer.
+_PHONE_GLUED = frozenset("0123456789+#.,/-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _MOBILE_PREFIXES = ("070", "080", "090", "050", "020", "060", "0800")
 _SHORT_LAST_GROUP = ("0120", "0800", "0570", "0990")
 # Words that introduce a number that is not a telephone number (orders, documents, receipts),
@@ -293,9 +335,12 @@ def _phone_like(match: re.Match[str]) -> bool:
 
 def _phones(text: str) -> Iterator[_Candidate]:
     for match in _PHONE.finditer(text):
+        start, end = match.span()
+        glued = start > 0 and text[start - 1] in _PHONE_GLUED
+        if glued or (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()):
+            continue
         if not _phone_like(match):
             continue
-        start, end = match.span()
         if match.group("prefix") == "(0" and not (match.group("s1") or "").startswith(")"):
             start += 1  # （090-1234-5678）: the bracket encloses the number, it is not (03)
         if text.startswith("号", end):
@@ -310,7 +355,7 @@ def _phones(text: str) -> Iterator[_Candidate]:
 # email
 
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*"
+    r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
     r"(?:@|\[at\]|\(at\))"
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+"
 )
@@ -369,32 +414,42 @@ _ADDRESS = re.compile(
 _NOT_MUNICIPALITY = re.compile(
     r"^(?:地区|学区|校区|選挙区|特区|管区|各区|同区|本町|同町|同市|当市|本市)"
 )
-# Anchors: an address is only looked for in front of something that reads as a block number.
-_BLOCK_ANCHOR = re.compile(rf"[0-9一二三四五六七八九十]丁目|[0-9]番|[0-9][{_HY}][0-9]")
+# Anchors: an address is only looked for in front of something that reads as a block number
+# and follows a town name (or a space), and only in the run of characters an address is made of.
+_BLOCK_ANCHOR = re.compile(rf"[0-9]+(?:丁目|番|[{_HY}][0-9])|[一二三四五六七八九十]+丁目")
+_TOWN_CHAR = re.compile(rf"[{_KANJI}{_KATA}ぁ-ん ]")
+_NOT_ADDRESS_CHAR = re.compile(rf"[^{_KANJI}{_KATA}ぁ-ん0-9{_HY} ]")
 _ADDRESS_REACH = 40
+_DIVISION_SUFFIX = re.compile("[都道府県市区町村郡]")
 
 _POSTAL_KEYWORD = re.compile(
     rf"(?:〒|郵便番号|郵便|ZIP|Zip|zip)[^0-9\n。]{{0,4}}?(?<![0-9])"
     rf"([0-9]{{3}}[{_HY}]?[0-9]{{4}})(?![0-9])"
 )
 _POSTAL_BEFORE_ADDRESS = re.compile(
-    rf"(?<![0-9A-Za-z{_HY}])([0-9]{{3}}[{_HY}][0-9]{{4}})(?![0-9])"
+    rf"([0-9]{{3}})(?<![0-9A-Za-z{_HY}][0-9]{{3}})([{_HY}][0-9]{{4}})(?![0-9])"
     rf"(?=[ ]?(?:{_PREFECTURES}|[{_KANJI}ぁ-ん]{{1,6}}?[市区町村郡]))"
 )
 
 
 def _postal_codes(text: str) -> Iterator[_Candidate]:
-    for pattern in (_POSTAL_KEYWORD, _POSTAL_BEFORE_ADDRESS):
-        for match in pattern.finditer(text):
-            yield "postal_code", match.start(1), match.end(1), 0
+    for match in _POSTAL_KEYWORD.finditer(text):
+        yield "postal_code", match.start(1), match.end(1), 0
+    for match in _POSTAL_BEFORE_ADDRESS.finditer(text):
+        yield "postal_code", match.start(1), match.end(2), 0
 
 
 def _addresses(text: str) -> Iterator[_Candidate]:
     reached = 0  # addresses do not overlap: the next one starts after the last
     for anchor in _BLOCK_ANCHOR.finditer(text):
-        if anchor.start() < reached:
+        begin = anchor.start()
+        if begin < reached or begin == 0 or not _TOWN_CHAR.match(text, begin - 1):
             continue
-        window_start = max(reached, anchor.start() - _ADDRESS_REACH)
+        window_start = max(reached, begin - _ADDRESS_REACH)
+        for stop in _NOT_ADDRESS_CHAR.finditer(text, window_start, begin):
+            window_start = stop.end()
+        if not _DIVISION_SUFFIX.search(text, window_start, begin):
+            continue  # no 都道府県 or 市区町村郡 in reach: nothing to anchor an address to
         for match in _ADDRESS.finditer(text, window_start, min(len(text), anchor.end() + 40)):
             if match.end() <= anchor.start():
                 continue
@@ -414,8 +469,8 @@ def _addresses(text: str) -> Iterator[_Candidate]:
 # birth_date: a date that the context says is a date of birth
 
 _DATE = re.compile(
-    rf"(?:(?<![A-Za-z])(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr]\.?)[ ]?(?P<ey>[0-9]{{1,2}}|元)"
-    rf"|(?<![0-9])(?P<y>(?:19|20)[0-9]{{2}}))"
+    rf"(?:(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr]\.?)[ ]?(?P<ey>[0-9]{{1,2}}|元)"
+    rf"|(?P<y>(?:19|20)[0-9]{{2}}))"
     rf"[ ]?(?:年|(?P<sep>[./{_HY}]))[ ]?"
     rf"(?:(?P<m>[0-9]{{1,2}})[ ]?(?:月|(?(sep)(?P=sep)|(?!)))[ ]?"
     rf"(?:(?P<d>[0-9]{{1,2}})(?![0-9])[ ]?日?)?)?"
@@ -436,6 +491,10 @@ _BIRTH_AFTER = re.compile(
 
 def _birth_dates(text: str) -> Iterator[_Candidate]:
     for match in _DATE.finditer(text):
+        start = match.start()
+        glued = start > 0 and text[start - 1].isascii() and text[start - 1].isalnum()
+        if glued and (match.group("y") or match.group("era").isascii()):
+            continue  # part of a longer number or word (12026年, ABS50.4.1)
         month, day = match.group("m"), match.group("d")
         if month is not None and not 1 <= int(month) <= 12:
             continue
@@ -443,7 +502,7 @@ def _birth_dates(text: str) -> Iterator[_Candidate]:
             continue
         if match.group("sep") and day is None:
             continue  # 2026/4 or 6-4: too short to be a date written with separators
-        start, end = match.span()
+        end = match.end()
         value_end = end
         while value_end > start and text[value_end - 1] == " ":
             value_end -= 1
@@ -532,6 +591,7 @@ _NOT_KATAKANA_NAMES = _words(
     "コーディネーター リーダー マネージャー サポート チーム グループ"
 )
 _NAME_MAX = 7
+_LONGEST_WORD = 4  # of _NOT_NAME_WORDS and _NAME_EXCEPTIONS
 
 
 def _is_kanji(char: str) -> bool:
@@ -574,7 +634,8 @@ def _name_before(text: str, end: int) -> tuple[int, int] | None:
         if 1 <= len(words) <= 4 and not after_number and not _LEAD_WORDS.fullmatch(words):
             start = family
     run = text[start:end]
-    if any((run[-1] + honorific).startswith(w) for w in _HONORIFIC_WORDS):
+    pair = run[-1] + honorific
+    if pair[:2] in _HONORIFIC_WORDS or pair[:3] in _HONORIFIC_WORDS:
         return None
     if start > 0 and text[start - 1] in "おご御" and len(run) <= 3:
         return None  # お客様, ご家族様, ご本人様: an honorific prefix, not a name
@@ -608,13 +669,17 @@ _NOT_LABELLED_NAMES = _words(
 )
 
 
+def _ends_with(text: str, words: frozenset[str]) -> bool:
+    return any(text[-n:] in words for n in range(1, min(len(text), _LONGEST_WORD) + 1))
+
+
 def _is_name(name: str) -> bool:
     compact = name.replace(" ", "").replace("・", "")
     if not compact or compact in _NOT_LABELLED_NAMES or compact in _NOT_KATAKANA_NAMES:
         return False
-    if compact in _NOT_NAME_CHARS or any(compact.endswith(w) for w in _NOT_NAME_WORDS):
+    if compact in _NOT_NAME_CHARS or _ends_with(compact, _NOT_NAME_WORDS):
         return False
-    return compact[-1] not in _NOT_NAME_LAST or any(compact.endswith(w) for w in _NAME_EXCEPTIONS)
+    return compact[-1] not in _NOT_NAME_LAST or _ends_with(compact, _NAME_EXCEPTIONS)
 
 
 def _person_names(text: str) -> Iterator[_Candidate]:
@@ -650,7 +715,7 @@ _SENSITIVE_WORDS = _words(
 )
 _SENSITIVE = re.compile(
     "|".join(
-        r"(?<![A-Za-z])DV(?![A-Za-z])" if w == "DV" else re.escape(w)
+        r"DV(?<![A-Za-z]DV)(?![A-Za-z])" if w == "DV" else re.escape(w)
         for w in sorted(_SENSITIVE_WORDS, key=len, reverse=True)
     )
 )

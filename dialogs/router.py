@@ -61,8 +61,9 @@ class Router:
             return self._repeat_question(conv, ctx, step)
         if conv.awaiting == AWAITING:
             conv.awaiting = None
-            if control_word(text) != "cancel":
-                return self._then_continue(conv, ctx, check_text(text, ctx))
+            if control_word(text) == "cancel":
+                return self._then_continue(conv, ctx, Step().say(Text(ctx.t("pii.cancelled"))))
+            return self._then_continue(conv, ctx, check_text(text, ctx))
         if conv.active in self.runner.forms:
             return self._on_form_text(conv, text, ctx)
         if (intent := self._intent_of(text, ctx)) is not None:

@@ -38,6 +38,10 @@ class Chat:
         """Press the button with this label (or id) among the last replies."""
         return await self.send(action=self.button(label).id, event_id=str(uuid.uuid4()))
 
+    async def press_menu(self, intent: str) -> list[Reply]:
+        """Press a menu button, as from the menu shown at any time."""
+        return await self.send(action=f"menu:{intent}", event_id=str(uuid.uuid4()))
+
     async def submit(self, values: dict[str, str]) -> list[Reply]:
         form = next(r for r in self.last if r.to_dict()["type"] == "form")
         action = form.to_dict()["submit"]["id"]

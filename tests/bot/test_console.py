@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
+
+from tests.cli import aiguide, sqlite_at
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -24,21 +24,8 @@ def chat(
 
 
 def run_cli(tmp_path: Path, *args: str, as_json: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "AIGUIDE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db",
-        "PYTHONIOENCODING": "utf-8",
-    }
-    command = [sys.executable, "-m", "bot", *args, *(["--json"] if as_json else [])]
-    return subprocess.run(
-        command,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=TIMEOUT,
-    )
+    flags = ["--json"] if as_json else []
+    return aiguide(*args, *flags, env=sqlite_at(tmp_path / "c.db"), timeout=TIMEOUT)
 
 
 def replies(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import aiguide
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60
 STOP_TIMEOUT = 30
@@ -43,15 +45,7 @@ def environment(database: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=START_TIMEOUT,
-    )
+    return aiguide(*args, env=env, timeout=START_TIMEOUT)
 
 
 def tables(database: Path) -> set[str]:

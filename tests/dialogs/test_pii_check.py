@@ -1,0 +1,73 @@
+"""「このテキストを確認」: findings with masked excerpts, a masked text, and nothing kept."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bot.runtime import Runtime
+from tests.chat import Chat
+
+PASTED = "山田太郎様（090-1234-5678、taro.yamada@example.jp）の生活保護の相談記録を要約してください"
+
+
+async def _everything_stored(runtime: Runtime) -> str:
+    """Every row of every table, as text."""
+    async with runtime.engine.connect() as conn:
+        tables = await conn.run_sync(
+            lambda sync: inspect(sync).get_table_names(schema=runtime.settings.database_schema)
+        )
+        rows = []
+        for table in tables:
+            result = await conn.execute(text(f'SELECT * FROM "{table}"'))
+            rows += [repr(tuple(row)) for row in result]
+    return "\n".join(rows)
+
+
+async def test_a_pasted_text_is_checked_masked_and_never_stored_or_logged(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    chat = Chat(runtime)
+    await chat.say("このテキストを確認")
+    assert "文章は保存も記録もしません" in chat.text
+
+    await chat.say(PASTED)
+    said = chat.text
+    assert "見つかりました" in said
+    assert "電話番号: 090-" in said and "5678" not in said.split("伏せ字")[0]
+    assert "要配慮個人情報" in said
+    masked = chat.last[-1].to_dict()["text"]
+    assert "090-1234-5678" not in masked
+    assert "taro.yamada@example.jp" not in masked
+    assert "［電話番号］" in masked and "［メールアドレス］" in masked
+    assert masked.endswith("の相談記録を要約してください")
+
+    stored = await _everything_stored(runtime)
+    logged = caplog.text
+    for secret in (PASTED, "090-1234-5678", "taro.yamada@example.jp", "山田太郎"):
+        assert secret not in stored
+        assert secret not in logged
+
+    await chat.say("メニュー")  # the next message is an ordinary one again
+    assert "プロフィール登録" in chat.labels
+
+
+async def test_a_text_with_nothing_personal_says_so_with_the_lowest_class(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.press_menu("pii_check")
+    await chat.say("来月の広報紙の見出し案を三つ考えてください")
+    assert "見つかりませんでした（目安は機密性1）" in chat.text
+
+
+async def test_the_check_can_be_cancelled(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("このテキストを確認")
+    await chat.say("やめる")
+    assert chat.text == "テキストの確認をやめました。"
+    await chat.say("やめる")
+    assert "うまく理解できませんでした" in chat.text  # not waiting for a text any more

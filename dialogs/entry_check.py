@@ -173,7 +173,8 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     title = ctx.t("entry.title", system=name, outcome=ctx.t(f"entry.outcome.{decision.outcome}"))
     lines: list[str] = []
     sections: list[tuple[str, Sequence[Reason]]] = [
-        ("entry.reasons", decision.reasons),
+        ("entry.reasons", [r for r in decision.reasons if r.effect != "note"]),
+        ("entry.notes", [r for r in decision.reasons if r.effect == "note"]),
         ("entry.conditions", decision.conditions),
         ("entry.next_steps", decision.next_steps),
     ]

@@ -32,17 +32,22 @@ KINDS = (
     "sensitive",
 )
 
-# When two detectors claim overlapping text, the earlier kind wins (then the longer span):
-# a number validated by a check digit or introduced by its own keyword says more than a shape.
-_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-_RANK.update(
-    {
-        "bank_account": 2,  # keyword-led, so more specific than a phone or postal shape
-        "birth_date": 4,
-        "postal_code": 5,
-        "address": 6,
-    }
+# When two detectors claim overlapping text, the kind earlier here wins (then the longer span):
+# a number validated by a check digit or introduced by its own keyword (住民票コード, 口座番号)
+# says more than a shape (an 11-digit mobile number, a 7-digit postal code).
+_PRECEDENCE = (
+    "my_number",
+    "resident_code",
+    "bank_account",
+    "phone",
+    "email",
+    "birth_date",
+    "postal_code",
+    "address",
+    "person_name",
+    "sensitive",
 )
+_RANK = {kind: rank for rank, kind in enumerate(_PRECEDENCE)}
 
 MASK_CHAR = "●"
 
@@ -114,6 +119,7 @@ def _candidates_for_change() -> re.Pattern[str]:
 
 
 def _changes_uncached(char: str) -> bool:
+    # Same as `_changes`, without filling its cache with the whole BMP.
     return unicodedata.normalize("NFKC", char) != char or bool(unicodedata.combining(char))
 
 
@@ -139,6 +145,8 @@ class _View:
     cluster_starts: tuple[int, ...] = ()
 
     def original(self, start: int, end: int) -> tuple[int, int]:
+        if not self.clusters:
+            return start, end
         return self._at(start, last=False), self._at(end - 1, last=True)
 
     def _at(self, offset: int, *, last: bool) -> int:
@@ -197,9 +205,9 @@ _HY = "\\-\u2010\u2012\u2013\u2014\u2015\u2212\u30fc\u2500"
 _KANJI = "\u3400-\u9fff々〆ヵヶ"
 _KATA = "ァ-ヴー"
 
-# A candidate (kind, start, end, extra) in view offsets; `extra` is how many characters after
-# the value belong in the excerpt (the honorific after a name).
-_Candidate = tuple[str, int, int, int]
+# A candidate: kind, start and end in the view, and what the excerpt shows after the masked
+# value (the honorific after a name: 山●●●様).
+_Candidate = tuple[str, int, int, str]
 
 
 def _before(text: str, start: int, width: int) -> str:
@@ -266,7 +274,7 @@ def _my_numbers(text: str) -> Iterator[_Candidate]:
         before = _before(text, match.start(), 16)
         if _last(_OTHER_NUMBER_CONTEXT, before) > _last(_MY_NUMBER_CONTEXT, before):
             continue
-        yield "my_number", match.start(), match.end(), 0
+        yield "my_number", match.start(), match.end(), ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +291,7 @@ _RESIDENT_CODE = re.compile(
 
 def _resident_codes(text: str) -> Iterator[_Candidate]:
     for match in _RESIDENT_CODE.finditer(text):
-        yield "resident_code", match.start(1), match.end(1), 0
+        yield "resident_code", match.start(1), match.end(1), ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,17 +299,18 @@ def _resident_codes(text: str) -> Iterator[_Candidate]:
 
 _PHONE = re.compile(
     rf"(?P<prefix>\+81[ {_HY}]?(?:\(0\)[ {_HY}]?)?|\(?0)"
-    rf"(?P<g1>[0-9]{{1,4}})(?P<s1>\)[ ]?|[ {_HY}]|\()?"
-    rf"(?P<g2>[0-9]{{1,4}})(?P<s2>\)[ ]?|[ {_HY}])?"
+    rf"(?P<g1>[0-9]{{1,4}})(?P<s1>\)[ ]?|[ .{_HY}]|\()?"
+    rf"(?P<g2>[0-9]{{1,4}})(?P<s2>\)[ ]?|[ .{_HY}])?"
     rf"(?P<g3>[0-9]{{3,4}})"
     rf"(?![0-9A-Za-z]|[{_HY}][0-9])"
 )
 # A number glued to a letter, digit or dash before it is part of something longer.
-_PHONE_GLUED = frozenset("0123456789+#.,/-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_PHONE_GLUED = frozenset("0123456789+#,/-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+# …except after a label written in letters: TEL03-…, Tel.03-…, FAX:03-….
+_PHONE_LABEL = re.compile(r"(?:TEL|Tel|tel|FAX|Fax|fax|PHONE|Phone|phone)[.:]?$")
 _MOBILE_PREFIXES = ("070", "080", "090", "050", "020", "060", "0800")
 _SHORT_LAST_GROUP = ("0120", "0800", "0570", "0990")
-# Words that introduce a number that is not a telephone number (orders, documents, receipts),
-# and words that introduce one; the nearer of the two decides.
+# Words that introduce a telephone number; against _OTHER_NUMBER_CONTEXT the nearer one decides.
 _PHONE_CONTEXT = re.compile(
     r"電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファクス|ファックス|℡|連絡先"
 )
@@ -336,8 +345,11 @@ def _phone_like(match: re.Match[str]) -> bool:
 def _phones(text: str) -> Iterator[_Candidate]:
     for match in _PHONE.finditer(text):
         start, end = match.span()
-        glued = start > 0 and text[start - 1] in _PHONE_GLUED
-        if glued or (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()):
+        previous = text[start - 1] if start else " "
+        if previous in _PHONE_GLUED:
+            continue
+        after_letters = previous == "." or (previous.isascii() and previous.isalpha())
+        if after_letters and not _PHONE_LABEL.search(text, max(0, start - 7), start):
             continue
         if not _phone_like(match):
             continue
@@ -348,7 +360,7 @@ def _phones(text: str) -> Iterator[_Candidate]:
         before = _before(text, start, 14)
         if _last(_OTHER_NUMBER_CONTEXT, before) > _last(_PHONE_CONTEXT, before):
             continue
-        yield "phone", start, end, 0
+        yield "phone", start, end, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,9 +373,22 @@ _EMAIL = re.compile(
 )
 
 
+_AT = re.compile(r"@|\[at\]|\(at\)")
+_LOCAL_PART_MAX = 64  # RFC 5321
+
+
 def _emails(text: str) -> Iterator[_Candidate]:
-    for match in _EMAIL.finditer(text):
-        yield "email", match.start(), match.end(), 0
+    # Look only around each @: far cheaper than trying every letter of a long text.
+    reached = 0
+    for at in _AT.finditer(text):
+        if at.start() < reached:
+            continue
+        window = max(reached, at.start() - _LOCAL_PART_MAX)
+        for match in _EMAIL.finditer(text, window, at.end() + 255):
+            if match.start() <= at.start() < match.end():
+                yield "email", match.start(), match.end(), ""
+                reached = match.end()
+                break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,8 +422,10 @@ _BLOCK_NUMBER = (
     rf"(?:[ ]?[0-9]+(?:番地?の?|[{_HY}])(?:[0-9]+号?(?:[{_HY}][0-9]+)?)?)?"
     rf"|[0-9]+番地(?:の?[0-9]+)?(?:[{_HY}][0-9]+)?"
     rf"|[0-9]+番[0-9]+号?"
-    rf"|(?P<dashed>[0-9]+[{_HY}][0-9]+(?:[{_HY}][0-9]+)?)(?![0-9]|[月日年時分件人名円%]))"
+    rf"|(?P<dashed>[0-9]+[{_HY}][0-9]+(?:[{_HY}][0-9]+)?)(?![0-9]|[月日年時分件人名円%]|号(?!室)))"
 )
+# Words that often stand right before an address in the same run of kanji (labels, days); they
+# are matched so that they stay out of the value (現住所千代田区… → 千代田区…).
 _ADDRESS_LABEL = (
     "現住所|旧住所|新住所|住所地|住所|所在地|居所|住居|自宅|実家|本籍地|本籍|送付先|宛先"
     "|転居先|転入先|転出先|連絡先|勤務先|居住地|本日|昨日|先日|今日|明日|同日|当日|現在|以前"
@@ -416,15 +443,21 @@ _NOT_MUNICIPALITY = re.compile(
 )
 # Anchors: an address is only looked for in front of something that reads as a block number
 # and follows a town name (or a space), and only in the run of characters an address is made of.
-_BLOCK_ANCHOR = re.compile(rf"[0-9]+(?:丁目|番|[{_HY}][0-9])|[一二三四五六七八九十]+丁目")
+# (Two patterns: one alternation of both would keep `re` from skipping ahead quickly.)
+_BLOCK_NUMBER_ANCHOR = re.compile(
+    rf"[1-9](?<=[{_KANJI}{_KATA}ぁ-ん ][1-9])[0-9]*(?:丁目|番|[{_HY}][0-9])"
+)
+_KANJI_NUMERALS = "一二三四五六七八九十"
+_KANJI_CHOME_ANCHOR = re.compile(f"丁目(?<=[{_KANJI_NUMERALS}]丁目)")
 _TOWN_CHAR = re.compile(rf"[{_KANJI}{_KATA}ぁ-ん ]")
 _NOT_ADDRESS_CHAR = re.compile(rf"[^{_KANJI}{_KATA}ぁ-ん0-9{_HY} ]")
 _ADDRESS_REACH = 40
 _DIVISION_SUFFIX = re.compile("[都道府県市区町村郡]")
+_NAME_BEFORE_DIVISION = 6 + 3  # the longest municipality name and the longest label (現住所)
 
 _POSTAL_KEYWORD = re.compile(
-    rf"(?:〒|郵便番号|郵便|ZIP|Zip|zip)[^0-9\n。]{{0,4}}?(?<![0-9])"
-    rf"([0-9]{{3}}[{_HY}]?[0-9]{{4}})(?![0-9])"
+    rf"(?:〒|郵便番号|ZIP|Zip|zip)[^0-9\n。]{{0,4}}?(?<![0-9])"
+    rf"([0-9]{{3}}[{_HY}]?[0-9]{{4}})(?![0-9])(?![ ]?[件円人名])"
 )
 _POSTAL_BEFORE_ADDRESS = re.compile(
     rf"([0-9]{{3}})(?<![0-9A-Za-z{_HY}][0-9]{{3}})([{_HY}][0-9]{{4}})(?![0-9])"
@@ -434,24 +467,39 @@ _POSTAL_BEFORE_ADDRESS = re.compile(
 
 def _postal_codes(text: str) -> Iterator[_Candidate]:
     for match in _POSTAL_KEYWORD.finditer(text):
-        yield "postal_code", match.start(1), match.end(1), 0
+        yield "postal_code", match.start(1), match.end(1), ""
     for match in _POSTAL_BEFORE_ADDRESS.finditer(text):
-        yield "postal_code", match.start(1), match.end(2), 0
+        yield "postal_code", match.start(1), match.end(2), ""
+
+
+def _block_numbers(text: str) -> list[int]:
+    """Where something that reads as a block number (2-3, 4番, 5丁目, 三丁目) starts."""
+    starts = [match.start() for match in _BLOCK_NUMBER_ANCHOR.finditer(text)]
+    for match in _KANJI_CHOME_ANCHOR.finditer(text):
+        start = match.start()
+        while start > 0 and text[start - 1] in _KANJI_NUMERALS:
+            start -= 1
+        starts.append(start)
+    return sorted(starts)
 
 
 def _addresses(text: str) -> Iterator[_Candidate]:
     reached = 0  # addresses do not overlap: the next one starts after the last
-    for anchor in _BLOCK_ANCHOR.finditer(text):
-        begin = anchor.start()
+    for begin in _block_numbers(text):
         if begin < reached or begin == 0 or not _TOWN_CHAR.match(text, begin - 1):
             continue
         window_start = max(reached, begin - _ADDRESS_REACH)
         for stop in _NOT_ADDRESS_CHAR.finditer(text, window_start, begin):
             window_start = stop.end()
-        if not _DIVISION_SUFFIX.search(text, window_start, begin):
+        division = _DIVISION_SUFFIX.search(text, window_start, begin)
+        if division is None:
             continue  # no 都道府県 or 市区町村郡 in reach: nothing to anchor an address to
-        for match in _ADDRESS.finditer(text, window_start, min(len(text), anchor.end() + 40)):
-            if match.end() <= anchor.start():
+        # An address starts at most a label and a name before its first 都道府県市区町村郡.
+        window_start = max(window_start, division.start() - _NAME_BEFORE_DIVISION)
+        for match in _ADDRESS.finditer(text, window_start, min(len(text), begin + 50)):
+            if match.start("value") > begin:
+                break  # an address that does not reach this block number is not its address
+            if match.end() <= begin:
                 continue
             if not match.group("pref"):
                 municipalities = match.group("muni")
@@ -460,7 +508,7 @@ def _addresses(text: str) -> Iterator[_Candidate]:
                 single = len(_MUNICIPALITY_RE.findall(municipalities)) < 2
                 if single and match.group("dashed") and not match.group("town"):
                     continue  # 中央町2-3: one name and a bare dashed number is too weak
-            yield "address", match.start("value"), match.end("value"), 0
+            yield "address", match.start("value"), match.end("value"), ""
             reached = match.end()
             break
 
@@ -469,15 +517,14 @@ def _addresses(text: str) -> Iterator[_Candidate]:
 # birth_date: a date that the context says is a date of birth
 
 _DATE = re.compile(
+    rf"(?=[明大昭平令MTSHRmtshr12])"  # lets `re` skip quickly to where a date can begin
     rf"(?:(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr]\.?)[ ]?(?P<ey>[0-9]{{1,2}}|元)"
     rf"|(?P<y>(?:19|20)[0-9]{{2}}))"
     rf"[ ]?(?:年|(?P<sep>[./{_HY}]))[ ]?"
     rf"(?:(?P<m>[0-9]{{1,2}})[ ]?(?:月|(?(sep)(?P=sep)|(?!)))[ ]?"
     rf"(?:(?P<d>[0-9]{{1,2}})(?![0-9])[ ]?日?)?)?"
 )
-_BIRTH_BEFORE = re.compile(
-    r"生年月日|誕生日|生まれ|出生|生誕|DOB|D\.O\.B|[Bb]irth|[Bb]orn|[0-9]+[ ]?[歳才]"
-)
+_BIRTH_BEFORE = re.compile(r"生年月日|誕生日|生まれ|出生|生誕|DOB|D\.O\.B|[Bb]irth|[Bb]orn")
 _NOT_BIRTH_BEFORE = re.compile(
     r"(?:申請|提出|受付|開催|会議|締切|締め切り|期限|交付|発行|作成|施行|実施|予定|届出|転入|転出"
     r"|異動|契約|支払|納付|相談|来庁|面談|訪問|入院|退院|死亡|婚姻|離婚|更新|有効|登録|決定|通知"
@@ -515,16 +562,16 @@ def _birth_dates(text: str) -> Iterator[_Candidate]:
             before = _before(text, start, 16)
             if _last(_BIRTH_BEFORE, before) <= _last(_NOT_BIRTH_BEFORE, before):
                 continue
-        yield "birth_date", start, value_end, 0
+        yield "birth_date", start, value_end, ""
 
 
 # ---------------------------------------------------------------------------------------------
 # bank_account: 7 digits after 口座番号 / 普通 / 当座; ゆうちょ 記号 + 番号
 
 _BANK_ACCOUNT = re.compile(
-    r"(?:口座番号|口座|普通預金|当座預金|貯蓄預金|普通|当座)"
+    r"(?:口座番号|口座(?!数)|普通預金|当座預金|貯蓄預金|普通|当座)"
     r"(?:[^0-9\n。]{0,14}?(?:[0-9]{1,4}[^0-9\n。]{1,8}?)?)?"
-    r"(?<![0-9])([0-9]{7})(?![0-9])(?![ ]?(?:件|円|人|名|千|万|億|個|回|日|年|世帯|%))"
+    r"(?<![0-9])([0-9]{7})(?![0-9])(?![ ]?(?:件|円|人|名(?!義)|千|万|億|個|回|日|年|世帯|%))"
 )
 _POSTAL_BANK = re.compile(
     rf"(?:ゆうちょ|記号)[^0-9\n。]{{0,10}}?(?<![0-9])"
@@ -535,14 +582,15 @@ _POSTAL_BANK = re.compile(
 def _bank_accounts(text: str) -> Iterator[_Candidate]:
     for pattern in (_POSTAL_BANK, _BANK_ACCOUNT):
         for match in pattern.finditer(text):
-            yield "bank_account", match.start(1), match.end(1), 0
+            yield "bank_account", match.start(1), match.end(1), ""
 
 
 # ---------------------------------------------------------------------------------------------
 # person_name: a name written before an honorific
 
 _HONORIFIC = re.compile(
-    r"(?:様(?![式子相態々変])|さま(?!ざま)|さん|先生(?!方)|氏(?!名)|殿(?![堂下様])|君(?![主臨])|くん|ちゃん(?!と))"
+    rf"(?:様(?![式子相態々変])|さま(?!ざま)|さん|先生(?!方)|氏(?![名家族神])|殿(?![{_KANJI}])"
+    rf"|君(?![{_KANJI}])|くん|ちゃん(?!と))"
 )
 # Kanji that, alone before an honorific, are a word and not a name (お客様, 皆さん, 上様, 奥さん).
 _NOT_NAME_CHARS = frozenset(
@@ -563,7 +611,7 @@ _NOT_NAME_WORDS = _words(
     "大家 事業部 本部 支部 事務所 役所 営業所 研究所 出張所 支所 保健所 相談所 事業所 診療所 "
     "製作所 各位 会社 商事 商店 工業 建設 産業 組合 財団 銀行 薬局 大学 神社 医師"
 )
-_NOT_NAME_LAST = frozenset("者員民社店課係局庁省会園院校族協団業客屋")
+_NOT_NAME_LAST = frozenset("者員民社店課係局庁省署会園院校族協団業客屋手")
 # Family names that end in one of _NOT_NAME_LAST (土屋さん is a person, 八百屋さん a shop).
 _NAME_EXCEPTIONS = _words("土屋 古屋 守屋 関屋 鳥屋 大屋 宮屋 森屋 高屋 長屋 岩屋 園 会田")
 _ROLE_SUFFIX = re.compile(
@@ -591,15 +639,27 @@ _NOT_KATAKANA_NAMES = _words(
     "コーディネーター リーダー マネージャー サポート チーム グループ"
 )
 _NAME_MAX = 7
-_LONGEST_WORD = 4  # of _NOT_NAME_WORDS and _NAME_EXCEPTIONS
+_LONGEST_WORD = max(len(w) for w in _NOT_NAME_WORDS | _NAME_EXCEPTIONS)
 
 
 def _is_kanji(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or char in "々〆ヵヶ"
 
 
+def _is_name_kanji(char: str) -> bool:
+    # 様 and 殿 end the name before them (山田様田中様 is two people).
+    return _is_kanji(char) and char not in "様殿"
+
+
 def _is_katakana(char: str) -> bool:
     return "ァ" <= char <= "ヴ" or char in "ー・"
+
+
+def _is_kanji_or_katakana(char: str) -> bool:
+    return _is_kanji(char) or _is_katakana(char)
+
+
+_READING = re.compile(rf"[{_KATA}ぁ-ん・ ]+")
 
 
 def _run_before(text: str, end: int, belongs: Callable[[str], bool], limit: int) -> int:
@@ -613,19 +673,29 @@ def _name_before(text: str, end: int) -> tuple[int, int] | None:
     """The name that ends at `end` (just before an honorific), or None."""
     if end > 0 and text[end - 1] == " ":
         end -= 1
-    start = _run_before(text, end, _is_kanji, 10)
+    if end > 0 and text[end - 1] == ")":
+        # 西川 千尋（ニシカワ チヒロ）様: the reading in brackets sits between name and honorific.
+        opening = text.rfind("(", max(0, end - 24), end)
+        if opening > 0 and _READING.fullmatch(text, opening + 1, end - 1):
+            end = opening
+            if text[end - 1] == " ":
+                end -= 1
+    start = _run_before(text, end, _is_name_kanji, 10)
     if start == end:
         start = _run_before(text, end, _is_katakana, 16)
+        if start >= 2 and text[start - 1] == " " and _is_katakana(text[start - 2]):
+            start = _run_before(text, start - 1, _is_katakana, 16)  # ヤマダ タロウ様
         if start < end and text[start] == "・":
             start += 1
         name = text[start:end]
-        if len(name.replace("・", "")) < 2 or name in _NOT_KATAKANA_NAMES:
+        letters = name.replace("・", "").replace("ー", "").replace(" ", "")
+        if len(letters) < 2 or name in _NOT_KATAKANA_NAMES:
             return None
         return start, end
     honorific = text[end:].lstrip()[:3]
     # 鈴木 一郎 氏: a family name of 1–4 kanji (after any leading word), a space, a given name.
     if end - start <= 4 and start >= 2 and text[start - 1] == " ":
-        family = _run_before(text, start - 1, _is_kanji, 8)
+        family = _run_before(text, start - 1, _is_name_kanji, 8)
         lead = _LEAD_WORDS.match(text[family : start - 1])
         if lead and family + lead.end() < start - 1:
             family += lead.end()
@@ -658,7 +728,8 @@ def _name_before(text: str, end: int) -> tuple[int, int] | None:
 # A name in a form's field: 氏名：山田 太郎, 申請者 佐藤花子, 担当：市民課 鈴木.
 _LABELLED_NAME = re.compile(
     r"(?:氏名|お名前|名前|申請者|相談者|届出人|世帯主|代表者|担当者|担当|記入者|報告者|依頼者|請求者"
-    r"|受給者|被保険者|名義人|宛名|患者|対象者|本人)(?:名|氏名)?(?:[ ]?[:][ ]?|[ ])"
+    r"|受給者|被保険者|名義人|宛名|患者|対象者|本人|保護者|代理人|申請人|届出者|契約者|所有者)"
+    r"(?:名|氏名)?(?:[ ]?[:][ ]?|[ ])"
     rf"(?:[{_KANJI}]{{1,6}}[課係室局][ ]?)?"
     rf"(?P<name>[{_KANJI}]{{1,4}}(?:[ ][{_KANJI}]{{1,4}})?"
     rf"|[{_KATA}]{{2,8}}(?:[ ・][{_KATA}]{{2,8}})?)"
@@ -689,10 +760,12 @@ def _person_names(text: str) -> Iterator[_Candidate]:
         if found is None:
             continue
         start, end = found
-        yield "person_name", start, end, match.end() - end
+        # The honorific and a space before it, never a reading in brackets (西川（ニシカワ）様).
+        gap = text[end : match.start()]
+        yield "person_name", start, end, (gap if not gap.strip() else "") + match.group()
     for match in _LABELLED_NAME.finditer(text):
         if _is_name(match.group("name")):
-            yield "person_name", match.start("name"), match.end("name"), 0
+            yield "person_name", match.start("name"), match.end("name"), ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -729,11 +802,12 @@ _TECHNICAL_BEFORE = re.compile(
 )
 _TECHNICAL_AFTER = re.compile(
     r"物|発生|復旧|切り分け|切分け|検知|監視|票|対策|対応|時|箇所|原因|範囲|レベル|件数|通知|論|力"
+    r"|換算|加算"
 )
-_AMBIGUOUS_SENSITIVE = frozenset(("障害", "障がい", "障碍", "診断", "精神"))
-# A word inside the name of an office or a legal person is not about anyone (障害福祉課,
-# 生活保護担当, 精神保健福祉センター, 宗教法人).
-_ORGANISATION_END = re.compile(r"(?:課|係|室|センター|担当|部|局|法人|審査会|協議会|委員会)$")
+_AMBIGUOUS_SENSITIVE = frozenset(("障害", "障がい", "障碍", "診断", "精神", "前歴"))
+# A word inside the name of an office, a legal person or a statute is not about anyone
+# (障害福祉課, 生活保護担当, 精神保健福祉センター, 宗教法人, 障害者差別解消法).
+_ORGANISATION_END = re.compile(r"(?:課|係|室|所|センター|担当|部|局|法人|審査会|協議会|委員会|法)$")
 
 
 def _sensitive_words(text: str) -> Iterator[_Candidate]:
@@ -750,11 +824,7 @@ def _sensitive_words(text: str) -> Iterator[_Candidate]:
             follow += 1
         if follow > end and _ORGANISATION_END.search(text, end, follow):
             continue
-        yield "sensitive", start, end, 0
-
-
-def _is_kanji_or_katakana(char: str) -> bool:
-    return _is_kanji(char) or _is_katakana(char)
+        yield "sensitive", start, end, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -773,19 +843,26 @@ _DETECTORS: tuple[Callable[[str], Iterator[_Candidate]], ...] = (
     _sensitive_words,
 )
 
-_SEPARATORS = frozenset("-‐‑‒–—―−ー－ｰ─@＠.．()（）+＋ 　/／:：_〒・")
+# Characters an excerpt keeps visible so the shape of the value stays readable.
+_SEPARATOR_CHARS = frozenset("-‐‑‒–—―−ー－ｰ─@＠.．()（）+＋ 　/／:：_〒・")
+_SEPARATORS = re.escape("".join(sorted(_SEPARATOR_CHARS)))
+_MEANINGFUL = re.compile(f"[^{_SEPARATORS}]")
 # How many leading meaningful characters an excerpt may show: the area or carrier code of a
 # phone number, the prefecture of an address, the era of a date; one character otherwise.
 _KEEP = {"phone": 3, "address": 3, "birth_date": 2}
+# The shortest start of a value that holds k meaningful characters, for k = 0 … 3.
+_LEADING = [re.compile(f"(?:[{_SEPARATORS}]*[^{_SEPARATORS}]){{{k}}}") for k in range(4)]
 
 
 def _excerpt(kind: str, value: str, suffix: str) -> str:
-    meaningful = [i for i, char in enumerate(value) if char not in _SEPARATORS]
-    keep = max(0, min(_KEEP.get(kind, 1), len(meaningful) - 1))  # never the whole value
-    chars = list(value)
-    for i in meaningful[keep:]:
-        chars[i] = MASK_CHAR
-    return "".join(chars) + suffix
+    if _SEPARATOR_CHARS.isdisjoint(value):  # the common case, done without a regex
+        keep = max(0, min(_KEEP.get(kind, 1), len(value) - 1))
+        return value[:keep] + MASK_CHAR * (len(value) - keep) + suffix
+    masked, meaningful = _MEANINGFUL.subn(MASK_CHAR, value)
+    keep = max(0, min(_KEEP.get(kind, 1), meaningful - 1))  # never the whole value
+    leading = _LEADING[keep].match(value)
+    cut = leading.end() if leading else 0
+    return value[:cut] + masked[cut:] + suffix
 
 
 def scan(text: str) -> ScanResult:
@@ -804,11 +881,8 @@ def scan(text: str) -> ScanResult:
         chosen.append(candidate)
     chosen.sort(key=lambda c: c[1])
     findings = []
-    for kind, start, end, extra in chosen:
-        first, last = view.original(start, end)
-        suffix = ""
-        if extra:
-            suffix = text[last : view.original(end, end + extra)[1]]
+    for kind, start, end, suffix in chosen:
+        first, last = view.original(start, end) if view.clusters else (start, end)
         excerpt = _excerpt(kind, text[first:last], suffix)
         findings.append(Finding(kind, first, last, excerpt))
     return ScanResult(tuple(findings))

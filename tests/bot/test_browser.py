@@ -251,3 +251,24 @@ def test_profile_form_in_the_browser(server: str, browser: WebDriver, tmp_path: 
         assert XSS in browser.find_element(By.ID, "conversation").text
     finally:
         _save_screenshot(browser, tmp_path / "chat.png")
+
+
+def test_may_i_enter_this_in_the_browser(server: str, browser: WebDriver, tmp_path: Path) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "tanaka")
+        _button(browser, '[data-action="menu:entry_check"]')  # the menu offers the check
+        _say(browser, "住民の氏名と住所をCopilotに入れて要約してもいいですか")
+        card = _bot_says(browser, "Microsoft 365 Copilot Chat への入力 — 入力できません")
+        assert "保有個人情報を入力できません。（§3(1)2）" in card.text
+        _button(browser, '[data-action="menu:entry_check_other_system"]').click()
+        _bot_says(browser, "どのAIシステムですか？")
+        _button(browser, '[data-action$=":pick:lgwan-assistant"]').click()
+        _bot_says(browser, "入力する情報はどれにあたりますか？")
+        _button(browser, '[data-action$=":pick:2"]').click()
+        _bot_says(browser, "何に使いますか？")
+        _button(browser, '[data-action$=":pick:要約"]').click()
+        verdict = _bot_says(browser, "庁内AIアシスタント への入力 — 条件付きで入力できます")
+        assert "必要最小限" in verdict.text
+    finally:
+        _save_screenshot(browser, tmp_path / "entry-check.png")

@@ -10,10 +10,13 @@ would flag. Labelling conventions:
 - phone: every telephone-shaped number, office numbers included; 内線 extensions are not
   labelled (they are staff extensions inside the office, not residents' information);
 - sensitive: each occurrence of a word of a 要配慮個人情報 category (病歴, 生活保護, DV …) in that
-  sense; the same word as a system fault (システム障害) or inside an office's name (障害福祉課)
-  is not labelled.
+  sense, also in a general question (生活保護制度の概要); the same word as a system fault
+  (システム障害) or inside the name of an office or a statute (障害福祉課, 障害者差別解消法) is
+  not labelled.
+The last 96 lines were written after the scanner, as a held-out check, and kept afterwards.
 
-Run `python -m tests.dialogs.test_pii` to print the precision/recall table.
+Run `python -m tests.dialogs.test_pii` to print the precision/recall table
+(`--diff` also lists each line where findings and labels differ).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,8 @@ def test_eleven_digits_without_the_keyword_are_not_a_resident_code() -> None:
         ("長女（+81-90-2233-4455）", "+81-90-2233-4455"),
         ("電話 +81 3 5555 0123", "+81 3 5555 0123"),
         ("0120-123-456 に問い合わせ", "0120-123-456"),
+        ("TEL.03-1234-5678（代表）", "03-1234-5678"),
+        ("電話03.5555.1234まで", "03.5555.1234"),
     ],
 )
 def test_phone(text: str, value: str) -> None:
@@ -152,6 +156,8 @@ def test_phone(text: str, value: str) -> None:
         "第0312345678号",
         "統計表 0001234567",
         "会議室予約番号 0312-3456",
+        "v1.03-1234-5678 のリリースノート",
+        "座標 035-1234-5678",  # 11 digits that are not a mobile number
     ],
 )
 def test_not_phone(text: str) -> None:
@@ -176,7 +182,7 @@ def test_email(text: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("〒100-8926 東京都千代田区", "100-8926"),
+        ("〒100-0013 東京都千代田区", "100-0013"),
         ("〒５３０－０００１", "５３０－０００１"),
         ("郵便番号 7308511 の住所", "7308511"),
         ("329-1336 栃木県さくら市", "329-1336"),
@@ -186,7 +192,9 @@ def test_postal_code(text: str, value: str) -> None:
     assert found(text, "postal_code") == [value]
 
 
-@pytest.mark.parametrize("text", ["部品 123-4567 を交換", "整理番号 12-3456", "3000000円"])
+@pytest.mark.parametrize(
+    "text", ["部品 123-4567 を交換", "整理番号 12-3456", "3000000円", "普通郵便で 1234567件"]
+)
 def test_not_postal_code(text: str) -> None:
     assert found(text, "postal_code") == []
 
@@ -198,7 +206,7 @@ def test_not_postal_code(text: str) -> None:
         ("住所はさくら市中央町2丁目3番4号です", "さくら市中央町2丁目3番4号"),
         ("大阪市北区梅田1丁目", "大阪市北区梅田1丁目"),
         ("現住所 さくら市喜連川4321番地", "さくら市喜連川4321番地"),
-        ("札幌市中央区北1条西2丁目", "札幌市中央区北1条西2丁目"),
+        ("札幌市中央区北5条西11丁目", "札幌市中央区北5条西11丁目"),
     ],
 )
 def test_address(text: str, value: str) -> None:
@@ -207,7 +215,14 @@ def test_address(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["さくら市の施策について", "東京都千代田区霞が関の官庁街", "第2地区1-3班", "事業区分1-2の予算"],
+    [
+        "さくら市の施策について",
+        "東京都千代田区霞が関の官庁街",
+        "第2地区1-3班",
+        "事業区分1-2の予算",
+        "さくら市道1-23号線の補修",
+        "市役所1-2会議室",
+    ],
 )
 def test_not_address(text: str) -> None:
     assert found(text, "address") == []
@@ -230,17 +245,19 @@ def test_birth_date(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "dates"),
     [
-        "会議日：令和6年4月1日（月）",
-        "提出期限は2026年3月31日です。",
-        "締切：2026-01-15",
-        "生年月日：昭和50年4月1日、申請日：令和6年4月1日",  # only the first is a birth date
-        "令和6年4月1日生活保護法の改正",
+        ("会議日：令和6年4月1日（月）", []),
+        ("提出期限は2026年3月31日です。", []),
+        ("締切：2026-01-15", []),
+        ("生年月日：昭和50年4月1日、申請日：令和6年4月1日", ["昭和50年4月1日"]),
+        ("令和6年4月1日生活保護法の改正", []),
+        ("3歳児健診は2026年5月1日に実施", []),  # 歳 nearby, but not a birth date
+        ("2026年4月1日生徒数", []),
     ],
 )
-def test_not_birth_date(text: str) -> None:
-    assert len(found(text, "birth_date")) == (1 if text.startswith("生年月日") else 0)
+def test_not_birth_date(text: str, dates: list[str]) -> None:
+    assert found(text, "birth_date") == dates
 
 
 @pytest.mark.parametrize(
@@ -255,7 +272,9 @@ def test_bank_account(text: str, value: str) -> None:
     assert found(text, "bank_account") == [value]
 
 
-@pytest.mark.parametrize("text", ["口座振替の件数 1234567件", "普通交付税 1234567千円"])
+@pytest.mark.parametrize(
+    "text", ["口座振替の件数 1234567件", "普通交付税 1234567千円", "口座数 1234567"]
+)
 def test_not_bank_account(text: str) -> None:
     assert found(text, "bank_account") == []
 
@@ -272,6 +291,10 @@ def test_not_bank_account(text: str) -> None:
         ("市民課の岡本さん", "岡本"),
         ("田中課長様", "田中"),
         ("氏名：上田 真一 生年月日", "上田 真一"),
+        ("西川 千尋（ニシカワ チヒロ）様", "西川 千尋"),
+        ("ヤマダ タロウ様", "ヤマダ タロウ"),
+        ("土屋様から電話", "土屋"),
+        ("中村 花子ちゃん", "中村 花子"),
     ],
 )
 def test_person_name(text: str, value: str) -> None:
@@ -293,6 +316,10 @@ def test_person_name(text: str, value: str) -> None:
         "Aさん、Bさん（匿名）",
         "市民課さんに確認",
         "さまざまな意見",
+        "千葉県君津市の事例",
+        "運転手さんに伝える",
+        "八百屋さんの店頭",
+        "画面仕様の確認",
     ],
 )
 def test_not_person_name(text: str) -> None:
@@ -315,7 +342,15 @@ def test_sensitive(text: str, words: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["システム障害が発生", "耐震診断の結果", "チャレンジ精神", "障害福祉課へ回付", "DVDを貸し出す"],
+    [
+        "システム障害が発生",
+        "耐震診断の結果",
+        "チャレンジ精神",
+        "障害福祉課へ回付",
+        "DVDを貸し出す",
+        "障害者差別解消法の概要",  # the name of a statute, like an office's name
+        "職員の前歴換算表",
+    ],
 )
 def test_not_sensitive(text: str) -> None:
     assert found(text, "sensitive") == []
@@ -345,10 +380,21 @@ def test_offsets_point_into_the_original_text() -> None:
     }
 
 
+def test_offsets_survive_characters_that_change_length() -> None:
+    # ㈱ becomes three characters and ｶﾞ two become one: the view and the text differ in length.
+    text = "㈱ｻｸﾗｶﾞｲﾄﾞ ㈱ 山田様 ０９０－１２３４－５６７８ ﾏｲﾅﾝﾊﾞｰ 病歴"
+    values = [(f.kind, text[f.start : f.end]) for f in scan(text).findings]
+    assert values == [
+        ("person_name", "山田"),
+        ("phone", "０９０－１２３４－５６７８"),
+        ("sensitive", "病歴"),
+    ]
+
+
 def test_excerpts_never_show_the_whole_value() -> None:
     for finding in scan(MIXED).findings:
         value = MIXED[finding.start : finding.end]
-        assert value not in finding.excerpt or len(value) == 0
+        assert value not in finding.excerpt
         assert "●" in finding.excerpt
 
 
@@ -361,10 +407,12 @@ def test_excerpt_shapes() -> None:
     assert email.excerpt == "s●●●@●●●●●●●.●●"
     [one] = scan("林さん").findings
     assert one.excerpt == "●さん"  # a one-character name shows nothing of itself
+    [read] = scan("西川 千尋（ニシカワ チヒロ）様").findings
+    assert read.excerpt == "西● ●●様"  # the reading in brackets is not shown
 
 
 def test_findings_are_sorted_and_do_not_overlap() -> None:
-    text = f"住民票コード 09012345678、個人番号 {VALID}、〒100-8926 東京都千代田区霞が関1-2-3"
+    text = f"住民票コード 09012345678、個人番号 {VALID}、〒100-0013 東京都千代田区霞が関1-2-3"
     findings = scan(text).findings
     assert [f.start for f in findings] == sorted(f.start for f in findings)
     for left, right in itertools.pairwise(findings):
@@ -530,22 +578,21 @@ def test_corpus_recall(scores: dict[str, tuple[float, float, int]], kind: str) -
     assert recall >= (0.95 if kind in HIGH_RECALL else 0.80)
 
 
-def _misses(corpus_path: Path = CORPUS) -> Callable[[], None]:
-    """Print false positives and misses (for working on the scanner, not used by the tests)."""
-
-    def show() -> None:
-        for line in corpus_path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            text = record["text"]
-            labels = {(k, text[s:e]) for k, s, e in _spans(record)}
-            got = {(f.kind, text[f.start : f.end]) for f in scan(text).findings}
-            if labels != got:
-                print(text, "\n   missing:", labels - got, "\n   extra:  ", got - labels)
-
-    return show
+def print_differences(corpus_path: Path = CORPUS) -> None:
+    """Each corpus line where findings and labels differ (for work on the scanner)."""
+    for line in corpus_path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = record["text"]
+        labels = {(kind, text[start:end]) for kind, start, end in _spans(record)}
+        got = {(f.kind, text[f.start : f.end]) for f in scan(text).findings}
+        if labels != got:
+            print(text, "\n   missed:", labels - got, "\n   extra: ", got - labels)
 
 
 if __name__ == "__main__":
+    # python -m tests.dialogs.test_pii [--diff] [corpus.jsonl]
+    paths = [Path(arg) for arg in sys.argv[1:] if not arg.startswith("--")]
+    corpus = paths[0] if paths else CORPUS
     if "--diff" in sys.argv:
-        _misses()()
-    print(table(evaluate(CORPUS)))
+        print_differences(corpus)
+    print(table(evaluate(corpus)))

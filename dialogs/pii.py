@@ -66,7 +66,12 @@ class ScanResult:
 
     @property
     def personal(self) -> bool:
-        return bool(self.findings)
+        """Something that identifies a person (a name, a number, an address …).
+
+        Words of 要配慮個人情報 alone do not: 「生活保護制度の概要」 is about a topic, not a
+        person; they are still findings, so the person is warned about them.
+        """
+        return any(f.kind != "sensitive" for f in self.findings)
 
     @property
     def sensitive(self) -> bool:
@@ -907,13 +912,14 @@ def suggested_class(result: ScanResult, classes: Sequence[str], confidential_fro
 
     `classes` runs from the most confidential to the least; `confidential_from` is the lowest
     class that counts as 要機密情報. Nothing found: the least confidential class. Personal
-    information: `confidential_from`. 要配慮個人情報: the class just above it, if there is one.
+    information, or 要配慮 words alone (they may describe a case): `confidential_from`. Both
+    together (someone's 要配慮個人情報): the class just above it, if there is one.
     """
     if confidential_from not in classes:
         raise ValueError(f"{confidential_from!r} is not one of {list(classes)!r}")
-    if not result.personal:
+    if not result.findings:
         return classes[-1]
     position = list(classes).index(confidential_from)
-    if result.sensitive and position > 0:
+    if result.sensitive and result.personal and position > 0:
         return classes[position - 1]
     return confidential_from

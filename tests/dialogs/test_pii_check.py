@@ -71,3 +71,16 @@ async def test_the_check_can_be_cancelled(runtime: Runtime) -> None:
     assert chat.text == "テキストの確認をやめました。"
     await chat.say("やめる")
     assert "うまく理解できませんでした" in chat.text  # not waiting for a text any more
+
+
+async def test_sensitive_words_about_a_topic_warn_without_making_it_personal(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.press_menu("pii_check")
+    await chat.say("生活保護制度の概要を説明してください")
+    assert "要配慮個人情報: " in chat.text
+    assert "目安は機密性2以上" in chat.text  # not 3C: no one is identified
+
+    await chat.say("生活保護制度の概要をCopilotに入れていい？")
+    assert "個人情報（氏名・住所・電話番号など）は含まれますか？" in chat.text  # asked, not assumed

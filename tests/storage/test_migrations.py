@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from storage.db import make_engine
-from storage.migrate import current_revision, upgrade
+from storage.migrate import alembic_config, current_revision, upgrade
 from tests.conftest import Database
 
-TABLES = {"tenant", "person", "conversation_state", "processed_event", "channel_post"}
+TABLES = {
+    "tenant",
+    "person",
+    "conversation_state",
+    "processed_event",
+    "channel_post",
+    "ai_system",
+}
 
 
 async def _tables(database: Database) -> set[str]:
@@ -29,7 +37,8 @@ async def _tables(database: Database) -> set[str]:
 async def test_upgrade_creates_every_table_and_records_the_revision(database: Database) -> None:
     assert await _tables(database) >= TABLES
     revision = await asyncio.to_thread(current_revision, database.url, database.schema)
-    assert revision == "0001"
+    head = ScriptDirectory.from_config(alembic_config(database.url)).get_current_head()
+    assert revision == head == "0002"
 
 
 async def test_upgrading_again_changes_nothing(database: Database) -> None:

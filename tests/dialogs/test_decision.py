@@ -13,30 +13,14 @@ from datetime import date
 import pytest
 
 from dialogs.catalog import Catalogs
-from dialogs.context import ASSUMED_READY, Contact, MunicipalityFacts, Readiness
+from dialogs.context import ASSUMED_READY, MunicipalityFacts, Readiness
 from dialogs.decision import REMINDERS, RULES, Asker, Decision, EntryQuestion, decide_entry
 from storage.models import AISystem
+from tests.towns import town
 
 CONFIRMED = date(2026, 4, 1)
 PERMITTED = date(2026, 5, 20)
 REMINDER_CODES = frozenset(code for code, _ in REMINDERS)
-
-
-def town(classes: tuple[str, ...], confidential_from: str = "2") -> MunicipalityFacts:
-    policy = Contact("情報政策課", "johoseisaku@example.lg.jp", "内線2101")
-    return MunicipalityFacts(
-        tenant_id="t",
-        name="さくら市",
-        guideline_version="1.0",
-        training_name="生成AI利用研修（基礎編）",
-        confidentiality_classes=classes,
-        confidential_from=confidential_from,
-        divisions=("情報政策課", "DX推進課", "税務課", "市民課", "福祉課", "総務課"),
-        policy_division=policy,
-        caio=Contact("CAIO", "caio@example.lg.jp"),
-        security=policy,
-        inquiry=policy,
-    )
 
 
 # The 2024 national model policy's five classes, and an older local policy's three.

@@ -10,7 +10,7 @@ import pytest
 from bot.registry_io import read_registry
 from bot.settings import load_municipality
 from dialogs.catalog import Catalogs
-from dialogs.context import Contact, MunicipalityFacts
+from dialogs.context import MunicipalityFacts
 from dialogs.registry import (
     ENTRY_RULES,
     Problem,
@@ -20,26 +20,10 @@ from dialogs.registry import (
     mentioned_system,
 )
 from storage.models import AISystem
+from tests.towns import town
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIRMED = date(2026, 4, 1)
-
-
-def town(classes: tuple[str, ...]) -> MunicipalityFacts:
-    policy = Contact("情報政策課", "johoseisaku@example.lg.jp", "内線2101")
-    return MunicipalityFacts(
-        tenant_id="t",
-        name="さくら市",
-        guideline_version="1.0",
-        training_name="生成AI利用研修（基礎編）",
-        confidentiality_classes=classes,
-        confidential_from="2",
-        divisions=("情報政策課", "DX推進課", "税務課"),
-        policy_division=policy,
-        caio=policy,
-        security=policy,
-        inquiry=policy,
-    )
 
 
 FIVE = town(("3A", "3B", "3C", "2", "1"))

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.channels.plain import render
-from bot.readiness import readiness_of
 from bot.registry_io import to_csv, to_xlsx, to_yaml
 from bot.runtime import Runtime
 from dialogs import pii
-from dialogs.context import ASSUMED_READY, DialogContext, MunicipalityFacts, PersonFacts
+from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.decision import Asker, EntryQuestion, decide_entry
 from dialogs.entry_check import verdict_card
+from dialogs.pre_use import readiness as pre_use_readiness
 from dialogs.registry import closest_names, find_system
 
 
@@ -30,7 +31,10 @@ async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
         )
         return 2
     division = args.division or (person.division if person else None) or None
-    readiness = readiness_of(person) if args.user else ASSUMED_READY
+    readiness = ASSUMED_READY
+    if person is not None:
+        state = await runtime.pre_use_state(person.channel, person.user_id)
+        readiness = pre_use_readiness(state, datetime.now(JST).date())
     town = runtime.facts
     if args.klass not in town.confidentiality_classes:
         valid = ", ".join(town.confidentiality_classes)

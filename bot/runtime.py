@@ -1,26 +1,39 @@
 """One turn, end to end: dedupe, load state, route, apply effects, save — one transaction.
 
-Every channel calls `Runtime.handle(turn)`; nothing here knows which channel it is.
+Every channel calls `Runtime.handle(turn)`; nothing here knows which channel it is. The same
+object runs the periodic work (`tick`): planning and sending reminders, delivering the outbox.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.readiness import readiness_of
+from bot.business_time import BusinessHours
+from bot.delivery import Delivery, LocalDeliverer, report_progress
+from bot.pre_use import ensure_first_version, person_state, publish, standings, summary_rows
 from bot.registry_io import read_registry
+from bot.reminders import plan_reminders, send_due_reminders
 from bot.settings import MunicipalityFile, Settings, load_municipality
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
-from dialogs.context import DialogContext, MunicipalityFacts, PersonFacts
+from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.conversations import build_router
-from dialogs.effects import SaveProfile, SetLocale
+from dialogs.effects import (
+    PublishGuideline,
+    SaveConfirmation,
+    SaveProfile,
+    SetLocale,
+    ShowPreUseSummary,
+)
+from dialogs.guideline import summary_card
+from dialogs.pre_use import PreUseState, readiness
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
@@ -33,9 +46,10 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, ping, session_maker, transaction
-from storage.models import AISystem, Person
-from storage.people import find_person, get_person, update_person
-from storage.posts import Thread, list_threads
+from storage.models import AISystem, Broadcast, ChannelPost, Confirmation, Person, utcnow
+from storage.people import ensure_person, find_person, update_person
+from storage.posts import Thread, list_threads, posts_after
+from storage.pre_use import save_confirmation
 from storage.systems import list_systems, save_systems
 from storage.tenants import ensure_tenant
 
@@ -53,13 +67,15 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     router: Router
+    hours: BusinessHours = field(default_factory=BusinessHours)
+    delivery: Delivery | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         """Everything but the database's contents; raises ConfigError on a bad setting."""
         municipality = load_municipality(settings.municipality_file)
         engine = make_engine(settings.database_url, schema=settings.database_schema)
-        return cls(
+        runtime = cls(
             settings=settings,
             municipality=municipality,
             catalogs=Catalogs(settings.messages_dir),
@@ -67,6 +83,13 @@ class Runtime:
             sessions=session_maker(engine),
             router=build_router(),
         )
+        runtime.delivery = Delivery(
+            runtime.sessions,
+            {"local": LocalDeliverer()},
+            per_second={"local": settings.local_messages_per_second},
+            progress=runtime._report_progress,
+        )
+        return runtime
 
     @property
     def facts(self) -> MunicipalityFacts:
@@ -77,20 +100,16 @@ class Runtime:
         return self.municipality.municipality.id
 
     async def load_sample_data(self) -> bool:
-        """Register the municipality and, while its 別表 is empty, load the systems file.
-
-        Idempotent: a second start changes nothing. A bad systems file raises
-        RegistryFileError, so the bot never starts with half a 別表.
-        """
+        """Register the municipality, its first guideline version and, while its 別表 is
+        empty, the systems file. Idempotent: a second start changes nothing. A bad systems
+        file raises RegistryFileError, so the bot never starts with half a 別表."""
         async with transaction(self.sessions) as session:
             name = self.municipality.municipality.name
             changed = await ensure_tenant(session, self.tenant_id, name)
+            changed |= await ensure_first_version(session, self.facts, self._today())
             path = self.settings.systems_file
-            if (
-                path is not None
-                and path.is_file()
-                and not await list_systems(session, self.tenant_id)
-            ):
+            empty = not await list_systems(session, self.tenant_id)
+            if path is not None and path.is_file() and empty:
                 entries = read_registry(path, self.facts, self.catalogs.for_locale("ja"))
                 added, _ = await save_systems(session, self.tenant_id, entries)
                 changed = changed or added > 0
@@ -111,11 +130,18 @@ class Runtime:
         async with transaction(self.sessions) as session:
             return await find_person(session, self.tenant_id, user_id)
 
+    async def pre_use_state(self, channel: str, user_id: str) -> PreUseState:
+        async with transaction(self.sessions) as session:
+            return await person_state(session, self.facts, channel, user_id, self._today())
+
     async def ready(self) -> bool:
         return await ping(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    def _today(self) -> Any:
+        return datetime.now(JST).date()
 
     # --- turns ----------------------------------------------------------------------------
 
@@ -148,37 +174,69 @@ class Runtime:
                 log.info("duplicate event %s ignored", turn.event_id)
                 return []
             stored = await load_conversation(session, key, lock=True)
-            person = await get_person(session, turn.tenant_id, turn.channel, turn.user_id)
+            # First seen now: pre-use reminders count from here.
+            person = await ensure_person(session, turn.tenant_id, turn.channel, turn.user_id)
             systems = await list_systems(session, turn.tenant_id)
-            ctx = self.context(turn, person, systems)
+            state = await person_state(
+                session, self.facts, turn.channel, turn.user_id, self._today()
+            )
+            ctx = self.context(turn, person, systems, state)
             conv = ConversationData.from_json(stored.data)
             step = self.router.route(conv, turn, ctx)
+            replies = list(step.replies)
             for effect in step.effects:
-                await self._apply(session, turn, effect)
+                replies += await self._apply(session, turn, ctx, effect)
             await save_conversation(session, key, conv.to_json(), stored.version)
-        return step.replies
+        return replies
 
     def context(
-        self, turn: Turn, person: Person | None, systems: Sequence[AISystem] = ()
+        self,
+        turn: Turn,
+        person: Person | None,
+        systems: Sequence[AISystem] = (),
+        state: PreUseState | None = None,
     ) -> DialogContext:
         locale = (person.locale if person else None) or turn.locale or DEFAULT_LOCALE
+        town = self.facts
+        role = (
+            "admin"
+            if turn.user_id in town.admins
+            else "caio"
+            if turn.user_id in town.caio_users
+            else "staff"
+        )
         facts = PersonFacts(
             user_id=turn.user_id,
             display_name=(person.display_name if person else "") or (turn.user_name or ""),
             division=person.division if person else "",
             contact=person.contact if person else "",
             locale=locale,
-            readiness=readiness_of(person),
+            role=role,
+            pre_use=state,
+            **({"readiness": readiness(state, self._today())} if state else {}),
         )
         return DialogContext(
             catalogs=self.catalogs,
-            municipality=self.facts,
+            municipality=town,
             person=facts,
             locale=locale,
             systems=tuple(systems),
         )
 
-    async def _apply(self, session: AsyncSession, turn: Turn, effect: Any) -> None:
+    def notice_context(self, locale: str | None) -> DialogContext:
+        """A context for what the bot says on its own (notices, reminders, progress)."""
+        locale = locale or DEFAULT_LOCALE
+        return DialogContext(
+            catalogs=self.catalogs,
+            municipality=self.facts,
+            person=PersonFacts(user_id=""),
+            locale=locale,
+        )
+
+    async def _apply(
+        self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: Any
+    ) -> list[Reply]:
+        """Carry out one effect in the turn's transaction; replies it adds, if any."""
         who = (turn.tenant_id, turn.channel, turn.user_id)
         match effect:
             case SaveProfile(display_name=name, division=division, contact=contact):
@@ -187,11 +245,69 @@ class Runtime:
                 )
             case SetLocale(locale=locale):
                 await update_person(session, *who, locale=locale)
+            case SaveConfirmation():
+                await save_confirmation(
+                    session,
+                    Confirmation(
+                        tenant_id=turn.tenant_id,
+                        channel=turn.channel,
+                        user_id=turn.user_id,
+                        guideline_seq=effect.guideline_seq,
+                        training_completed_on=effect.training_completed_on,
+                        items=list(effect.items),
+                    ),
+                )
+            case PublishGuideline():
+                return await self._publish(session, turn, ctx, effect)
+            case ShowPreUseSummary():
+                today = self._today()
+                people = await standings(session, self.facts, today)
+                rows = summary_rows(people, today, self.facts)
+                state = ctx.person.pre_use
+                version = state.current_version if state else self.facts.guideline_version
+                return [summary_card(rows, version, ctx)]
             case _:
                 raise TypeError(f"no handler for effect {effect!r}")
+        return []
 
-    # --- the shared channels as the local channel shows them -----------------------------
+    async def _publish(
+        self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: PublishGuideline
+    ) -> list[Reply]:
+        published = await publish(session, self.facts, effect, ctx, turn.channel, turn.user_id)
+        if published is None:
+            return [Text(ctx.t("publish.duplicate", version=effect.version))]
+        version, broadcast = published
+        kind = ctx.t(f"forms.guideline_publish.kinds.{version.kind}")
+        done = ctx.t("publish.done", version=version.version, kind=kind, count=broadcast.total)
+        return [Text(done)]
+
+    async def _report_progress(self, session: AsyncSession, broadcast_id: int) -> None:
+        def body(broadcast: Broadcast, sent: int) -> dict[str, Any]:
+            ctx = self.notice_context(None)
+            version = broadcast.kind.removeprefix("guideline:")
+            key = "publish.finished" if sent >= broadcast.total else "publish.progress"
+            text = ctx.t(key, version=version, sent=sent, total=broadcast.total)
+            return Text(text).to_dict()
+
+        await report_progress(session, broadcast_id, body)
+
+    # --- periodic work --------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> None:
+        """Plan reminders, send the due ones (business hours only), deliver the outbox."""
+        now = now or utcnow()
+        async with transaction(self.sessions) as session:
+            await plan_reminders(session, self.facts, now, self.hours)
+            await send_due_reminders(session, self.facts, now, self.hours, self.notice_context)
+        if self.delivery is not None:
+            await self.delivery.run_once(now)
+
+    # --- the local channel's own views ---------------------------------------------------
 
     async def threads(self, channel_key: str) -> list[Thread]:
         async with transaction(self.sessions) as session:
             return await list_threads(session, self.tenant_id, channel_key)
+
+    async def inbox(self, user_id: str, after: int | None) -> tuple[list[ChannelPost], int]:
+        async with transaction(self.sessions) as session:
+            return await posts_after(session, self.tenant_id, f"user:{user_id}", after)

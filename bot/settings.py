@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_timeout: float = Field(default=30.0, gt=0)
+    # How often the scheduler ticks (reminders, outbox delivery), in seconds.
+    tick_seconds: float = Field(default=10.0, gt=0)
+    # Pace of deliveries on the local channel (0: no limit); platforms set their own limits.
+    local_messages_per_second: float = Field(default=0.0, ge=0)
 
 
 class ConfigError(Exception):
@@ -63,6 +67,15 @@ class _Guideline(_Strict):
 
 class _Training(_Strict):
     name: str = Field(min_length=1)
+    # "roster": only the policy division's training roster counts (`aiguide training import`)
+    source: Literal["self_declared", "roster"] = "self_declared"
+    renewal_days: int = Field(default=365, ge=1)
+    remind_after_days: int = Field(default=5, ge=1)
+
+
+class _Roles(_Strict):
+    admins: list[str] = []  # bootstrap admins (policy division), by user id
+    caio: list[str] = []
 
 
 class _Confidentiality(_Strict):
@@ -116,6 +129,7 @@ class MunicipalityFile(_Strict):
     confidentiality: _Confidentiality
     contacts: _Contacts
     organisation: _Organisation
+    roles: _Roles = _Roles()
     personas: list[Persona] = []
 
     def facts(self) -> MunicipalityFacts:
@@ -134,6 +148,11 @@ class MunicipalityFile(_Strict):
             caio=contact(self.contacts.caio),
             security=contact(self.contacts.security),
             inquiry=contact(self.contacts.inquiry),
+            training_source=self.training.source,
+            renewal_days=self.training.renewal_days,
+            remind_after_days=self.training.remind_after_days,
+            admins=tuple(self.roles.admins),
+            caio_users=tuple(self.roles.caio),
         )
 
 

@@ -36,6 +36,12 @@ class MunicipalityFacts:
     caio: Contact
     security: Contact
     inquiry: Contact
+    # §3(1)1: does a self-declared training date count, or only the policy division's roster?
+    training_source: str = "self_declared"  # self_declared | roster
+    renewal_days: int = 365  # confirmations are renewed yearly
+    remind_after_days: int = 5  # working days before a pending confirmation is reminded
+    admins: tuple[str, ...] = ()  # bootstrap admins (policy division), by user id
+    caio_users: tuple[str, ...] = ()
 
     def is_confidential(self, klass: str) -> bool:
         """要機密情報: the class is at or above `confidential_from` on the ordered scale."""
@@ -69,6 +75,9 @@ class PersonFacts:
     contact: str = ""
     locale: str | None = None
     readiness: Readiness = ASSUMED_READY
+    role: str = "staff"  # staff | admin | caio
+    # The pre-use record behind `readiness` (dialogs.pre_use.PreUseState), when known.
+    pre_use: Any = None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dialogs import entry_check
+from dialogs import entry_check, guideline, pre_use
 from dialogs.context import DialogContext
+from dialogs.effects import ShowPreUseSummary
 from dialogs.entry_check import ENTRY_CHECK_FORM
+from dialogs.guideline import PUBLISH_FORM
 from dialogs.keywords import mentions
 from dialogs.pii_check import ask_for_text
+from dialogs.pre_use import PRE_USE_FORM
 from dialogs.profile import PROFILE_FORM
 from dialogs.registry import mentioned_system
 from dialogs.router import Intent, Router, Run
@@ -21,7 +24,7 @@ def _asks_about_a_system(text: str, ctx: DialogContext) -> bool:
 
 
 def build_router() -> Router:
-    router = Router(forms=[ENTRY_CHECK_FORM, PROFILE_FORM])
+    router = Router(forms=[ENTRY_CHECK_FORM, PRE_USE_FORM, PROFILE_FORM, PUBLISH_FORM])
     runner = router.runner
 
     def check_entry(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
@@ -41,11 +44,31 @@ def build_router() -> Router:
     def profile(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
         return runner.start(conv, PROFILE_FORM.key, ctx)
 
+    def confirm_before_use(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        return pre_use.start(ctx) or runner.start(conv, pre_use.KEY, ctx)
+
+    def my_status(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        return Step().say(pre_use.status_card(ctx))
+
+    def publish(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        if ctx.person.role != "admin":
+            return guideline.refusal(ctx)
+        return runner.start(conv, guideline.KEY, ctx)
+
+    def summary(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        if ctx.person.role not in ("admin", "caio"):
+            return guideline.refusal(ctx)
+        return Step().do(ShowPreUseSummary())
+
     router.add(
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
         Intent(f"{entry_check.KEY}_other_system", again(("klass", "personal")), in_menu=False),
         Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
+        Intent(pre_use.KEY, confirm_before_use),
+        Intent("my_status", my_status),
         Intent(PROFILE_FORM.key, profile),
+        Intent(guideline.KEY, publish, in_menu=False),
+        Intent("pre_use_summary", summary, in_menu=False),
     )
     return router

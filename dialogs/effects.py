@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -17,4 +18,29 @@ class SetLocale:
     locale: str
 
 
-Effect = SaveProfile | SetLocale
+@dataclass(frozen=True)
+class SaveConfirmation:
+    """A person's pre-use confirmations for guideline version `guideline_seq` (§3(1)1)."""
+
+    training_completed_on: date | None
+    items: tuple[str, ...]
+    guideline_seq: int
+
+
+@dataclass(frozen=True)
+class PublishGuideline:
+    """A new guideline version (§5); the bot stores it and notifies everyone affected."""
+
+    version: str
+    kind: str  # major | minor
+    approver: str
+    effective_on: date
+    summary: str
+
+
+@dataclass(frozen=True)
+class ShowPreUseSummary:
+    """The policy division asks how far staff are with their confirmations."""
+
+
+Effect = SaveProfile | SetLocale | SaveConfirmation | PublishGuideline | ShowPreUseSummary

@@ -195,16 +195,20 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     if system is not None:
         owner = f"{system.owner_division} {system.owner_contact}".strip()
         facts = (Fact(ctx.t("entry.owner"), owner),)
+    buttons = [
+        Button(f"menu:{KEY}_other_info", ctx.t("entry.button.other_info")),
+        Button(f"menu:{KEY}_other_system", ctx.t("entry.button.other_system")),
+        Button("menu:pii_check", ctx.t("entry.button.check_text")),
+    ]
+    # §3(1)1: someone who has not finished the pre-use steps is offered to do them now.
+    if {r.code for r in decision.reasons} & {"training_missing", "confirmations_missing"}:
+        buttons.insert(0, Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"))
     return FactCard(
         title=title,
         facts=facts,
         lines=tuple(lines),
         tone=_TONE[decision.outcome],  # type: ignore[arg-type]
-        buttons=(
-            Button(f"menu:{KEY}_other_info", ctx.t("entry.button.other_info")),
-            Button(f"menu:{KEY}_other_system", ctx.t("entry.button.other_system")),
-            Button("menu:pii_check", ctx.t("entry.button.check_text")),
-        ),
+        buttons=tuple(buttons),
     )
 
 

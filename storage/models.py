@@ -39,6 +39,7 @@ class Person(SQLModel, table=True):
     division: str = Field(default="", max_length=200)
     contact: str = Field(default="", max_length=200)
     locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = _timestamp()  # first seen: pre-use reminders count from here
     updated_at: datetime = _timestamp()
 
 
@@ -117,3 +118,108 @@ class AISystem(SQLModel, table=True):
     status: str = Field(default="designated", max_length=16)  # designated | suspended
     manual_url: str = Field(default="", max_length=500)
     updated_at: datetime = _timestamp()
+
+
+class GuidelineVersion(SQLModel, table=True):
+    """A published version of the guideline (§5). `seq` orders them; a major version makes
+    every earlier confirmation stale, a minor (formal) one does not."""
+
+    __tablename__ = "guideline_version"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    version: str = Field(max_length=32)
+    kind: str = Field(max_length=8)  # major | minor
+    approver: str = Field(max_length=200)
+    approver_role: str = Field(max_length=32)  # caio | policy_head
+    effective_on: date
+    summary: str = Field(default="", max_length=2000)
+    published_by: str = Field(default="", max_length=128)
+    published_at: datetime = _timestamp()
+
+
+class TrainingRecord(SQLModel, table=True):
+    """The policy division's roster: who completed the designated training, and when."""
+
+    __tablename__ = "training_record"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=128)  # staff id or chat user id
+    name: str = Field(max_length=200)
+    division: str = Field(max_length=200)
+    completed_on: date
+    imported_at: datetime = _timestamp()
+
+
+class Confirmation(SQLModel, table=True):
+    """A person's pre-use confirmations (§3(1)1) for one guideline version."""
+
+    __tablename__ = "confirmation"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=128)
+    guideline_seq: int = Field(primary_key=True)
+    training_completed_on: date | None = None  # self-declared (or from the roster)
+    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    confirmed_at: datetime = _timestamp()
+
+
+class Reminder(SQLModel, table=True):
+    """Something to tell a person at a due time; the scheduler only ticks and sends what is
+    due. `key` makes each reminder unique, so planning it twice plans it once."""
+
+    __tablename__ = "reminder"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    key: str = Field(max_length=200, unique=True)
+    channel: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    kind: str = Field(max_length=32)
+    due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to deliver (to a person or a shared channel), written in the same transaction
+    as the change it tells of, and delivered — retried with backoff — until it is sent.
+    `key` is the idempotency key: one event, one message."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    key: str = Field(max_length=200, unique=True)
+    channel: str = Field(max_length=32)  # where the recipient lives: local, slack, teams
+    target: str = Field(max_length=200)  # "user:<id>" or a shared channel ("policy", "caio")
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    broadcast_id: int | None = Field(default=None, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = _timestamp()
+
+
+class Broadcast(SQLModel, table=True):
+    """A message to many (a new guideline version): its progress, reported to who started it."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    kind: str = Field(max_length=32)
+    started_by_channel: str = Field(max_length=32)
+    started_by: str = Field(max_length=128)
+    total: int = 0
+    reported: int = 0  # how many sent when progress was last reported
+    created_at: datetime = _timestamp()
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

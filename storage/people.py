@@ -6,6 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, utcnow
+from storage.upsert import insert_if_absent
 
 
 async def get_person(
@@ -33,3 +34,27 @@ async def find_person(session: AsyncSession, tenant_id: str, user_id: str) -> Pe
         col(Person.tenant_id) == tenant_id, col(Person.user_id) == user_id
     )
     return (await session.exec(statement)).first()
+
+
+async def ensure_person(
+    session: AsyncSession, tenant_id: str, channel: str, user_id: str
+) -> Person:
+    """The person, created when first seen. Two replicas seeing someone new at the same
+    instant both get the one row (INSERT … ON CONFLICT DO NOTHING, then read)."""
+    now = utcnow()
+    await insert_if_absent(
+        session,
+        Person,
+        tenant_id=tenant_id,
+        channel=channel,
+        user_id=user_id,
+        display_name="",
+        division="",
+        contact="",
+        locale=None,
+        created_at=now,
+        updated_at=now,
+    )
+    person = await get_person(session, tenant_id, channel, user_id)
+    assert person is not None
+    return person

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ChannelPost
@@ -59,3 +59,15 @@ async def list_threads(
         if reply.thread_id is not None:
             by_thread[reply.thread_id].append(reply)
     return [Thread(post, by_thread.get(post.id or 0, [])) for post in reversed(tops)]
+
+
+async def posts_after(
+    session: AsyncSession, tenant_id: str, channel_key: str, after: int | None
+) -> tuple[list[ChannelPost], int]:
+    """Posts of a channel after id `after` (none when `after` is None), and the last id."""
+    where = (col(ChannelPost.tenant_id) == tenant_id, col(ChannelPost.channel_key) == channel_key)
+    last = (await session.exec(select(func.max(ChannelPost.id)).where(*where))).one() or 0
+    if after is None:
+        return [], last
+    statement = select(ChannelPost).where(*where, col(ChannelPost.id) > after)
+    return list((await session.exec(statement.order_by(col(ChannelPost.id)))).all()), last

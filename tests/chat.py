@@ -38,6 +38,15 @@ class Chat:
         """Press the button with this label (or id) among the last replies."""
         return await self.send(action=self.button(label).id, event_id=str(uuid.uuid4()))
 
+    async def complete_pre_use(self, trained_on: str = "2026-10-01") -> None:
+        """Go through 利用開始 as a person would: the training date, then each confirmation."""
+        await self.say("利用開始")
+        await self.say(trained_on)
+        while "確認しました" in self.labels:
+            await self.press("確認しました")
+        await self.press("送信")
+        assert "利用前の確認を記録しました" in self.text, self.text
+
     async def press_menu(self, intent: str) -> list[Reply]:
         """Press a menu button, as from the menu shown at any time."""
         return await self.send(action=f"menu:{intent}", event_id=str(uuid.uuid4()))

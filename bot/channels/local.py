@@ -32,6 +32,7 @@ def add_local_channel(app: web.Application) -> None:
     app.router.add_get("/api/setup", _setup)
     app.router.add_post("/api/turn", _turn)
     app.router.add_get("/api/channels/{key}", _channel)
+    app.router.add_get("/api/inbox/{persona}", _inbox)
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
@@ -126,5 +127,24 @@ async def _channel(request: web.Request) -> web.Response:
                 }
                 for thread in threads
             ],
+        }
+    )
+
+
+async def _inbox(request: web.Request) -> web.Response:
+    """Messages the bot sent a persona on its own, after post id `after` (none without it:
+    then only where the inbox stands, so a page reload replays nothing)."""
+    runtime = request.app[RUNTIME]
+    persona = _personas(runtime).get(request.match_info["persona"])
+    if persona is None:
+        raise web.HTTPNotFound()
+    after = request.query.get("after")
+    if after is not None and not after.isdigit():
+        return _bad_request("after must be a post id")
+    posts, last = await runtime.inbox(persona.id, int(after) if after is not None else None)
+    return web.json_response(
+        {
+            "posts": [{"id": p.id, "at": p.created_at.isoformat(), "body": p.body} for p in posts],
+            "last": last,
         }
     )

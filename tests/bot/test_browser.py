@@ -258,7 +258,21 @@ def test_may_i_enter_this_in_the_browser(server: str, browser: WebDriver, tmp_pa
     try:
         _choose_persona(browser, "tanaka")
         _button(browser, '[data-action="menu:entry_check"]')  # the menu offers the check
-        _say(browser, "住民の氏名と住所をCopilotに入れて要約してもいいですか")
+        question = "住民の氏名と住所をCopilotに入れて要約してもいいですか"
+        _say(browser, question)
+        card = _bot_says(browser, "Microsoft 365 Copilot Chat への入力 — 入力できません")
+        assert "研修" in card.text  # §3(1)1: not yet trained, so not yet allowed
+
+        # The refusal offers the pre-use confirmations; they are a form like any other.
+        _button(browser, '[data-action="menu:pre_use"]').click()
+        _bot_says(browser, "研修を受講した日")
+        _say(browser, "2026-10-01")
+        for _ in range(5):
+            _button(browser, 'button[data-action$=":pick:confirmed"]').click()
+        _button(browser, 'button[data-action$=":submit"]').click()
+        _bot_says(browser, "利用前の確認を記録しました")
+
+        _say(browser, question)
         card = _bot_says(browser, "Microsoft 365 Copilot Chat への入力 — 入力できません")
         assert "保有個人情報を入力できません。（§3(1)2）" in card.text
         _button(browser, '[data-action="menu:entry_check_other_system"]').click()

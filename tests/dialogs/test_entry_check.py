@@ -13,6 +13,7 @@ async def test_names_and_addresses_into_copilot_are_refused_with_reasons_and_cla
     runtime: Runtime,
 ) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("住民の氏名と住所をCopilotに入れて、相談記録を要約してもいいですか")
     card = chat.last[-1].to_dict()
     assert card["title"] == "Microsoft 365 Copilot Chat への入力 — 入力できません"
@@ -30,6 +31,7 @@ async def test_names_and_addresses_into_copilot_are_refused_with_reasons_and_cla
 
 async def test_only_what_is_missing_is_asked_with_buttons(runtime: Runtime) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("公開済みの議事録をQommonsに入れていい？")
     # the system (Qommons = 庁内AIアシスタント) and the class (公開済み) came from the sentence
     assert "個人情報（氏名・住所・電話番号など）は含まれますか？" in chat.text
@@ -48,6 +50,7 @@ async def test_a_personal_device_and_an_undesignated_service_are_both_refused(
     runtime: Runtime,
 ) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("家のスマホのChatGPTで文案を作ってもいい？")
     card = chat.last[-1].to_dict()
     assert card["title"] == "「ChatGPT」 への入力 — 入力できません"
@@ -58,6 +61,7 @@ async def test_a_personal_device_and_an_undesignated_service_are_both_refused(
 
 async def test_a_vague_question_asks_which_system_then_the_rest(runtime: Runtime) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("議事録をAIに入れていい？")
     assert "どのAIシステムですか？" in chat.text
     assert {"Microsoft 365 Copilot Chat", "庁内AIアシスタント", "その他・わからない"} <= set(
@@ -76,6 +80,7 @@ async def test_a_vague_question_asks_which_system_then_the_rest(runtime: Runtime
 
 async def test_unsure_answers_lead_to_asking_the_responsible_division(runtime: Runtime) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("例規検索AIに入れていい？")  # the purpose (例規の検索) is in the sentence
     await chat.press("わからない")  # personal information?
     await chat.press("わからない")  # which class?
@@ -89,6 +94,7 @@ async def test_unsure_answers_lead_to_asking_the_responsible_division(runtime: R
 
 async def test_ask_again_about_another_system_keeps_the_information(runtime: Runtime) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("住民の氏名をCopilotに入れていい？")
     await chat.press("別のシステムで確認")
     assert "どのAIシステムですか？" in chat.text
@@ -102,6 +108,7 @@ async def test_a_question_in_the_middle_of_a_form_is_answered_then_the_form_goes
     runtime: Runtime,
 ) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("プロフィール")
     await chat.press("山田 花子")
     await chat.say("そもそも住民の名前をCopilotに入れてよかったの？")
@@ -113,6 +120,7 @@ async def test_a_question_in_the_middle_of_a_form_is_answered_then_the_form_goes
 
 async def test_the_decision_is_in_english_for_an_english_speaker(runtime: Runtime) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.say("English")
     await chat.say("May I enter residents' names into Copilot?")
     card = chat.last[-1].to_dict()

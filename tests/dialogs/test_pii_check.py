@@ -77,6 +77,7 @@ async def test_sensitive_words_about_a_topic_warn_without_making_it_personal(
     runtime: Runtime,
 ) -> None:
     chat = Chat(runtime)
+    await chat.complete_pre_use()
     await chat.press_menu("pii_check")
     await chat.say("生活保護制度の概要を説明してください")
     assert "要配慮個人情報: " in chat.text

@@ -400,7 +400,37 @@
     if (!state.started.has(personaId)) {
       state.started.add(personaId);
       sendTurn(personaId, { action: "menu:menu" }, null);
+      pollInbox(personaId);
     }
+  }
+
+  /**
+   * Messages the bot sends on its own (a new guideline version, a reminder) arrive in the
+   * persona's inbox; they are shown in that persona's conversation as they come. The first
+   * poll only learns where the inbox stands, so a reload does not replay old messages.
+   */
+  function pollInbox(personaId) {
+    let after = null;
+    const tick = async () => {
+      try {
+        const query = after === null ? "" : `?after=${encodeURIComponent(after)}`;
+        const response = await fetch(`/api/inbox/${encodeURIComponent(personaId)}${query}`, {
+          cache: "no-store",
+        });
+        if (response.ok) {
+          const data = await response.json();
+          const posts = Array.isArray(data.posts) ? data.posts : [];
+          if (after !== null && posts.length) {
+            appendTo(personaId, botBubbles(personaId, posts.map((post) => post.body)));
+          }
+          if (typeof data.last === "number") after = data.last;
+        }
+      } catch (error) {
+        console.warn("inbox poll failed", personaId, error);
+      }
+      setTimeout(tick, POLL_MS);
+    };
+    tick();
   }
 
   function onComposerSubmit(event) {

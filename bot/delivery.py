@@ -1,0 +1,125 @@
+"""Delivering the outbox: each message to its channel, paced, retried with backoff.
+
+A deliverer per channel turns an outbox message into a post. The local channel's deliverer
+writes the post in the same transaction that marks the message sent, so it is delivered
+exactly once; remote platforms (Slack, Teams) add their own deliverers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import transaction
+from storage.models import Broadcast, OutboxMessage, utcnow
+from storage.outbox import claim_due, enqueue, mark_failed, mark_sent, sent_count
+from storage.posts import add_post
+
+log = logging.getLogger(__name__)
+
+
+class Deliverer(Protocol):
+    async def deliver(self, session: AsyncSession, message: OutboxMessage) -> None:
+        """Post the message; raise to have it retried later."""
+
+
+class ProgressReporter(Protocol):
+    """Called after a pass for each broadcast that had messages sent in it."""
+
+    async def __call__(self, session: AsyncSession, broadcast_id: int) -> None: ...
+
+
+class ProgressBody(Protocol):
+    def __call__(self, broadcast: Broadcast, sent: int) -> dict[str, Any]: ...
+
+
+class LocalDeliverer:
+    """The local channel: a person's messages and the shared channels are posts in the db."""
+
+    async def deliver(self, session: AsyncSession, message: OutboxMessage) -> None:
+        thread = message.body.get("thread_id") if isinstance(message.body, dict) else None
+        await add_post(session, message.tenant_id, message.target, message.body, thread)
+
+
+class Delivery:
+    """Runs one delivery pass at a time; several replicas may run passes concurrently."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        deliverers: Mapping[str, Deliverer],
+        *,
+        per_second: Mapping[str, float],
+        batch: int = 100,
+        progress: ProgressReporter | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.deliverers = deliverers
+        self.per_second = per_second
+        self.batch = batch
+        self.progress = progress
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Deliver what is due; the number of messages sent."""
+        now = now or utcnow()
+        sent = 0
+        touched: set[int] = set()
+        async with transaction(self.sessions) as session:
+            for message in await claim_due(session, now, self.batch):
+                deliverer = self.deliverers.get(message.channel)
+                if deliverer is None:
+                    mark_failed(session, message, now, f"no deliverer for {message.channel}")
+                    continue
+                try:
+                    async with session.begin_nested():
+                        await deliverer.deliver(session, message)
+                except Exception as error:  # the platform is down: try again later
+                    log.warning("delivery of outbox %s failed: %s", message.id, error)
+                    mark_failed(session, message, now, str(error))
+                    continue
+                mark_sent(session, message, now)
+                sent += 1
+                if message.broadcast_id is not None:
+                    touched.add(message.broadcast_id)
+                # Stay under the platform's rate limit (e.g. about one message a second).
+                rate = self.per_second.get(message.channel)
+                if rate:
+                    await asyncio.sleep(1 / rate)
+            await session.flush()
+            if self.progress is not None:
+                for broadcast_id in touched:
+                    await self.progress(session, broadcast_id)
+        return sent
+
+
+async def report_progress(
+    session: AsyncSession,
+    broadcast_id: int,
+    body_for: ProgressBody,
+) -> None:
+    """Tell whoever started a broadcast how far it is: each quarter, and when it is done."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.finished_at is not None:
+        return
+    sent = await sent_count(session, broadcast_id)
+    step = max(1, broadcast.total // 4)
+    if sent < broadcast.total and sent - broadcast.reported < step:
+        return
+    await enqueue(
+        session,
+        broadcast.tenant_id,
+        key=f"broadcast:{broadcast_id}:progress:{sent}",
+        channel=broadcast.started_by_channel,
+        target=f"user:{broadcast.started_by}",
+        body=body_for(broadcast, sent),
+    )
+    broadcast.reported = sent
+    if sent >= broadcast.total:
+        broadcast.finished_at = utcnow()
+    session.add(broadcast)

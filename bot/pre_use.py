@@ -1,0 +1,236 @@
+"""Pre-use records from storage: a person's state, the version in force, the summary per
+division, and publishing a version with its notifications (§3(1)1, §5)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.business_time import working_days_between
+from dialogs.context import JST, DialogContext, MunicipalityFacts
+from dialogs.effects import PublishGuideline
+from dialogs.guideline import APPROVER_ROLE, DivisionCounts
+from dialogs.pre_use import PreUseState
+from dialogs.ui import Button, Fact, FactCard
+from storage.guideline import add_version, list_versions
+from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, TrainingRecord
+from storage.outbox import enqueue
+from storage.pre_use import all_confirmations, all_people, latest_confirmation, roster
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The published versions: the one in force and the last major one."""
+
+    current: GuidelineVersion
+    last_major: GuidelineVersion
+
+    @classmethod
+    def of(cls, versions: Sequence[GuidelineVersion], today: date) -> Versions:
+        effective = [v for v in versions if v.effective_on <= today] or list(versions[:1])
+        current = effective[-1]
+        majors = [v for v in effective if v.kind == "major"] or [effective[0]]
+        return cls(current=current, last_major=majors[-1])
+
+
+async def ensure_first_version(session: AsyncSession, town: MunicipalityFacts, today: date) -> bool:
+    """The version named in the settings becomes version 1 the first time (idempotent)."""
+    if await list_versions(session, town.tenant_id):
+        return False
+    await add_version(
+        session,
+        town.tenant_id,
+        version=town.guideline_version,
+        kind="major",
+        approver="",
+        approver_role="caio",
+        effective_on=today,
+        summary="",
+        published_by="settings",
+    )
+    return True
+
+
+def state_of(
+    town: MunicipalityFacts,
+    versions: Versions,
+    record: TrainingRecord | None,
+    confirmation: Confirmation | None,
+    seqs: dict[int, str],
+) -> PreUseState:
+    return PreUseState(
+        training_source=town.training_source,
+        roster_completed_on=record.completed_on if record else None,
+        declared_completed_on=confirmation.training_completed_on if confirmation else None,
+        confirmed_seq=confirmation.guideline_seq if confirmation else None,
+        confirmed_version=seqs.get(confirmation.guideline_seq) if confirmation else None,
+        confirmed_at=confirmation.confirmed_at if confirmation else None,
+        current_seq=versions.current.seq,
+        current_version=versions.current.version,
+        last_major_seq=versions.last_major.seq,
+        renewal_days=town.renewal_days,
+    )
+
+
+async def person_state(
+    session: AsyncSession, town: MunicipalityFacts, channel: str, user_id: str, today: date
+) -> PreUseState:
+    all_versions = await list_versions(session, town.tenant_id)
+    versions = Versions.of(all_versions, today)
+    record = await session.get(TrainingRecord, (town.tenant_id, user_id))
+    confirmation = await latest_confirmation(session, town.tenant_id, channel, user_id)
+    seqs = {v.seq: v.version for v in all_versions}
+    return state_of(town, versions, record, confirmation, seqs)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One person's place in the summary."""
+
+    channel: str
+    user_id: str
+    division: str
+    state: PreUseState
+    since: date  # when their confirmation became due
+
+    def status(self, today: date, town: MunicipalityFacts) -> str:
+        if self.state.confirmed(today) and self.state.training_completed_on is not None:
+            return "confirmed"
+        late = working_days_between(self.since, today) > town.remind_after_days
+        return "overdue" if late else "pending"
+
+
+async def standings(session: AsyncSession, town: MunicipalityFacts, today: date) -> list[Standing]:
+    """Everyone the bot knows: people who talked to it, and roster entries who have not."""
+    all_versions = await list_versions(session, town.tenant_id)
+    versions = Versions.of(all_versions, today)
+    seqs = {v.seq: v.version for v in all_versions}
+    records = {r.person: r for r in await roster(session, town.tenant_id)}
+    latest: dict[tuple[str, str], Confirmation] = {}
+    for c in await all_confirmations(session, town.tenant_id):
+        key = (c.channel, c.user_id)
+        if key not in latest or c.guideline_seq > latest[key].guideline_seq:
+            latest[key] = c
+    found: list[Standing] = []
+    seen: set[str] = set()
+    for person in await all_people(session, town.tenant_id):
+        record = records.get(person.user_id)
+        state = state_of(town, versions, record, latest.get((person.channel, person.user_id)), seqs)
+        division = person.division or (record.division if record else "")
+        since = _due_since(state, versions, _day(person.created_at))
+        found.append(Standing(person.channel, person.user_id, division, state, since))
+        seen.add(person.user_id)
+    for person_id, record in records.items():
+        if person_id not in seen:
+            state = state_of(town, versions, record, None, seqs)
+            since = _due_since(state, versions, _day(record.imported_at))
+            found.append(Standing("", person_id, record.division, state, since))
+    return found
+
+
+def _due_since(state: PreUseState, versions: Versions, known_since: date) -> date:
+    """When the person's confirmation became due: their yearly renewal, or the later of the
+    last major version and when the bot first knew them."""
+    current = state.confirmed_seq is not None and state.confirmed_seq >= state.last_major_seq
+    if current and state.renewal_due_on is not None:
+        return state.renewal_due_on
+    return max(versions.last_major.effective_on, known_since)
+
+
+def is_renewal(state: PreUseState) -> bool:
+    """Confirmed for the version in force, but a year ago."""
+    return state.confirmed_seq is not None and state.confirmed_seq >= state.last_major_seq
+
+
+def _day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite gives naive UTC back
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(JST).date()
+
+
+def summary_rows(
+    people: Sequence[Standing], today: date, town: MunicipalityFacts
+) -> list[DivisionCounts]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for standing in people:
+        counts[standing.division][standing.status(today, town)] += 1
+    order = {name: i for i, name in enumerate(town.divisions)}
+    return [
+        DivisionCounts(name, c["confirmed"], c["pending"], c["overdue"])
+        for name, c in sorted(counts.items(), key=lambda kv: (order.get(kv[0], 999), kv[0]))
+    ]
+
+
+# --- publishing a version -------------------------------------------------------------------
+
+
+def notice_card(version: GuidelineVersion, ctx: DialogContext) -> FactCard:
+    major = version.kind == "major"
+    title_key = "notice.major_title" if major else "notice.minor_title"
+    lines = [version.summary] if version.summary else []
+    if major:
+        lines.append(ctx.t("notice.reconfirm"))
+    return FactCard(
+        title=ctx.t(title_key, version=version.version),
+        facts=(
+            Fact(ctx.t("notice.effective"), version.effective_on.isoformat()),
+            Fact(ctx.t("notice.approver"), version.approver),
+        ),
+        lines=tuple(lines),
+        tone="warn" if major else "info",
+        buttons=(Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"),)
+        if major
+        else (),
+    )
+
+
+async def publish(
+    session: AsyncSession,
+    town: MunicipalityFacts,
+    effect: PublishGuideline,
+    ctx: DialogContext,
+    channel: str,
+    user_id: str,
+) -> tuple[GuidelineVersion, Broadcast] | None:
+    """Store the version and one notification per person (in this transaction); None when
+    the version number is already taken."""
+    existing = await list_versions(session, town.tenant_id)
+    if any(v.version == effect.version for v in existing):
+        return None
+    version = await add_version(
+        session,
+        town.tenant_id,
+        version=effect.version,
+        kind=effect.kind,
+        approver=effect.approver,
+        approver_role=APPROVER_ROLE[effect.kind],
+        effective_on=effect.effective_on,
+        summary=effect.summary,
+        published_by=user_id,
+    )
+    people: list[Person] = await all_people(session, town.tenant_id)
+    broadcast = Broadcast(
+        tenant_id=town.tenant_id,
+        kind=f"guideline:{version.version}",
+        started_by_channel=channel,
+        started_by=user_id,
+        total=len(people),
+    )
+    session.add(broadcast)
+    await session.flush()
+    for person in people:
+        card = notice_card(version, ctx.with_locale(person.locale or ctx.locale))
+        await enqueue(
+            session,
+            town.tenant_id,
+            key=f"guideline:{version.seq}:{person.channel}:{person.user_id}",
+            channel=person.channel,
+            target=f"user:{person.user_id}",
+            body=card.to_dict(),
+            broadcast_id=broadcast.id,
+        )
+    return version, broadcast

@@ -1,0 +1,180 @@
+"""Before first use (§3(1)1): the training and the pre-use confirmations, tied to the
+guideline version (§5); and 「私の状況」.
+
+`PreUseState` is everything the bot knows of one person's pre-use record; `readiness` turns it
+into what the entry decision needs. Both are pure: the bot builds the state from storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dialogs.context import DialogContext, Readiness
+from dialogs.effects import SaveConfirmation
+from dialogs.fields import ChoiceKind, DateKind
+from dialogs.forms import Answers, Field, Form
+from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
+
+KEY = "pre_use"
+# §3(1)1's four confirmations after the training, and the national notice on services such
+# as DeepSeek (servers abroad, foreign law).
+ITEMS = ("benefits_risks", "owner_explanations", "handover", "no_personal_device", "deepseek")
+
+
+@dataclass(frozen=True)
+class PreUseState:
+    training_source: str  # self_declared | roster
+    roster_completed_on: date | None  # from the policy division's roster
+    declared_completed_on: date | None  # given by the person with their confirmations
+    confirmed_seq: int | None  # the guideline version (seq) last confirmed
+    confirmed_version: str | None
+    confirmed_at: datetime | None
+    current_seq: int
+    current_version: str
+    last_major_seq: int  # confirmations older than this major version are stale
+    renewal_days: int
+
+    @property
+    def training_completed_on(self) -> date | None:
+        if self.training_source == "roster":
+            return self.roster_completed_on
+        return self.roster_completed_on or self.declared_completed_on
+
+    @property
+    def renewal_due_on(self) -> date | None:
+        if self.confirmed_at is None:
+            return None
+        return (self.confirmed_at + timedelta(days=self.renewal_days)).date()
+
+    def confirmed(self, today: date) -> bool:
+        if self.confirmed_seq is None or self.confirmed_seq < self.last_major_seq:
+            return False
+        due = self.renewal_due_on
+        return due is not None and today < due
+
+
+def readiness(state: PreUseState, today: date) -> Readiness:
+    return Readiness(
+        trained=state.training_completed_on is not None, confirmed=state.confirmed(today)
+    )
+
+
+# --- the confirmation form ----------------------------------------------------------------
+
+
+def _confirm(ctx: DialogContext) -> list[Option]:
+    return [Option("confirmed", ctx.t("forms.pre_use.confirm"))]
+
+
+def _declares_training(answers: Answers, ctx: DialogContext) -> bool:
+    return ctx.municipality.training_source == "self_declared"
+
+
+def _known_training_date(ctx: DialogContext) -> str | None:
+    state: PreUseState | None = ctx.person.pre_use
+    day = state.training_completed_on if state else None
+    return day.isoformat() if day else None
+
+
+def _save(answers: dict[str, str], ctx: DialogContext) -> Step:
+    state: PreUseState | None = ctx.person.pre_use
+    training = answers.get("training")
+    effect = SaveConfirmation(
+        training_completed_on=date.fromisoformat(training) if training else None,
+        items=tuple(item for item in ITEMS if answers.get(item) == "confirmed"),
+        guideline_seq=state.current_seq if state else 1,
+    )
+    version = state.current_version if state else ctx.municipality.guideline_version
+    return Step().say(Text(ctx.t("forms.pre_use.saved", version=version))).do(effect)
+
+
+PRE_USE_FORM = Form(
+    key=KEY,
+    fields=(
+        Field(
+            "training",
+            DateKind(),
+            condition=_declares_training,
+            default=_known_training_date,
+        ),
+        *(Field(item, ChoiceKind(_confirm)) for item in ITEMS),
+    ),
+    on_submit=_save,
+)
+
+
+def start(ctx: DialogContext) -> Step | None:
+    """Why the confirmation cannot start (not on the roster), or None when it can."""
+    state: PreUseState | None = ctx.person.pre_use
+    if ctx.municipality.training_source == "roster" and (
+        state is None or state.roster_completed_on is None
+    ):
+        policy = ctx.municipality.policy_division
+        contact = policy.phone or policy.email
+        return Step().say(
+            Text(
+                ctx.t(
+                    "pre_use.not_on_roster",
+                    training=ctx.municipality.training_name,
+                    policy=policy.name,
+                    contact=contact,
+                )
+            )
+        )
+    return None
+
+
+# --- 「私の状況」 --------------------------------------------------------------------------
+
+
+def status_card(ctx: DialogContext) -> FactCard:
+    state: PreUseState | None = ctx.person.pre_use
+    today = ctx.now.date()
+    town = ctx.municipality
+    if state is None:
+        return FactCard(
+            title=ctx.t("pre_use.status.title"), lines=(ctx.t("pre_use.status.unknown"),)
+        )
+    done = state.confirmed(today)
+    training = state.training_completed_on
+    facts = [
+        Fact(ctx.t("pre_use.status.version"), state.current_version),
+        Fact(
+            ctx.t("pre_use.status.training", training=town.training_name),
+            training.isoformat() if training else ctx.t("pre_use.status.missing"),
+        ),
+        Fact(
+            ctx.t("pre_use.status.confirmations"),
+            ctx.t("pre_use.status.confirmed_for", version=state.confirmed_version)
+            if done
+            else ctx.t("pre_use.status.missing"),
+        ),
+    ]
+    lines: list[str] = []
+    if done and state.renewal_due_on:
+        facts.append(Fact(ctx.t("pre_use.status.renewal"), state.renewal_due_on.isoformat()))
+    elif state.confirmed_seq is not None and state.confirmed_seq < state.last_major_seq:
+        lines.append(ctx.t("pre_use.status.new_version", version=state.current_version))
+    elif state.confirmed_seq is not None:
+        lines.append(ctx.t("pre_use.status.expired"))
+    ready = done and training is not None
+    buttons = () if ready else (Button(f"menu:{KEY}", ctx.t("pre_use.button.start"), "primary"),)
+    return FactCard(
+        title=ctx.t("pre_use.status.title"),
+        facts=tuple(facts),
+        lines=tuple(lines) or (ctx.t("pre_use.status.ready" if ready else "pre_use.status.todo"),),
+        tone="ok" if ready else "warn",
+        buttons=buttons,
+    )
+
+
+def reminder_card(kind: str, ctx: DialogContext) -> FactCard:
+    """A reminder: the confirmations are still missing, or their yearly renewal is due."""
+    renewal = kind == "renewal"
+    return FactCard(
+        title=ctx.t("notice.renewal_title" if renewal else "notice.pending_title"),
+        lines=(ctx.t("notice.renewal" if renewal else "notice.pending"),),
+        tone="warn",
+        buttons=(Button(f"menu:{KEY}", ctx.t("pre_use.button.start"), "primary"),),
+    )

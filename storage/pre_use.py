@@ -1,0 +1,98 @@
+"""Training records (the roster) and pre-use confirmations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Confirmation, Person, TrainingRecord, utcnow
+
+
+async def training_record(
+    session: AsyncSession, tenant_id: str, person: str
+) -> TrainingRecord | None:
+    return await session.get(TrainingRecord, (tenant_id, person))
+
+
+async def save_roster(
+    session: AsyncSession, tenant_id: str, records: Sequence[TrainingRecord]
+) -> tuple[int, int]:
+    """(added, changed); an unchanged row is not touched, so a re-import changes nothing."""
+    added = changed = 0
+    for record in records:
+        current = await session.get(TrainingRecord, (tenant_id, record.person))
+        if current is None:
+            session.add(
+                TrainingRecord(
+                    tenant_id=tenant_id,
+                    person=record.person,
+                    name=record.name,
+                    division=record.division,
+                    completed_on=record.completed_on,
+                )
+            )
+            added += 1
+        elif (current.name, current.division, current.completed_on) != (
+            record.name,
+            record.division,
+            record.completed_on,
+        ):
+            current.name, current.division = record.name, record.division
+            current.completed_on = record.completed_on
+            current.imported_at = utcnow()
+            session.add(current)
+            changed += 1
+    await session.flush()
+    return added, changed
+
+
+async def roster(session: AsyncSession, tenant_id: str) -> list[TrainingRecord]:
+    statement = select(TrainingRecord).where(col(TrainingRecord.tenant_id) == tenant_id)
+    return list((await session.exec(statement)).all())
+
+
+async def latest_confirmation(
+    session: AsyncSession, tenant_id: str, channel: str, user_id: str
+) -> Confirmation | None:
+    statement = (
+        select(Confirmation)
+        .where(
+            col(Confirmation.tenant_id) == tenant_id,
+            col(Confirmation.channel) == channel,
+            col(Confirmation.user_id) == user_id,
+        )
+        .order_by(col(Confirmation.guideline_seq).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def save_confirmation(session: AsyncSession, confirmation: Confirmation) -> None:
+    """Record (or renew) a person's confirmations for a guideline version."""
+    key = (
+        confirmation.tenant_id,
+        confirmation.channel,
+        confirmation.user_id,
+        confirmation.guideline_seq,
+    )
+    current = await session.get(Confirmation, key)
+    if current is None:
+        session.add(confirmation)
+    else:
+        current.items = confirmation.items
+        current.training_completed_on = confirmation.training_completed_on
+        current.confirmed_at = utcnow()
+        session.add(current)
+    await session.flush()
+
+
+async def all_confirmations(session: AsyncSession, tenant_id: str) -> list[Confirmation]:
+    statement = select(Confirmation).where(col(Confirmation.tenant_id) == tenant_id)
+    return list((await session.exec(statement)).all())
+
+
+async def all_people(session: AsyncSession, tenant_id: str) -> list[Person]:
+    statement = select(Person).where(col(Person.tenant_id) == tenant_id)
+    return list((await session.exec(statement)).all())

@@ -6,18 +6,28 @@ from aiohttp import web
 
 from bot.channels.local import RUNTIME, add_local_channel
 from bot.runtime import Runtime
+from bot.scheduler import Ticker
 
 
-def create_app(runtime: Runtime) -> web.Application:
+def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Application:
+    """The app; with `tick_seconds` it also runs the scheduler (reminders, deliveries)."""
     app = web.Application(client_max_size=1024**2)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     add_local_channel(app)
+    ticker = Ticker(runtime, tick_seconds) if tick_seconds else None
+
+    async def _start(_app: web.Application) -> None:
+        if ticker is not None:
+            ticker.start()
 
     async def _close(_app: web.Application) -> None:
+        if ticker is not None:
+            await ticker.stop()
         await runtime.close()
 
+    app.on_startup.append(_start)
     app.on_cleanup.append(_close)
     return app
 

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 from aiohttp import web
@@ -23,8 +24,16 @@ from pydantic import ValidationError
 from bot import logs
 from bot.app import create_app
 from bot.channels.console import run_chat
-from bot.commands import check_command, scan_command, systems_command
+from bot.commands import (
+    check_command,
+    guideline_command,
+    scan_command,
+    systems_command,
+    tick_command,
+    training_command,
+)
 from bot.registry_io import RegistryFileError
+from bot.roster_io import RosterFileError
 from bot.runtime import Runtime
 from bot.settings import ConfigError, Settings, load_municipality
 from storage.migrate import upgrade
@@ -73,6 +82,26 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("file", nargs="?", default="-", help="a text file, or - for stdin")
     scan.add_argument("--json", action="store_true", help="one JSON object per input line")
 
+    training = commands.add_parser("training", help="the training roster and pre-use status")
+    training_commands = training.add_subparsers(dest="training_command", required=True)
+    roster = training_commands.add_parser("import", help="load the roster CSV (all or none)")
+    roster.add_argument("file", type=Path)
+    status = training_commands.add_parser("status", help="confirmed / pending / overdue")
+    status.add_argument("--format", choices=("text", "csv", "xlsx"), default="text")
+    status.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
+    guideline = commands.add_parser("guideline", help="guideline versions (§5)")
+    guideline_commands = guideline.add_subparsers(dest="guideline_command", required=True)
+    publish = guideline_commands.add_parser("publish", help="publish a version and notify")
+    publish.add_argument("--version", required=True)
+    publish.add_argument("--kind", choices=("major", "minor"), required=True)
+    publish.add_argument("--approver", required=True, help="who approved it (§5)")
+    publish.add_argument("--effective", required=True, type=date.fromisoformat)
+    publish.add_argument("--summary", required=True, help="what changed (sent to staff)")
+    publish.add_argument("--as", dest="user", help="the admin publishing (default: the first)")
+
+    commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
+
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations")
@@ -103,9 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     upgrade(settings.database_url, settings.database_schema)
     if args.command == "chat":
         return _with_runtime(settings, lambda runtime: _chat(runtime, args))
-    if args.command == "check":
-        return _with_runtime(settings, lambda runtime: check_command(runtime, args))
-    return _with_runtime(settings, lambda runtime: systems_command(runtime, args))
+    commands = {
+        "check": check_command,
+        "systems": systems_command,
+        "training": training_command,
+        "guideline": guideline_command,
+        "tick": tick_command,
+    }
+    command = commands[args.command]
+    return _with_runtime(settings, lambda runtime: command(runtime, args))
 
 
 def _fail(message: str) -> int:
@@ -124,6 +159,8 @@ def _with_runtime(settings: Settings, command: Callable[[Runtime], Awaitable[int
 
     try:
         return asyncio.run(run())
+    except RosterFileError as error:
+        return _fail(f"the roster has errors; nothing was changed:\n{error}")
     except RegistryFileError as error:
         return _fail(f"the 別表 file has errors; nothing was changed:\n{error}")
 
@@ -132,7 +169,7 @@ async def _start(settings: Settings) -> web.Application:
     runtime = Runtime.create(settings)
     if await runtime.load_sample_data():
         log.info("loaded the sample data of %s", runtime.tenant_id)
-    return create_app(runtime)
+    return create_app(runtime, tick_seconds=settings.tick_seconds)
 
 
 def _serve(settings: Settings) -> int:

@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.channels.plain import render
+from bot.pre_use import summary_rows
+from bot.pre_use_export import status_csv, status_text, status_xlsx
 from bot.registry_io import to_csv, to_xlsx, to_yaml
+from bot.roster_io import progress_bar, read_roster
 from bot.runtime import Runtime
 from dialogs import pii
 from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.decision import Asker, EntryQuestion, decide_entry
+from dialogs.effects import PublishGuideline
 from dialogs.entry_check import verdict_card
 from dialogs.pre_use import readiness as pre_use_readiness
 from dialogs.registry import closest_names, find_system
@@ -125,4 +129,56 @@ def _scan(source: TextIO, town: MunicipalityFacts, *, as_json: bool) -> int:
         else:
             found = ", ".join(f"{f['kind']} {f['excerpt']}" for f in findings) or "-"
             print(f"{number}: class {klass}: {found}")
+    return 0
+
+
+async def training_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.training_command == "import":
+        bar = progress_bar(sys.stderr)
+        records = read_roster(args.file, lambda done, total: total >= 1000 and bar(done, total))
+        added, changed = await runtime.import_roster(records)
+        print(f"imported {args.file}: {added} added, {changed} changed")
+        return 0
+    town = runtime.facts
+    people = await runtime.standings()
+    today = datetime.now(JST).date()
+    rows = summary_rows(people, today, town)
+    msg = runtime.catalogs.for_locale("ja")
+    if args.format == "xlsx":
+        data = status_xlsx(rows, people, today, town, msg)
+        if args.output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            args.output.write_bytes(data)
+        return 0
+    text = status_csv(rows) if args.format == "csv" else status_text(rows)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    town = runtime.facts
+    user = args.user or (town.admins[0] if town.admins else "")
+    if user not in town.admins:
+        print(f"aiguide: {user or 'nobody'} is not an admin ([roles] admins)", file=sys.stderr)
+        return 2
+    effect = PublishGuideline(
+        version=args.version,
+        kind=args.kind,
+        approver=args.approver,
+        effective_on=args.effective,
+        summary=args.summary,
+    )
+    person = await runtime.person(user)
+    replies = await runtime.publish_version(effect, person.channel if person else "local", user)
+    for reply in replies:
+        print(render(reply))
+    return 0 if "publish.duplicate" not in str(replies) else 1
+
+
+async def tick_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    await runtime.tick()
     return 0

@@ -32,6 +32,6 @@ def configure(fmt: str, level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Alembic and aiohttp's access log are chatty at INFO; keep them for DEBUG.
-    for noisy in ("alembic", "aiohttp.access"):
+    # Alembic, aiohttp's access log and APScheduler (every tick) are chatty at INFO.
+    for noisy in ("alembic", "aiohttp.access", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -18,7 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
 from bot.delivery import Delivery, LocalDeliverer, report_progress
-from bot.pre_use import ensure_first_version, person_state, publish, standings, summary_rows
+from bot.pre_use import (
+    Standing,
+    ensure_first_version,
+    person_state,
+    publish,
+    standings,
+    summary_rows,
+)
 from bot.registry_io import read_registry
 from bot.reminders import plan_reminders, send_due_reminders
 from bot.settings import MunicipalityFile, Settings, load_municipality
@@ -46,10 +53,18 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, ping, session_maker, transaction
-from storage.models import AISystem, Broadcast, ChannelPost, Confirmation, Person, utcnow
+from storage.models import (
+    AISystem,
+    Broadcast,
+    ChannelPost,
+    Confirmation,
+    Person,
+    TrainingRecord,
+    utcnow,
+)
 from storage.people import ensure_person, find_person, update_person
 from storage.posts import Thread, list_threads, posts_after
-from storage.pre_use import save_confirmation
+from storage.pre_use import save_confirmation, save_roster
 from storage.systems import list_systems, save_systems
 from storage.tenants import ensure_tenant
 
@@ -134,6 +149,23 @@ class Runtime:
         async with transaction(self.sessions) as session:
             return await person_state(session, self.facts, channel, user_id, self._today())
 
+    async def import_roster(self, records: Sequence[TrainingRecord]) -> tuple[int, int]:
+        async with transaction(self.sessions) as session:
+            return await save_roster(session, self.tenant_id, records)
+
+    async def standings(self) -> list[Standing]:
+        async with transaction(self.sessions) as session:
+            return await standings(session, self.facts, self._today())
+
+    async def publish_version(
+        self, effect: PublishGuideline, channel: str, user_id: str
+    ) -> list[Reply]:
+        """Publish as `user_id` would from a chat (the command line's way in)."""
+        turn = Turn(self.tenant_id, channel, user_id, "cli")
+        ctx = self.notice_context(None)
+        async with transaction(self.sessions) as session:
+            return await self._publish(session, turn, ctx, effect)
+
     async def ready(self) -> bool:
         return await ping(self.engine)
 
@@ -175,7 +207,14 @@ class Runtime:
                 return []
             stored = await load_conversation(session, key, lock=True)
             # First seen now: pre-use reminders count from here.
-            person = await ensure_person(session, turn.tenant_id, turn.channel, turn.user_id)
+            person = await ensure_person(
+                session,
+                turn.tenant_id,
+                turn.channel,
+                turn.user_id,
+                display_name=turn.user_name or "",
+                division=turn.user_division or "",
+            )
             systems = await list_systems(session, turn.tenant_id)
             state = await person_state(
                 session, self.facts, turn.channel, turn.user_id, self._today()
@@ -301,6 +340,10 @@ class Runtime:
             await send_due_reminders(session, self.facts, now, self.hours, self.notice_context)
         if self.delivery is not None:
             await self.delivery.run_once(now)
+
+    async def deliver(self) -> int:
+        """Deliver what is due in the outbox now (the terminal chat, between turns)."""
+        return await self.delivery.run_once() if self.delivery is not None else 0
 
     # --- the local channel's own views ---------------------------------------------------
 

@@ -23,7 +23,9 @@ class Turn:
     values: Mapping[str, str] = field(default_factory=dict)
     locale: str | None = None
     event_id: str | None = None
+    # What the platform's directory says of the person, used to prefill their profile.
     user_name: str | None = None
+    user_division: str | None = None
 
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:

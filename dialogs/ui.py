@@ -140,3 +140,42 @@ class Step:
     def do(self, *effects: Any) -> Step:
         self.effects.extend(effects)
         return self
+
+
+def _buttons(items: Any) -> tuple[Button, ...]:
+    return tuple(Button(b["id"], b["label"], b.get("style", "default")) for b in items or ())
+
+
+def from_dict(data: dict[str, Any]) -> Reply:
+    """A reply back from its JSON (as stored in the outbox and in channel posts)."""
+    kind = data.get("type")
+    if kind == "choices":
+        return Choices(data.get("text", ""), _buttons(data.get("buttons")))
+    if kind == "card":
+        return FactCard(
+            title=data.get("title", ""),
+            facts=tuple(Fact(f["label"], f["value"]) for f in data.get("facts", ())),
+            lines=tuple(data.get("lines", ())),
+            tone=data.get("tone", "info"),
+            buttons=_buttons(data.get("buttons")),
+        )
+    if kind == "form":
+        return FormView(
+            title=data.get("title", ""),
+            inputs=tuple(
+                FormInput(
+                    key=i["key"],
+                    label=i["label"],
+                    kind=i["kind"],
+                    required=i["required"],
+                    value=i.get("value", ""),
+                    options=tuple(Option(o["value"], o["label"]) for o in i.get("options", ())),
+                    hint=i.get("hint", ""),
+                )
+                for i in data.get("inputs", ())
+            ),
+            submit=_buttons([data["submit"]])[0],
+            cancel=_buttons([data["cancel"]])[0],
+            errors=tuple(data.get("errors", ())),
+        )
+    return Text(str(data.get("text", data.get("title", ""))))

@@ -37,10 +37,17 @@ async def find_person(session: AsyncSession, tenant_id: str, user_id: str) -> Pe
 
 
 async def ensure_person(
-    session: AsyncSession, tenant_id: str, channel: str, user_id: str
+    session: AsyncSession,
+    tenant_id: str,
+    channel: str,
+    user_id: str,
+    *,
+    display_name: str = "",
+    division: str = "",
 ) -> Person:
-    """The person, created when first seen. Two replicas seeing someone new at the same
-    instant both get the one row (INSERT … ON CONFLICT DO NOTHING, then read)."""
+    """The person, created when first seen (with what the platform says of them). Two replicas
+    seeing someone new at the same instant both get the one row (INSERT … ON CONFLICT DO
+    NOTHING, then read)."""
     now = utcnow()
     await insert_if_absent(
         session,
@@ -48,8 +55,8 @@ async def ensure_person(
         tenant_id=tenant_id,
         channel=channel,
         user_id=user_id,
-        display_name="",
-        division="",
+        display_name=display_name,
+        division=division,
         contact="",
         locale=None,
         created_at=now,

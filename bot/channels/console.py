@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.channels.plain import render
 from bot.runtime import Runtime
 from dialogs.turn import Turn
-from dialogs.ui import Reply
+from dialogs.ui import Reply, from_dict
 
 CHANNEL = "local"  # the same people and conversations as the web chat
 CONVERSATION = "main"
@@ -54,6 +54,7 @@ def to_turn(runtime: Runtime, user_id: str, line: str, last: list[Reply]) -> Tur
         action=_button_id(button["id"], last) if button else None,
         event_id=str(uuid.uuid4()),
         user_name=persona.name if persona else None,
+        user_division=persona.division if persona else None,
     )
 
 
@@ -73,10 +74,19 @@ async def run_chat(
     if interactive and not as_json:
         sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
     last: list[Reply] = []
+    _, seen = await runtime.inbox(user_id, None)
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")
         replies = await runtime.handle(to_turn(runtime, user_id, line, last))
         emit(replies, as_json=as_json, out=sys.stdout)
         last = replies or last
+        # What the turn set off (a notice, a progress report) is delivered at once here,
+        # and what arrived for this person is shown as the bot's own messages.
+        await runtime.deliver()
+        posts, seen = await runtime.inbox(user_id, seen)
+        if posts:
+            arrived = [from_dict(post.body) for post in posts]
+            emit(arrived, as_json=as_json, out=sys.stdout)
+            last = arrived
     return 0

@@ -101,6 +101,7 @@ async def _turn(request: web.Request) -> web.Response:
         locale=locale,
         event_id=str(body.get("event_id") or uuid.uuid4())[:200],
         user_name=persona.name,
+        user_division=persona.division,
     )
     replies = await runtime.handle(turn)
     return web.json_response({"replies": [reply.to_dict() for reply in replies]})

@@ -1,0 +1,119 @@
+"""The training roster as a CSV file (`aiguide training import roster.csv`).
+
+Columns (a header row, Japanese or English): person (staff id or chat user id), name,
+division, completed_on (YYYY-MM-DD or YYYY/MM/DD). All or nothing: every bad row is reported
+with its line, and nothing is saved while any row is bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.registry_io import RegistryFileError, RowError
+from storage.models import TrainingRecord
+
+HEADERS = {
+    "person": ("person", "user", "user_id", "staff_id", "職員番号", "ユーザーID", "利用者ID"),
+    "name": ("name", "氏名", "名前"),
+    "division": ("division", "所属", "課"),
+    "completed_on": ("completed_on", "completed", "受講日", "修了日"),
+}
+
+Progress = Callable[[int, int], None]
+
+
+class RosterFileError(RegistryFileError):
+    """Every bad row of a roster file, with its line."""
+
+
+def _columns(header: list[str]) -> dict[str, int] | None:
+    folded = [h.strip().lower() for h in header]
+    found: dict[str, int] = {}
+    for key, names in HEADERS.items():
+        for index, column in enumerate(folded):
+            if column in {n.lower() for n in names}:
+                found[key] = index
+    return found if len(found) == len(HEADERS) else None
+
+
+def _date(text: str) -> date:
+    value = text.strip().replace("/", "-")
+    return datetime.strptime(value, "%Y-%m-%d").date()
+
+
+def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRecord]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise RosterFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise RosterFileError(path, [RowError(1, "", "the file is empty")])
+    columns = _columns(rows[0])
+    if columns is None:
+        wanted = ", ".join(names[0] for names in HEADERS.values())
+        raise RosterFileError(path, [RowError(1, "", f"the header must name: {wanted}")])
+    records: list[TrainingRecord] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    total = len(rows) - 1
+    # Line numbers as a person sees them in an editor: the header is line 1.
+    for number, (line, row) in enumerate(enumerate(rows[1:], start=2), start=1):
+        if progress is not None:
+            progress(number, total)
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
+        person = values["person"]
+        problems = [f"{key} is empty" for key, value in values.items() if not value]
+        completed: date | None = None
+        if values["completed_on"]:
+            try:
+                completed = _date(values["completed_on"])
+            except ValueError:
+                problems.append(f"completed_on {values['completed_on']!r} is not a date")
+        if completed is not None and completed > date.today():
+            problems.append(f"completed_on {completed} is in the future")
+        if person in seen:
+            problems.append(f"{person} is already on line {seen[person]}")
+        if problems:
+            errors += [RowError(line, person, problem) for problem in problems]
+            continue
+        seen[person] = line
+        assert completed is not None
+        records.append(
+            TrainingRecord(
+                tenant_id="",
+                person=person,
+                name=values["name"],
+                division=values["division"],
+                completed_on=completed,
+            )
+        )
+    if errors:
+        raise RosterFileError(path, errors)
+    return records
+
+
+def progress_bar(stream: TextIO, width: int = 30) -> Progress:
+    """A progress bar on `stream` (stderr), redrawn at most once per percent."""
+    last = -1
+
+    def show(done: int, total: int) -> None:
+        nonlocal last
+        percent = 100 if total == 0 else done * 100 // total
+        if percent == last:
+            return
+        last = percent
+        filled = width * percent // 100
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done >= total else ""
+        stream.write(f"\r[{bar}] {percent:3d}% {done}/{total}{end}")
+        stream.flush()
+
+    return show

@@ -1,0 +1,66 @@
+"""The ticking clock: APScheduler 3 (AsyncIOScheduler, in-process) calls `Runtime.tick`.
+
+The scheduler keeps no jobs of its own in any store: reminders and deliveries are rows in the
+database, claimed with FOR UPDATE SKIP LOCKED, so any number of replicas may tick at once and
+each reminder and message still goes out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.runtime import Runtime
+from dialogs.context import JST
+
+log = logging.getLogger(__name__)
+
+# How long a stop waits for a tick under way (shorter than the server's shutdown timeout).
+_STOP_WAIT_SECONDS = 20
+
+
+class Ticker:
+    def __init__(self, runtime: Runtime, seconds: float) -> None:
+        self.runtime = runtime
+        self._ticking: asyncio.Future[None] | None = None
+        self._stopping = False
+        self.scheduler = AsyncIOScheduler(timezone=JST)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=seconds,
+            next_run_time=datetime.now(JST),
+            max_instances=1,  # a slow tick is not run twice over itself
+            coalesce=True,  # ticks missed while busy collapse into one
+            id="tick",
+        )
+
+    async def tick(self) -> None:
+        if self._stopping:
+            return
+        self._ticking = asyncio.ensure_future(self.runtime.tick())
+        try:
+            await asyncio.shield(self._ticking)
+        except asyncio.CancelledError:
+            pass  # shutting down: `stop` waits for the tick itself
+        except Exception:
+            # The next tick tries again: every step is idempotent.
+            log.exception("tick failed")
+        finally:
+            self._ticking = None
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """No new ticks; a tick under way finishes (its transaction commits) first."""
+        self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._ticking is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._ticking), _STOP_WAIT_SECONDS)

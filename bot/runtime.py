@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 
 # Two replicas answering the same person at the same instant: the loser re-reads and retries.
 _ATTEMPTS = 5
+# Reminders are planned from everyone's state; doing it every few minutes is plenty.
+_PLAN_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Runtime:
     router: Router
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
+    _planned_at: datetime | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -333,10 +336,16 @@ class Runtime:
     # --- periodic work --------------------------------------------------------------------
 
     async def tick(self, now: datetime | None = None) -> None:
-        """Plan reminders, send the due ones (business hours only), deliver the outbox."""
+        """Plan reminders, send the due ones (business hours only), deliver the outbox.
+
+        Planning reads everyone's state, so it runs at most every `_PLAN_EVERY`; it is
+        idempotent, so replicas planning at the same time plan each reminder once.
+        """
         now = now or utcnow()
         async with transaction(self.sessions) as session:
-            await plan_reminders(session, self.facts, now, self.hours)
+            if self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY:
+                await plan_reminders(session, self.facts, now, self.hours)
+                self._planned_at = now
             await send_due_reminders(session, self.facts, now, self.hours, self.notice_context)
         if self.delivery is not None:
             await self.delivery.run_once(now)

@@ -27,6 +27,7 @@ from bot.channels.console import run_chat
 from bot.commands import (
     check_command,
     guideline_command,
+    reports_command,
     scan_command,
     systems_command,
     tick_command,
@@ -100,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--summary", required=True, help="what changed (sent to staff)")
     publish.add_argument("--as", dest="user", help="the admin publishing (default: the first)")
 
+    reports = commands.add_parser("reports", help="risk-case reports (§4)")
+    reports_commands = reports.add_subparsers(dest="reports_command", required=True)
+    export = reports_commands.add_parser("export", help="one row per report with its timeline")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("--from", dest="since", type=date.fromisoformat, help="YYYY-MM-DD (JST)")
+    export.add_argument("--to", dest="until", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
 
     db = commands.add_parser("db", help="database commands")
@@ -138,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "training": training_command,
         "guideline": guideline_command,
         "tick": tick_command,
+        "reports": reports_command,
     }
     command = commands[args.command]
     return _with_runtime(settings, lambda runtime: command(runtime, args))

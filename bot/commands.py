@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot import report_export
 from bot.channels.plain import render
 from bot.pre_use import summary_rows
 from bot.pre_use_export import status_csv, status_text, status_xlsx
@@ -181,4 +182,25 @@ async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
 
 async def tick_command(runtime: Runtime, args: argparse.Namespace) -> int:
     await runtime.tick()
+    return 0
+
+
+async def reports_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """Every report filed from --from to --to (JST days, inclusive), with its timeline."""
+    since = datetime.combine(args.since, time(), JST) if args.since else None
+    until = datetime.combine(args.until + timedelta(days=1), time(), JST) if args.until else None
+    found = await runtime.reports_with_events(since, until)
+    msg = runtime.catalogs.for_locale("ja")
+    if args.format == "xlsx":
+        data = report_export.to_xlsx(found, msg)
+        if args.output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            args.output.write_bytes(data)
+        return 0
+    text = report_export.to_csv(found, msg)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
     return 0

@@ -17,16 +17,27 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import transaction
-from storage.models import Broadcast, OutboxMessage, utcnow
-from storage.outbox import claim_due, enqueue, mark_failed, mark_sent, sent_count
+from storage.models import Broadcast, OutboxMessage, Person, utcnow
+from storage.outbox import (
+    claim_due,
+    enqueue,
+    mark_failed,
+    mark_sent,
+    record_thread,
+    sent_count,
+    thread_ref,
+)
 from storage.posts import add_post
 
 log = logging.getLogger(__name__)
 
 
 class Deliverer(Protocol):
-    async def deliver(self, session: AsyncSession, message: OutboxMessage) -> None:
-        """Post the message; raise to have it retried later."""
+    async def deliver(
+        self, session: AsyncSession, message: OutboxMessage, thread: str | None
+    ) -> str:
+        """Post the message (inside `thread` when given); its reference on the channel.
+        Raise to have it retried later."""
 
 
 class ProgressReporter(Protocol):
@@ -36,15 +47,18 @@ class ProgressReporter(Protocol):
 
 
 class ProgressBody(Protocol):
-    def __call__(self, broadcast: Broadcast, sent: int) -> dict[str, Any]: ...
+    def __call__(self, broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]: ...
 
 
 class LocalDeliverer:
     """The local channel: a person's messages and the shared channels are posts in the db."""
 
-    async def deliver(self, session: AsyncSession, message: OutboxMessage) -> None:
-        thread = message.body.get("thread_id") if isinstance(message.body, dict) else None
-        await add_post(session, message.tenant_id, message.target, message.body, thread)
+    async def deliver(
+        self, session: AsyncSession, message: OutboxMessage, thread: str | None
+    ) -> str:
+        parent = int(thread) if thread else None
+        post = await add_post(session, message.tenant_id, message.target, message.body, parent)
+        return str(post.id)
 
 
 class Delivery:
@@ -76,13 +90,24 @@ class Delivery:
                 if deliverer is None:
                     mark_failed(session, message, now, f"no deliverer for {message.channel}")
                     continue
+                thread: str | None = None
+                if message.thread_key and not message.opens_thread:
+                    found = await thread_ref(session, message.tenant_id, message.thread_key)
+                    if found is None:  # its thread is not posted yet: wait for it
+                        mark_failed(session, message, now, "waiting for its thread")
+                        continue
+                    thread = found.ref
                 try:
                     async with session.begin_nested():
-                        await deliverer.deliver(session, message)
+                        ref = await deliverer.deliver(session, message, thread)
                 except Exception as error:  # the platform is down: try again later
                     log.warning("delivery of outbox %s failed: %s", message.id, error)
                     mark_failed(session, message, now, str(error))
                     continue
+                if message.opens_thread and message.thread_key:
+                    await record_thread(
+                        session, message.tenant_id, message.thread_key, message.channel, ref
+                    )
                 mark_sent(session, message, now)
                 sent += 1
                 if message.broadcast_id is not None:
@@ -111,13 +136,16 @@ async def report_progress(
     step = max(1, broadcast.total // 4)
     if sent < broadcast.total and sent - broadcast.reported < step:
         return
+    starter = await session.get(
+        Person, (broadcast.tenant_id, broadcast.started_by_channel, broadcast.started_by)
+    )
     await enqueue(
         session,
         broadcast.tenant_id,
         key=f"broadcast:{broadcast_id}:progress:{sent}",
         channel=broadcast.started_by_channel,
         target=f"user:{broadcast.started_by}",
-        body=body_for(broadcast, sent),
+        body=body_for(broadcast, sent, starter.locale if starter else None),
     )
     broadcast.reported = sent
     if sent >= broadcast.total:

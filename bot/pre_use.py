@@ -73,6 +73,9 @@ def state_of(
         current_version=versions.current.version,
         last_major_seq=versions.last_major.seq,
         renewal_days=town.renewal_days,
+        latest_seq=max(seqs),
+        latest_version=seqs[max(seqs)],
+        published=tuple(seqs.values()),
     )
 
 

@@ -14,11 +14,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.business_time import BusinessHours, is_business_time, next_business_time
 from bot.business_time import working_days_between as working_days
 from bot.pre_use import is_renewal, person_state, standings
+from bot.reports import overdue_stage, thread_key
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.pre_use import reminder_card
-from storage.models import Person
+from dialogs.risk_report import reporter_buttons
+from dialogs.ui import Choices, Text
+from storage.models import Person, Reminder
 from storage.outbox import enqueue
 from storage.reminders import claim_due, plan
+from storage.reports import add_event, get_report, list_reports
 
 
 async def plan_reminders(
@@ -50,6 +54,20 @@ async def plan_reminders(
             kind=kind,
             due_at=next_business_time(now, hours),
         )
+    for report in await list_reports(session, town.tenant_id):
+        stage = overdue_stage(report, today, town.report_handling_days, town.report_result_days)
+        if stage is None:
+            continue
+        planned += await plan(
+            session,
+            town.tenant_id,
+            key=f"report:{report.id}:{stage}",
+            channel=report.reporter_channel,
+            user_id=report.reporter_user,
+            kind=f"report_{stage}",
+            due_at=next_business_time(now, hours),
+            payload={"report_id": report.id},
+        )
     return planned
 
 
@@ -59,6 +77,7 @@ async def send_due_reminders(
     now: datetime,
     hours: BusinessHours,
     context_for: Callable[[str | None], DialogContext],
+    shared_channel: str = "local",
     limit: int = 500,
 ) -> int:
     """Turn due reminders into outbox messages, in business hours only."""
@@ -69,6 +88,9 @@ async def send_due_reminders(
     for reminder in await claim_due(session, now, limit):
         reminder.sent_at = now
         session.add(reminder)
+        if reminder.kind.startswith("report_"):
+            sent += await _remind_report(session, town, reminder, now, context_for, shared_channel)
+            continue
         state = await person_state(session, town, reminder.channel, reminder.user_id, today)
         if state.confirmed(today) and state.training_completed_on is not None:
             continue  # done since it was planned: nothing to remind
@@ -81,6 +103,52 @@ async def send_due_reminders(
             channel=reminder.channel,
             target=f"user:{reminder.user_id}",
             body=reminder_card(reminder.kind, ctx).to_dict(),
+            not_before=now,  # due on the same clock as the reminder (tests pass their own)
         )
         sent += 1
     return sent
+
+
+async def _remind_report(
+    session: AsyncSession,
+    town: MunicipalityFacts,
+    reminder: Reminder,
+    now: datetime,
+    context_for: Callable[[str | None], DialogContext],
+    shared_channel: str,
+) -> int:
+    """§4イ・ウ overdue: remind the reporter, and note it in the report's thread."""
+    report = await get_report(session, town.tenant_id, int(reminder.payload["report_id"]))
+    today = now.astimezone(JST).date()
+    stage = reminder.kind.removeprefix("report_")
+    if report is None or report.id is None:
+        return 0
+    if overdue_stage(report, today, town.report_handling_days, town.report_result_days) != stage:
+        return 0  # added or closed since it was planned
+    person = await session.get(Person, (town.tenant_id, reminder.channel, reminder.user_id))
+    ctx = context_for(person.locale if person else None)
+    await enqueue(
+        session,
+        town.tenant_id,
+        key=f"reminder:{reminder.id}",
+        channel=reminder.channel,
+        target=f"user:{reminder.user_id}",
+        body=Choices(
+            ctx.t(f"report.told.remind_{stage}", number=report.number),
+            reporter_buttons(report.id, ctx),
+        ).to_dict(),
+        not_before=now,
+    )
+    notes = context_for(None)
+    await enqueue(
+        session,
+        town.tenant_id,
+        key=f"reminder:{reminder.id}:thread",
+        channel=shared_channel,
+        target="policy",
+        body=Text(notes.t(f"report.event.overdue_{stage}")).to_dict(),
+        thread_key=thread_key(report),
+        not_before=now,
+    )
+    await add_event(session, report, "reminded", "aiguide", {"stage": stage})
+    return 1

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
-from bot.delivery import Delivery, LocalDeliverer, report_progress
+from bot.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
+from bot.mail import LocalMailbox, SmtpDeliverer
 from bot.pre_use import (
     Standing,
     ensure_first_version,
@@ -28,6 +29,7 @@ from bot.pre_use import (
 )
 from bot.registry_io import read_registry
 from bot.reminders import plan_reminders, send_due_reminders
+from bot.reports import Where, act, file_report, may_see, report_card
 from bot.settings import MunicipalityFile, Settings, load_municipality
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
@@ -41,10 +43,11 @@ from dialogs.effects import (
 )
 from dialogs.guideline import summary_card
 from dialogs.pre_use import PreUseState, readiness
+from dialogs.risk_report import FileReport, ReportAction, ReportByNumber, reporter_buttons
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
-from dialogs.ui import Reply, Text
+from dialogs.ui import Choices, Reply, Text
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
@@ -59,12 +62,15 @@ from storage.models import (
     ChannelPost,
     Confirmation,
     Person,
+    ReportEvent,
+    RiskReport,
     TrainingRecord,
     utcnow,
 )
 from storage.people import ensure_person, find_person, update_person
 from storage.posts import Thread, list_threads, posts_after
 from storage.pre_use import save_confirmation, save_roster
+from storage.reports import events_of, get_report, list_reports, report_by_number
 from storage.systems import list_systems, save_systems
 from storage.tenants import ensure_tenant
 
@@ -101,9 +107,19 @@ class Runtime:
             sessions=session_maker(engine),
             router=build_router(),
         )
+        mail: Deliverer = LocalMailbox()
+        if settings.smtp_host:
+            mail = SmtpDeliverer(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+            )
         runtime.delivery = Delivery(
             runtime.sessions,
-            {"local": LocalDeliverer()},
+            {"local": LocalDeliverer(), "email": mail},
             per_second={"local": settings.local_messages_per_second},
             progress=runtime._report_progress,
         )
@@ -168,6 +184,13 @@ class Runtime:
         ctx = self.notice_context(None)
         async with transaction(self.sessions) as session:
             return await self._publish(session, turn, ctx, effect)
+
+    async def reports_with_events(
+        self, since: datetime | None, until: datetime | None
+    ) -> list[tuple[RiskReport, list[ReportEvent]]]:
+        async with transaction(self.sessions) as session:
+            reports = await list_reports(session, self.tenant_id, since, until)
+            return [(r, await events_of(session, r.id or 0)) for r in reports]
 
     async def ready(self) -> bool:
         return await ping(self.engine)
@@ -301,6 +324,10 @@ class Runtime:
                 )
             case PublishGuideline():
                 return await self._publish(session, turn, ctx, effect)
+            case FileReport(answers=answers):
+                return await file_report(session, answers, ctx, self._where(turn, ctx))
+            case ReportAction() | ReportByNumber():
+                return await self._on_report(session, turn, ctx, effect)
             case ShowPreUseSummary():
                 today = self._today()
                 people = await standings(session, self.facts, today)
@@ -323,9 +350,43 @@ class Runtime:
         done = ctx.t("publish.done", version=version.version, kind=kind, count=broadcast.total)
         return [Text(done)]
 
+    def _where(self, turn: Turn, ctx: DialogContext) -> Where:
+        name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
+        return Where(self.settings.shared_channel, turn.channel, turn.user_id, name or turn.user_id)
+
+    async def _on_report(
+        self,
+        session: AsyncSession,
+        turn: Turn,
+        ctx: DialogContext,
+        effect: ReportAction | ReportByNumber,
+    ) -> list[Reply]:
+        """Act on a report, or show it — only for its reporter, the policy division, the CAIO
+        (and its system's 担当課室 for adding to it); everyone else is refused."""
+        if isinstance(effect, ReportByNumber):
+            report = await report_by_number(session, self.tenant_id, effect.number)
+        else:
+            report = await get_report(session, self.tenant_id, effect.report_id)
+        if report is None or not may_see(report, ctx, turn.channel, turn.user_id):
+            # The same answer whether the report exists or not: nothing leaks.
+            return [Text(ctx.t("report.not_found_or_refused"))]
+        if isinstance(effect, ReportByNumber):
+            if effect.verb == "update":
+                assert report.id is not None
+                return [
+                    Choices(
+                        ctx.t("report.which_stage", number=report.number),
+                        reporter_buttons(report.id, ctx),
+                    )
+                ]
+            return [await report_card(session, report, ctx)]
+        if effect.verb == "show":
+            return [await report_card(session, report, ctx)]
+        return await act(session, report, effect.verb, effect.answers, ctx, self._where(turn, ctx))
+
     async def _report_progress(self, session: AsyncSession, broadcast_id: int) -> None:
-        def body(broadcast: Broadcast, sent: int) -> dict[str, Any]:
-            ctx = self.notice_context(None)
+        def body(broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]:
+            ctx = self.notice_context(locale)
             version = broadcast.kind.removeprefix("guideline:")
             key = "publish.finished" if sent >= broadcast.total else "publish.progress"
             text = ctx.t(key, version=version, sent=sent, total=broadcast.total)
@@ -346,7 +407,14 @@ class Runtime:
             if self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY:
                 await plan_reminders(session, self.facts, now, self.hours)
                 self._planned_at = now
-            await send_due_reminders(session, self.facts, now, self.hours, self.notice_context)
+            await send_due_reminders(
+                session,
+                self.facts,
+                now,
+                self.hours,
+                self.notice_context,
+                shared_channel=self.settings.shared_channel,
+            )
         if self.delivery is not None:
             await self.delivery.run_once(now)
 

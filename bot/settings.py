@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=10.0, gt=0)
     # Pace of deliveries on the local channel (0: no limit); platforms set their own limits.
     local_messages_per_second: float = Field(default=0.0, ge=0)
+    # Mail to the CAIO and the security contact. Without a host, mail is kept in a local
+    # mailbox (the local channel needs no mail server).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "aiguide@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # The channel that hosts the shared policy-division and CAIO channels.
+    shared_channel: str = "local"
 
 
 class ConfigError(Exception):
@@ -71,6 +81,11 @@ class _Training(_Strict):
     source: Literal["self_declared", "roster"] = "self_declared"
     renewal_days: int = Field(default=365, ge=1)
     remind_after_days: int = Field(default=5, ge=1)
+
+
+class _Reports(_Strict):
+    handling_days: int = Field(default=3, ge=1)  # §4イ due after this many working days
+    result_days: int = Field(default=10, ge=1)  # §4ウ
 
 
 class _Roles(_Strict):
@@ -130,6 +145,7 @@ class MunicipalityFile(_Strict):
     contacts: _Contacts
     organisation: _Organisation
     roles: _Roles = _Roles()
+    reports: _Reports = _Reports()
     personas: list[Persona] = []
 
     def facts(self) -> MunicipalityFacts:
@@ -153,6 +169,8 @@ class MunicipalityFile(_Strict):
             remind_after_days=self.training.remind_after_days,
             admins=tuple(self.roles.admins),
             caio_users=tuple(self.roles.caio),
+            report_handling_days=self.reports.handling_days,
+            report_result_days=self.reports.result_days,
         )
 
 

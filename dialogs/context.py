@@ -42,6 +42,9 @@ class MunicipalityFacts:
     remind_after_days: int = 5  # working days before a pending confirmation is reminded
     admins: tuple[str, ...] = ()  # bootstrap admins (policy division), by user id
     caio_users: tuple[str, ...] = ()
+    # §4イ・ウ: working days before an open report without handling / result is reminded.
+    report_handling_days: int = 3
+    report_result_days: int = 10
 
     def is_confidential(self, klass: str) -> bool:
         """要機密情報: the class is at or above `confidential_from` on the ordered scale."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import entry_check, guideline, pre_use
+from dialogs import entry_check, guideline, pre_use, risk_report
 from dialogs.context import DialogContext
 from dialogs.effects import ShowPreUseSummary
 from dialogs.entry_check import ENTRY_CHECK_FORM
@@ -23,8 +23,24 @@ def _asks_about_a_system(text: str, ctx: DialogContext) -> bool:
     return bool(names_one) and text.rstrip().endswith(("?", "？", "か", "の"))
 
 
+def _names_a_report(text: str, ctx: DialogContext) -> bool:
+    return risk_report.number_in(text) is not None
+
+
 def build_router() -> Router:
-    router = Router(forms=[ENTRY_CHECK_FORM, PRE_USE_FORM, PROFILE_FORM, PUBLISH_FORM])
+    router = Router(
+        forms=[
+            ENTRY_CHECK_FORM,
+            risk_report.RISK_REPORT_FORM,
+            risk_report.HANDLING_FORM,
+            risk_report.RESULT_FORM,
+            risk_report.ASK_FORM,
+            risk_report.ANSWER_FORM,
+            PRE_USE_FORM,
+            PROFILE_FORM,
+            PUBLISH_FORM,
+        ]
+    )
     runner = router.runner
 
     def check_entry(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
@@ -60,8 +76,15 @@ def build_router() -> Router:
             return guideline.refusal(ctx)
         return Step().do(ShowPreUseSummary())
 
+    def report(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
+        return risk_report.start_or_lookup(conv, ctx, text, runner)
+
+    router.buttons["report"] = lambda conv, ctx, action: risk_report.on_button(
+        conv, ctx, action, runner
+    )
     router.add(
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
+        Intent(risk_report.KEY, report, recognise=_names_a_report),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
         Intent(f"{entry_check.KEY}_other_system", again(("klass", "personal")), in_menu=False),
         Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),

@@ -8,9 +8,9 @@ from datetime import date
 
 from dialogs.context import DialogContext
 from dialogs.effects import PublishGuideline
-from dialogs.fields import DateKind, TextKind, catalog_choices
+from dialogs.fields import DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Field, Form
-from dialogs.ui import Fact, FactCard, Step, Text
+from dialogs.ui import Fact, FactCard, Option, Step, Text
 
 KEY = "guideline_publish"
 # §5: a change is approved by the CAIO; a minor, formal one by the policy-division head.
@@ -28,10 +28,34 @@ def _publish(answers: dict[str, str], ctx: DialogContext) -> Step:
     return Step().do(effect)
 
 
+@dataclass(frozen=True)
+class NewVersionKind:
+    """A version number not published before: refused at the question, so the form is kept."""
+
+    widget: str = "text"
+
+    @property
+    def free_text(self) -> bool:
+        return True
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        parsed = TextKind(max_length=32, fold_width=True).parse(text, ctx)
+        state = ctx.person.pre_use
+        if parsed.ok and state is not None and parsed.value in state.published:
+            return Parsed(error="publish.duplicate", params={"version": parsed.value})
+        return parsed
+
+    def options(self, ctx: DialogContext) -> list[Option]:
+        return []
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        return value
+
+
 PUBLISH_FORM = Form(
     key=KEY,
     fields=(
-        Field("version", TextKind(max_length=32, fold_width=True)),
+        Field("version", NewVersionKind()),
         Field("kind", catalog_choices("forms.guideline_publish.kinds", ("major", "minor"))),
         Field("approver", TextKind(max_length=200)),
         Field("effective_on", DateKind(allow_future=True)),

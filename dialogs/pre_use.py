@@ -8,9 +8,9 @@ into what the entry decision needs. Both are pure: the bot builds the state from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from dialogs.context import DialogContext, Readiness
+from dialogs.context import JST, DialogContext, Readiness
 from dialogs.effects import SaveConfirmation
 from dialogs.fields import ChoiceKind, DateKind
 from dialogs.forms import Answers, Field, Form
@@ -34,6 +34,11 @@ class PreUseState:
     current_version: str
     last_major_seq: int  # confirmations older than this major version are stale
     renewal_days: int
+    # The newest published version, perhaps not yet in force: a confirmation given after its
+    # notice counts for it, so nobody confirms twice around an effective date.
+    latest_seq: int = 0
+    latest_version: str = ""
+    published: tuple[str, ...] = ()  # every version number published so far
 
     @property
     def training_completed_on(self) -> date | None:
@@ -45,7 +50,11 @@ class PreUseState:
     def renewal_due_on(self) -> date | None:
         if self.confirmed_at is None:
             return None
-        return (self.confirmed_at + timedelta(days=self.renewal_days)).date()
+        confirmed = self.confirmed_at
+        if confirmed.tzinfo is None:  # SQLite gives naive UTC back
+            confirmed = confirmed.replace(tzinfo=UTC)
+        # The day the person confirmed, in Japan, a year on.
+        return confirmed.astimezone(JST).date() + timedelta(days=self.renewal_days)
 
     def confirmed(self, today: date) -> bool:
         if self.confirmed_seq is None or self.confirmed_seq < self.last_major_seq:
@@ -83,9 +92,10 @@ def _save(answers: dict[str, str], ctx: DialogContext) -> Step:
     effect = SaveConfirmation(
         training_completed_on=date.fromisoformat(training) if training else None,
         items=tuple(item for item in ITEMS if answers.get(item) == "confirmed"),
-        guideline_seq=state.current_seq if state else 1,
+        guideline_seq=max(state.current_seq, state.latest_seq) if state else 1,
     )
-    version = state.current_version if state else ctx.municipality.guideline_version
+    version = (state.latest_version or state.current_version) if state else ""
+    version = version or ctx.municipality.guideline_version
     return Step().say(Text(ctx.t("forms.pre_use.saved", version=version))).do(effect)
 
 

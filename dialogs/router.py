@@ -42,6 +42,8 @@ class Router:
     def __init__(self, forms: Sequence[Form]) -> None:
         self.runner = FormRunner(forms)
         self.intents: dict[str, Intent] = {i.key: i for i in self._builtin_intents()}
+        # Buttons of other namespaces (e.g. "report:<id>:ack"), by prefix.
+        self.buttons: dict[str, Callable[[ConversationData, DialogContext, str], Step]] = {}
 
     def add(self, *intents: Intent) -> None:
         """Add the bot's own intents; they come before the built-in ones in the menu."""
@@ -82,6 +84,9 @@ class Router:
                 if seq == str(conv.seq):
                     return self.runner.on_values(conv, turn.values, ctx)
             return self.runner.on_button(conv, action, ctx)
+        prefix = action.split(":", 1)[0]
+        if prefix in self.buttons:
+            return self.buttons[prefix](conv, ctx, action)
         if action.startswith("menu:resume:"):
             key = action.removeprefix("menu:resume:")
             if key in conv.forms and key in self.runner.forms:

@@ -198,6 +198,10 @@ class OutboxMessage(SQLModel, table=True):
     target: str = Field(max_length=200)  # "user:<id>" or a shared channel ("policy", "caio")
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     broadcast_id: int | None = Field(default=None, index=True)
+    # Threads: the message that starts a thread records where it landed (ThreadRef); a reply
+    # waits (is retried) until its thread exists, so it never becomes a top-level message.
+    thread_key: str | None = Field(default=None, max_length=200)
+    opens_thread: bool = False
     attempts: int = 0
     next_attempt_at: datetime = _timestamp()
     sent_at: datetime | None = Field(
@@ -223,3 +227,65 @@ class Broadcast(SQLModel, table=True):
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class ThreadRef(SQLModel, table=True):
+    """Where a thread lives on a channel (a post id, a Slack ts, a Teams activity id), so every
+    later event of, say, a report is posted as a reply in the same thread."""
+
+    __tablename__ = "thread_ref"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    thread_key: str = Field(primary_key=True, max_length=200)
+    channel: str = Field(max_length=32)
+    ref: str = Field(max_length=200)
+    created_at: datetime = _timestamp()
+
+
+class ReportCounter(SQLModel, table=True):
+    """The last report number given per municipality and fiscal year (April to March)."""
+
+    __tablename__ = "report_counter"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    fiscal_year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class RiskReport(SQLModel, table=True):
+    """A generative-AI risk case (§4, 別紙1): detection (ア), handling (イ), result (ウ)."""
+
+    __tablename__ = "risk_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    number: str = Field(max_length=32)  # RC-2026-0007, unique per tenant
+    reporter_channel: str = Field(max_length=32)
+    reporter_user: str = Field(max_length=128)
+    status: str = Field(default="open", max_length=16)  # open | acknowledged | closed
+    serious: bool = False
+    serious_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    security_incident: bool = False
+    # The reporter's part of 別紙1 and the later stages, as answered.
+    detection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    handling: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    caio_notified_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class ReportEvent(SQLModel, table=True):
+    """The report's timeline: every filing, action, update and reminder, with who and when."""
+
+    __tablename__ = "report_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", max_length=64)
+    report_id: int = Field(foreign_key="risk_report.id", index=True)
+    kind: str = Field(max_length=32)
+    actor: str = Field(default="", max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _timestamp()

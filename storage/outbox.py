@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, ThreadRef, utcnow
 from storage.upsert import insert_if_absent
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -28,8 +28,14 @@ async def enqueue(
     body: dict[str, Any],
     broadcast_id: int | None = None,
     not_before: datetime | None = None,
+    thread_key: str | None = None,
+    opens_thread: bool = False,
 ) -> bool:
-    """Add a message unless one with this key exists (one event, one message)."""
+    """Add a message unless one with this key exists (one event, one message).
+
+    `thread_key` names a thread: the message with `opens_thread` starts it; the others are
+    posted as replies inside it.
+    """
     values: dict[str, Any] = {
         "tenant_id": tenant_id,
         "key": key,
@@ -37,6 +43,8 @@ async def enqueue(
         "target": target,
         "body": body,
         "broadcast_id": broadcast_id,
+        "thread_key": thread_key,
+        "opens_thread": opens_thread,
         "attempts": 0,
         "last_error": "",
     }
@@ -85,3 +93,21 @@ async def pending_count(session: AsyncSession, tenant_id: str) -> int:
         col(OutboxMessage.tenant_id) == tenant_id, col(OutboxMessage.sent_at).is_(None)
     )
     return int((await session.exec(statement)).one())
+
+
+async def thread_ref(session: AsyncSession, tenant_id: str, thread_key: str) -> ThreadRef | None:
+    return await session.get(ThreadRef, (tenant_id, thread_key))
+
+
+async def record_thread(
+    session: AsyncSession, tenant_id: str, thread_key: str, channel: str, ref: str
+) -> None:
+    await insert_if_absent(
+        session,
+        ThreadRef,
+        tenant_id=tenant_id,
+        thread_key=thread_key,
+        channel=channel,
+        ref=ref,
+        created_at=utcnow(),
+    )

@@ -1,0 +1,353 @@
+"""Risk reports from the bot's side (§4): file them, act on them, keep every event in the
+report's one thread, tell the reporter, and go to the CAIO (channel and mail) when serious.
+
+Everything is written in the caller's transaction, the outbox messages included, so a report
+and its notifications are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.business_time import working_days_between
+from dialogs.context import JST, DialogContext
+from dialogs.risk_report import event_text, reporter_buttons, summary_card
+from dialogs.risk_rules import clause_of, security_incident, serious_reasons
+from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from storage.models import RiskReport, utcnow
+from storage.outbox import enqueue
+from storage.reports import add_event, add_report, events_of, next_number
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the shared channels live and who is acting."""
+
+    channel: str  # the platform hosting the policy-division and CAIO channels
+    actor_channel: str
+    actor: str
+    actor_name: str
+
+
+def fiscal_year(moment: datetime) -> int:
+    """April to March, in JST: 2027-03-31 is still fiscal 2026."""
+    local = moment.astimezone(JST)
+    return local.year if local.month >= 4 else local.year - 1
+
+
+def thread_key(report: RiskReport) -> str:
+    return f"report:{report.id}:policy"
+
+
+def _system_name(report: RiskReport, ctx: DialogContext) -> str:
+    d = report.detection
+    system = next((s for s in ctx.systems if s.id == d.get("system")), None)
+    if system is not None:
+        return system.name
+    return d.get("system_other") or ctx.t("forms.risk_report.other_system")
+
+
+async def _to_thread(
+    session: AsyncSession, report: RiskReport, where: Where, key: str, reply: Reply
+) -> None:
+    """One more reply in the report's thread (never a new top-level message)."""
+    await enqueue(
+        session,
+        report.tenant_id,
+        key=f"report:{report.id}:{key}",
+        channel=where.channel,
+        target="policy",
+        body=reply.to_dict(),
+        thread_key=thread_key(report),
+    )
+
+
+async def _to_reporter(session: AsyncSession, report: RiskReport, key: str, reply: Reply) -> None:
+    await enqueue(
+        session,
+        report.tenant_id,
+        key=f"report:{report.id}:reporter:{key}",
+        channel=report.reporter_channel,
+        target=f"user:{report.reporter_user}",
+        body=reply.to_dict(),
+    )
+
+
+async def _to_caio(
+    session: AsyncSession, report: RiskReport, where: Where, ctx: DialogContext, why: str
+) -> None:
+    """At once to the CAIO (§4ア): the CAIO channel and an e-mail."""
+    card = summary_card(report, _system_name(report, ctx), ctx)
+    caio_card = FactCard(title=card.title, facts=card.facts, lines=card.lines, tone="bad")
+    await enqueue(
+        session,
+        report.tenant_id,
+        key=f"report:{report.id}:caio:{why}",
+        channel=where.channel,
+        target="caio",
+        body=caio_card.to_dict(),
+    )
+    address = ctx.municipality.caio.email
+    if address:
+        await enqueue(
+            session,
+            report.tenant_id,
+            key=f"report:{report.id}:caio-mail:{why}",
+            channel="email",
+            target=address,
+            body=_mail(report, ctx, "report.mail.caio_subject"),
+        )
+    report.caio_notified_at = utcnow()
+    session.add(report)
+
+
+def _mail(report: RiskReport, ctx: DialogContext, subject_key: str) -> dict[str, str]:
+    card = summary_card(report, _system_name(report, ctx), ctx)
+    lines = [card.title, ""]
+    lines += [f"{fact.label}: {fact.value}" for fact in card.facts]
+    lines += ["", *card.lines]
+    return {"subject": ctx.t(subject_key, number=report.number), "text": "\n".join(lines)}
+
+
+# --- filing (ア) --------------------------------------------------------------------------
+
+
+async def file_report(
+    session: AsyncSession, answers: Mapping[str, str], ctx: DialogContext, where: Where
+) -> list[Reply]:
+    town = ctx.municipality
+    now = utcnow()
+    year = fiscal_year(now)
+    number = await next_number(session, town.tenant_id, year)
+    reasons = serious_reasons(answers)
+    report = await add_report(
+        session,
+        RiskReport(
+            tenant_id=town.tenant_id,
+            number=f"RC-{year}-{number:04d}",
+            reporter_channel=where.actor_channel,
+            reporter_user=where.actor,
+            serious=bool(reasons),
+            serious_reasons=reasons,
+            security_incident=security_incident(answers, ctx.systems, town),
+            detection=dict(answers),
+        ),
+    )
+    await add_event(session, report, "filed", where.actor_name, {"serious": reasons})
+    await enqueue(
+        session,
+        town.tenant_id,
+        key=f"report:{report.id}:filed",
+        channel=where.channel,
+        target="policy",
+        body=summary_card(report, _system_name(report, ctx), ctx).to_dict(),
+        thread_key=thread_key(report),
+        opens_thread=True,
+    )
+    replies: list[Reply] = [Text(ctx.t("report.filed", number=report.number))]
+    if reasons:
+        await _to_caio(session, report, where, ctx, "filed")
+        await _to_thread(
+            session,
+            report,
+            where,
+            "caio-filed",
+            event_text("to_caio", ctx, reasons=_why(reasons, ctx)),
+        )
+        replies.append(Text(ctx.t("report.filed_serious")))
+    if report.security_incident:
+        address = town.security.email
+        if address:
+            await enqueue(
+                session,
+                town.tenant_id,
+                key=f"report:{report.id}:security-mail",
+                channel="email",
+                target=address,
+                body=_mail(report, ctx, "report.mail.security_subject"),
+            )
+        await _to_thread(session, report, where, "security", event_text("security", ctx))
+        replies.append(Text(ctx.t("report.filed_security", security=town.security.name)))
+    assert report.id is not None
+    replies.append(Choices(ctx.t("report.next_stages"), reporter_buttons(report.id, ctx)))
+    return replies
+
+
+def _why(reasons: list[str], ctx: DialogContext) -> str:
+    separator = ctx.t("common.separator")
+    return separator.join(
+        ctx.t("report.why", rule=ctx.t(f"report.rule.{code}"), clause=clause_of(code))
+        for code in reasons
+    )
+
+
+# --- actions on a report --------------------------------------------------------------------
+
+
+def may_see(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: str) -> bool:
+    """The reporter, the policy division and the CAIO — and, to add handling and results,
+    the members of the system's 担当課室."""
+    if ctx.person.role in ("admin", "caio"):
+        return True
+    if (report.reporter_channel, report.reporter_user) == (turn_channel, user_id):
+        return True
+    system = next((s for s in ctx.systems if s.id == report.detection.get("system")), None)
+    return (
+        system is not None
+        and bool(ctx.person.division)
+        and (system.owner_division == ctx.person.division)
+    )
+
+
+async def act(
+    session: AsyncSession,
+    report: RiskReport,
+    verb: str,
+    answers: Mapping[str, str],
+    ctx: DialogContext,
+    where: Where,
+) -> list[Reply]:
+    """One step on a report, as `where.actor`: stored, in the thread, told to the reporter."""
+    who = where.actor_name
+    step = len(await events_of(session, report.id or 0))
+    if verb == "ack":
+        report.status = "acknowledged"
+        await add_event(session, report, "acknowledged", who)
+        line = event_text("acknowledged", ctx, who=who)
+        await _to_thread(session, report, where, f"{step}:ack", line)
+        await _to_reporter(
+            session,
+            report,
+            f"{step}:ack",
+            Text(ctx.t("report.told.acknowledged", number=report.number, who=who)),
+        )
+        return [Text(ctx.t("report.done.acknowledged", number=report.number))]
+    if verb == "escalate":
+        if not report.serious or report.caio_notified_at is None:
+            report.serious = True
+            report.serious_reasons = [*report.serious_reasons, "escalated"]
+            await _to_caio(session, report, where, ctx, "escalated")
+        await add_event(session, report, "escalated", who)
+        await _to_thread(
+            session, report, where, f"{step}:escalate", event_text("escalated", ctx, who=who)
+        )
+        await _to_reporter(
+            session,
+            report,
+            f"{step}:escalate",
+            Text(ctx.t("report.told.escalated", number=report.number)),
+        )
+        return [Text(ctx.t("report.done.escalated", number=report.number))]
+    if verb == "close":
+        report.status = "closed"
+        await add_event(session, report, "closed", who)
+        await _to_thread(
+            session, report, where, f"{step}:close", event_text("closed", ctx, who=who)
+        )
+        await _to_reporter(
+            session,
+            report,
+            f"{step}:close",
+            Text(ctx.t("report.told.closed", number=report.number, who=who)),
+        )
+        return [Text(ctx.t("report.done.closed", number=report.number))]
+    if verb == "ask":
+        question = answers.get("question", "")
+        await add_event(session, report, "info_requested", who, {"question": question})
+        await _to_thread(
+            session,
+            report,
+            where,
+            f"{step}:ask",
+            event_text("info_requested", ctx, who=who, question=question),
+        )
+        assert report.id is not None
+        await _to_reporter(
+            session,
+            report,
+            f"{step}:ask",
+            Choices(
+                ctx.t("report.told.info_requested", number=report.number, question=question),
+                (Button(f"report:{report.id}:answer", ctx.t("report.button.answer"), "primary"),),
+            ),
+        )
+        return [Text(ctx.t("report.done.info_requested", number=report.number))]
+    if verb == "answer":
+        answer = answers.get("answer", "")
+        await add_event(session, report, "info_given", who, {"answer": answer})
+        await _to_thread(
+            session,
+            report,
+            where,
+            f"{step}:answer",
+            event_text("info_given", ctx, who=who, answer=answer),
+        )
+        return [Text(ctx.t("report.done.info_given", number=report.number))]
+    if verb in ("handling", "result"):
+        stage = dict(answers)
+        if verb == "handling":
+            report.handling = {**report.handling, **stage}
+        else:
+            report.result = stage
+        session.add(report)
+        await add_event(session, report, verb, who, stage)
+        summary = " / ".join(value for value in stage.values() if value)
+        await _to_thread(
+            session,
+            report,
+            where,
+            f"{step}:{verb}",
+            event_text(verb, ctx, who=who, summary=summary),
+        )
+        return [Text(ctx.t(f"report.done.{verb}", number=report.number))]
+    raise ValueError(verb)
+
+
+async def report_card(session: AsyncSession, report: RiskReport, ctx: DialogContext) -> FactCard:
+    """The whole report with its timeline, for those allowed to see it."""
+    card = summary_card(report, _system_name(report, ctx), ctx)
+    facts = list(card.facts)
+    for stage, values in (("handling", report.handling), ("result", report.result)):
+        for key, value in values.items():
+            facts.append(Fact(ctx.t(f"forms.report_{stage}.{key}.label"), str(value)))
+    timeline = [
+        ctx.t(
+            "report.timeline_line",
+            at=jst(event.created_at).strftime("%m/%d %H:%M"),
+            who=event.actor,
+            what=ctx.t(f"report.kind.{event.kind}"),
+        )
+        for event in await events_of(session, report.id or 0)
+    ]
+    return FactCard(
+        title=card.title,
+        facts=tuple(facts),
+        lines=(*card.lines, ctx.t("report.timeline"), *timeline),
+        tone=card.tone,
+        buttons=reporter_buttons(report.id or 0, ctx),
+    )
+
+
+def jst(moment: datetime) -> datetime:
+    """A stored time in JST (SQLite gives naive UTC back)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(JST)
+
+
+def overdue_stage(
+    report: RiskReport, today: date, handling_days: int, result_days: int
+) -> str | None:
+    """Which stage is overdue: イ (handling) after N working days, ウ (result) after M."""
+    if report.status == "closed":
+        return None
+    days = working_days_between(jst(report.created_at).date(), today)
+    if not report.handling and days >= handling_days:
+        return "handling"
+    if not report.result and days >= result_days:
+        return "result"
+    return None

@@ -506,7 +506,7 @@ class FormRunner:
         buttons += [Button(f"f:{seq}:pick:{o.value}", o.label) for o in field.kind.options(ctx)]
         if not field.required:
             buttons.append(Button(f"f:{seq}:skip", ctx.t("form.button.skip")))
-        if position == 1 and not progress.answers:
+        if not progress.history:  # nothing answered yet (prefilled answers do not count)
             buttons.append(Button(f"f:{seq}:whole", ctx.t("form.button.whole")))
         if progress.history and progress.history[0] != field.key:
             buttons.append(Button(f"f:{seq}:back", ctx.t("form.button.back")))

@@ -286,3 +286,79 @@ def test_may_i_enter_this_in_the_browser(server: str, browser: WebDriver, tmp_pa
         assert "必要最小限" in verdict.text
     finally:
         _save_screenshot(browser, tmp_path / "entry-check.png")
+
+
+def _fill(form: WebElement, name: str, value: str) -> None:
+    """Type into a text field, or pick an option of a select, by the input's name."""
+    control = form.find_element(By.NAME, name)
+    if control.tag_name == "select":
+        Select(control).select_by_value(value)
+    elif control.get_attribute("type") == "date":
+        # Typing into a date input follows the browser's locale; its value is ISO either way.
+        form.parent.execute_script("arguments[0].value = arguments[1]", control, value)
+    else:
+        control.clear()
+        control.send_keys(value)
+
+
+def test_a_risk_report_reaches_the_policy_thread_and_the_caio(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "yamada")
+        _button(browser, '[data-action="menu:risk_report"]').click()
+        _bot_says(browser, "連絡先")
+        _button(browser, 'button[data-action$=":whole"]').click()  # the whole form at once
+        form = _wait(browser).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#conversation form.reply-form")[-1:],
+            "the whole form never appeared",
+        )[0]
+        for name, value in {
+            "contact": "内線1234",
+            "system": "copilot",
+            "detected_on": "2026-11-27",
+            "category": "bias",
+            "what": "採用案内の文案に性別で役割を決めつける表現が出力された。",
+            "entered": "none",
+            "impact": "internal",
+            "severity": "unsure",
+        }.items():
+            _fill(form, name, value)
+        form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+        _bot_says(browser, "の内容を確認してください")
+        _button(browser, 'button[data-action$=":submit"]').click()
+        _bot_says(browser, "として情報政策課に報告しました")
+
+        # The policy division sees one thread; the CAIO pane shows it too (bias is serious).
+        policy = _wait(browser).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#channel-policy .thread"),
+            "the report never reached the policy-division channel",
+        )
+        assert "偏見・差別的な出力（Microsoft 365 Copilot Chat）" in policy[0].text
+        _wait(browser).until(
+            lambda d: "偏見・差別的な出力" in d.find_element(By.ID, "channel-caio").text,
+            "the serious report never reached the CAIO channel",
+        )
+
+        # The admin acknowledges from the thread; the acknowledgement is a reply in it.
+        _choose_persona(browser, "sato")
+        ack = _wait(browser).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, '#channel-policy [data-action$=":ack"]'),
+            "no 受付 button in the thread",
+        )[0]
+        ack.click()
+        _wait(browser).until(
+            lambda d: (
+                "が受付しました"
+                in d.find_element(By.CSS_SELECTOR, "#channel-policy .thread-replies").text
+            ),
+            "the acknowledgement never appeared as a reply in the thread",
+        )
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#channel-policy .thread")) == 1
+
+        # The reporter is told in her own conversation.
+        _choose_persona(browser, "yamada")
+        _bot_says(browser, "が受付しました")
+    finally:
+        _save_screenshot(browser, tmp_path / "risk-report.png")

@@ -28,7 +28,7 @@ from tests.conftest import Database, start_runtime
 
 PENDING = "利用前の確認がまだです"
 RENEWAL = "利用前の確認の更新時期です"
-# Later than anything the outbox holds: delivers whatever a tick queued, whenever it was queued.
+# Later than anything in the outbox: a delivery pass then finds everything due.
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
 
@@ -57,14 +57,6 @@ async def set_confirmed_at(runtime: Runtime, user: str, moment: datetime) -> Non
         )
 
 
-async def deliver_queued(runtime: Runtime) -> None:
-    """Deliver what the ticks queued. A tick delivers too, but the outbox stamps each message
-    with the wall clock, so a tick at an earlier `now` leaves it queued (see
-    test_a_tick_delivers_the_reminder_it_sends_in_the_same_pass)."""
-    assert runtime.delivery is not None
-    await runtime.delivery.run_once(FAR_FUTURE)
-
-
 async def inbox_titles(runtime: Runtime, user: str) -> list[str]:
     posts, _ = await runtime.inbox(user, 0)
     return [str(post.body.get("title") or post.body.get("text")) for post in posts]
@@ -83,22 +75,18 @@ async def test_a_reminder_planned_on_saturday_goes_out_once_on_monday_morning(
     assert working_days_between(date(2026, 11, 19), date(2026, 11, 28)) == 5
 
     await runtime.tick(jst(2026, 11, 28, 10, 0))  # Saturday
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
     [planned] = await reminder_rows(runtime, "yamada")
     assert planned.kind == "pre_use"
     assert planned.sent_at is None
 
     await runtime.tick(jst(2026, 11, 30, 8, 29))  # Monday, a minute before the office opens
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
 
     await runtime.tick(jst(2026, 11, 30, 9, 0))
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [PENDING]
 
     await runtime.tick(jst(2026, 11, 30, 15, 0))  # later the same day
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [PENDING]
     [sent] = await reminder_rows(runtime, "yamada")
     assert sent.sent_at is not None
@@ -113,11 +101,9 @@ async def test_a_reminder_due_on_a_national_holiday_waits_for_the_next_working_d
     await runtime.tick(jst(2026, 11, 21, 10, 0))  # Saturday: planned, not sent
     await runtime.tick(jst(2026, 11, 23, 10, 0))  # the holiday, at an office hour of a weekday
     await runtime.tick(jst(2026, 11, 24, 8, 29))
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
 
     await runtime.tick(jst(2026, 11, 24, 8, 30))  # Tuesday, the office opens
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [PENDING]
 
 
@@ -133,7 +119,6 @@ async def test_someone_who_confirms_before_the_reminder_is_due_gets_none(
 
     for now in (jst(2026, 11, 30, 9, 0), jst(2026, 11, 30, 15, 0), jst(2026, 12, 1, 9, 0)):
         await runtime.tick(now)
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
     assert len(await reminder_rows(runtime, "yamada")) == 1  # nothing new was planned either
 
@@ -147,11 +132,9 @@ async def test_a_confirmation_a_year_old_is_reminded_for_renewal_in_business_hou
     await set_confirmed_at(runtime, "yamada", saturday - timedelta(days=366))
 
     await runtime.tick(saturday)
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
 
     await runtime.tick(jst(2026, 11, 30, 9, 0))
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [RENEWAL]
     [reminder] = await reminder_rows(runtime, "yamada")
     assert reminder.kind == "renewal"
@@ -164,7 +147,6 @@ async def test_a_confirmation_younger_than_a_year_is_not_reminded(runtime: Runti
     await set_confirmed_at(runtime, "yamada", monday - timedelta(days=300))
 
     await runtime.tick(monday)
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
     assert await reminder_rows(runtime, "yamada") == []
 
@@ -177,20 +159,10 @@ async def test_a_renewal_falls_due_on_the_anniversary_in_japan_time(runtime: Run
     await set_confirmed_at(runtime, "yamada", jst(2025, 12, 1, 8, 0))
 
     await runtime.tick(jst(2026, 11, 30, 10, 0))  # Monday, the day before the anniversary
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == []
 
     await runtime.tick(jst(2026, 12, 1, 10, 0))
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [RENEWAL]
-
-
-async def test_a_tick_delivers_the_reminder_it_sends_in_the_same_pass(runtime: Runtime) -> None:
-    """`tick(now)` plans, sends and delivers at `now`: the person has the card afterwards,
-    with no other pass needed (as after a one-off `aiguide tick`)."""
-    await make_known(runtime, ["yamada"], date(2026, 11, 13))
-    await runtime.tick(jst(2026, 11, 24, 9, 0))  # a Tuesday, five working days on
-    assert await inbox_titles(runtime, "yamada") == [PENDING]
 
 
 async def test_a_tick_given_the_time_in_utc_sends_what_is_due_at_that_instant(
@@ -201,7 +173,6 @@ async def test_a_tick_given_the_time_in_utc_sends_what_is_due_at_that_instant(
     await make_known(runtime, ["yamada"], date(2026, 11, 19))
     await runtime.tick(jst(2026, 11, 28, 10, 0).astimezone(UTC))
     await runtime.tick(jst(2026, 11, 30, 9, 0).astimezone(UTC))
-    await deliver_queued(runtime)
     assert await inbox_titles(runtime, "yamada") == [PENDING]
 
 
@@ -241,12 +212,15 @@ async def test_two_schedulers_on_one_database_send_each_reminder_once(
         monday = jst(2026, 11, 30, 9, 0)
 
         await asyncio.gather(*(r.tick(monday) for r in (a, b) for _ in range(3)))
-        assert await sent_reminders_per_person(a) == Counter(dict.fromkeys(people, 1))
+        once_each = Counter(dict.fromkeys(people, 1))
+        assert await sent_reminders_per_person(a) == once_each
+        assert await reminder_cards_per_person(b, people) == once_each
 
-        # Both replicas deliver at once too: still one card each.
+        # More delivery passes of both replicas at once find nothing left to send.
         assert a.delivery is not None and b.delivery is not None
-        await asyncio.gather(*(r.run_once(FAR_FUTURE) for r in (a.delivery, b.delivery) * 3))
-        assert await reminder_cards_per_person(b, people) == Counter(dict.fromkeys(people, 1))
+        passes = (r.run_once(FAR_FUTURE) for r in (a.delivery, b.delivery) * 3)
+        assert sum(await asyncio.gather(*passes)) == 0
+        assert await reminder_cards_per_person(b, people) == once_each
         async with transaction(a.sessions) as session:
             total = (await session.exec(select(func.count()).select_from(Reminder))).one()
         assert total == len(people)

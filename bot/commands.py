@@ -174,10 +174,12 @@ async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
         summary=args.summary,
     )
     person = await runtime.person(user)
-    replies = await runtime.publish_version(effect, person.channel if person else "local", user)
+    published, replies = await runtime.publish_version(
+        effect, person.channel if person else "local", user
+    )
     for reply in replies:
-        print(render(reply))
-    return 0 if "publish.duplicate" not in str(replies) else 1
+        print(render(reply), file=sys.stdout if published else sys.stderr)
+    return 0 if published else 1
 
 
 async def tick_command(runtime: Runtime, args: argparse.Namespace) -> int:

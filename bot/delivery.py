@@ -80,47 +80,59 @@ class Delivery:
         self.progress = progress
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Deliver what is due; the number of messages sent."""
+        """Deliver what is due, one message per transaction; the number sent.
+
+        One at a time: a crash loses at most the message being sent (a remote platform may
+        then see it twice, the local channel never), progress is reported as it happens, and
+        the pause that keeps to a platform's rate limit holds no lock (on SQLite, a lock held
+        would keep every turn waiting).
+        """
         now = now or utcnow()
         sent = 0
-        touched: set[int] = set()
-        async with transaction(self.sessions) as session:
-            for message in await claim_due(session, now, self.batch):
-                deliverer = self.deliverers.get(message.channel)
-                if deliverer is None:
-                    mark_failed(session, message, now, f"no deliverer for {message.channel}")
+        for _ in range(self.batch):
+            async with transaction(self.sessions) as session:
+                claimed = await claim_due(session, now, 1)
+                if not claimed:
+                    break
+                message = claimed[0]
+                if not await self._deliver(session, message, now):
                     continue
-                thread: str | None = None
-                if message.thread_key and not message.opens_thread:
-                    found = await thread_ref(session, message.tenant_id, message.thread_key)
-                    if found is None:  # its thread is not posted yet: wait for it
-                        mark_failed(session, message, now, "waiting for its thread")
-                        continue
-                    thread = found.ref
-                try:
-                    async with session.begin_nested():
-                        ref = await deliverer.deliver(session, message, thread)
-                except Exception as error:  # the platform is down: try again later
-                    log.warning("delivery of outbox %s failed: %s", message.id, error)
-                    mark_failed(session, message, now, str(error))
-                    continue
-                if message.opens_thread and message.thread_key:
-                    await record_thread(
-                        session, message.tenant_id, message.thread_key, message.channel, ref
-                    )
-                mark_sent(session, message, now)
                 sent += 1
-                if message.broadcast_id is not None:
-                    touched.add(message.broadcast_id)
-                # Stay under the platform's rate limit (e.g. about one message a second).
-                rate = self.per_second.get(message.channel)
-                if rate:
-                    await asyncio.sleep(1 / rate)
-            await session.flush()
-            if self.progress is not None:
-                for broadcast_id in touched:
-                    await self.progress(session, broadcast_id)
+                if self.progress is not None and message.broadcast_id is not None:
+                    await session.flush()
+                    await self.progress(session, message.broadcast_id)
+                channel = message.channel
+            # Stay under the platform's rate limit (e.g. about one message a second).
+            rate = self.per_second.get(channel)
+            if rate:
+                await asyncio.sleep(1 / rate)
         return sent
+
+    async def _deliver(self, session: AsyncSession, message: OutboxMessage, now: datetime) -> bool:
+        deliverer = self.deliverers.get(message.channel)
+        if deliverer is None:
+            mark_failed(session, message, now, f"no deliverer for {message.channel}")
+            return False
+        thread: str | None = None
+        if message.thread_key and not message.opens_thread:
+            found = await thread_ref(session, message.tenant_id, message.thread_key)
+            if found is None:  # its thread is not posted yet: wait for it
+                mark_failed(session, message, now, "waiting for its thread")
+                return False
+            thread = found.ref
+        try:
+            async with session.begin_nested():
+                ref = await deliverer.deliver(session, message, thread)
+        except Exception as error:  # the platform is down: try again later
+            log.warning("delivery of outbox %s failed: %s", message.id, error)
+            mark_failed(session, message, now, str(error))
+            return False
+        if message.opens_thread and message.thread_key:
+            await record_thread(
+                session, message.tenant_id, message.thread_key, message.channel, ref
+            )
+        mark_sent(session, message, now)
+        return True
 
 
 async def report_progress(
@@ -133,8 +145,9 @@ async def report_progress(
     if broadcast is None or broadcast.finished_at is not None:
         return
     sent = await sent_count(session, broadcast_id)
-    step = max(1, broadcast.total // 4)
-    if sent < broadcast.total and sent - broadcast.reported < step:
+    # Once per quarter reached (25 %, 50 %, 75 %), and once when everyone has it.
+    total = max(1, broadcast.total)
+    if sent < broadcast.total and sent * 4 // total <= broadcast.reported * 4 // total:
         return
     starter = await session.get(
         Person, (broadcast.tenant_id, broadcast.started_by_channel, broadcast.started_by)

@@ -213,6 +213,9 @@ async def act(
 ) -> list[Reply]:
     """One step on a report, as `where.actor`: stored, in the thread, told to the reporter."""
     who = where.actor_name
+    if report.status == "closed" and verb in ("ack", "escalate", "ask", "close"):
+        # The top post's buttons stay in the channel; a closed report is not reopened by them.
+        return [Text(ctx.t("report.already_closed", number=report.number))]
     step = len(await events_of(session, report.id or 0))
     if verb == "ack":
         report.status = "acknowledged"

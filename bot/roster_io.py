@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.registry_io import RegistryFileError, RowError
+from dialogs.context import JST
 from storage.models import TrainingRecord
 
 HEADERS = {
@@ -60,6 +61,7 @@ def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRe
         raise RosterFileError(path, [RowError(1, "", f"the header must name: {wanted}")])
     records: list[TrainingRecord] = []
     errors: list[RowError] = []
+    today = datetime.now(JST).date()  # "in the future" as seen in Japan, whatever the server
     seen: dict[str, int] = {}
     total = len(rows) - 1
     # Line numbers as a person sees them in an editor: the header is line 1.
@@ -77,7 +79,7 @@ def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRe
                 completed = _date(values["completed_on"])
             except ValueError:
                 problems.append(f"completed_on {values['completed_on']!r} is not a date")
-        if completed is not None and completed > date.today():
+        if completed is not None and completed > today:
             problems.append(f"completed_on {completed} is in the future")
         if person in seen:
             problems.append(f"{person} is already on line {seen[person]}")

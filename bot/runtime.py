@@ -43,7 +43,13 @@ from dialogs.effects import (
 )
 from dialogs.guideline import summary_card
 from dialogs.pre_use import PreUseState, readiness
-from dialogs.risk_report import FileReport, ReportAction, ReportByNumber, reporter_buttons
+from dialogs.risk_report import (
+    FileReport,
+    OpenReportForm,
+    ReportAction,
+    ReportByNumber,
+    reporter_buttons,
+)
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
@@ -61,6 +67,7 @@ from storage.models import (
     Broadcast,
     ChannelPost,
     Confirmation,
+    GuidelineVersion,
     Person,
     ReportEvent,
     RiskReport,
@@ -178,12 +185,13 @@ class Runtime:
 
     async def publish_version(
         self, effect: PublishGuideline, channel: str, user_id: str
-    ) -> list[Reply]:
-        """Publish as `user_id` would from a chat (the command line's way in)."""
-        turn = Turn(self.tenant_id, channel, user_id, "cli")
+    ) -> tuple[bool, list[Reply]]:
+        """Publish as `user_id` would from a chat (the command line's way in); whether it was
+        published (False: the version number was taken) and what to tell them."""
         ctx = self.notice_context(None)
         async with transaction(self.sessions) as session:
-            return await self._publish(session, turn, ctx, effect)
+            published = await publish(session, self.facts, effect, ctx, channel, user_id)
+            return published is not None, await self._published(published, effect, ctx)
 
     async def reports_with_events(
         self, since: datetime | None, until: datetime | None
@@ -250,7 +258,7 @@ class Runtime:
             step = self.router.route(conv, turn, ctx)
             replies = list(step.replies)
             for effect in step.effects:
-                replies += await self._apply(session, turn, ctx, effect)
+                replies += await self._apply(session, turn, ctx, effect, conv)
             await save_conversation(session, key, conv.to_json(), stored.version)
         return replies
 
@@ -299,7 +307,12 @@ class Runtime:
         )
 
     async def _apply(
-        self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: Any
+        self,
+        session: AsyncSession,
+        turn: Turn,
+        ctx: DialogContext,
+        effect: Any,
+        conv: ConversationData,
     ) -> list[Reply]:
         """Carry out one effect in the turn's transaction; replies it adds, if any."""
         who = (turn.tenant_id, turn.channel, turn.user_id)
@@ -328,6 +341,12 @@ class Runtime:
                 return await file_report(session, answers, ctx, self._where(turn, ctx))
             case ReportAction() | ReportByNumber():
                 return await self._on_report(session, turn, ctx, effect)
+            case OpenReportForm(report_id=report_id, form=form):
+                report = await get_report(session, self.tenant_id, report_id)
+                if report is None or not may_see(report, ctx, turn.channel, turn.user_id):
+                    return [Text(ctx.t("report.not_found_or_refused"))]
+                initial = {"report": str(report_id)}
+                return self.router.runner.start(conv, form, ctx, initial=initial).replies
             case ShowPreUseSummary():
                 today = self._today()
                 people = await standings(session, self.facts, today)
@@ -343,6 +362,14 @@ class Runtime:
         self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: PublishGuideline
     ) -> list[Reply]:
         published = await publish(session, self.facts, effect, ctx, turn.channel, turn.user_id)
+        return await self._published(published, effect, ctx)
+
+    async def _published(
+        self,
+        published: tuple[GuidelineVersion, Broadcast] | None,
+        effect: PublishGuideline,
+        ctx: DialogContext,
+    ) -> list[Reply]:
         if published is None:
             return [Text(ctx.t("publish.duplicate", version=effect.version))]
         version, broadcast = published

@@ -52,6 +52,15 @@ class ReportByNumber:
 
 
 @dataclass(frozen=True)
+class OpenReportForm:
+    """Start a form about a report (handling, result, answer, request) — once the bot has
+    checked, against the stored report, that this person may."""
+
+    report_id: int
+    form: str
+
+
+@dataclass(frozen=True)
 class ReportAction:
     """A step on a report: acknowledge, escalate, close, add handling or result, …"""
 
@@ -300,5 +309,5 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
         return Step().say(Text(ctx.t("report.refused")))
     forms = {"handling": HANDLING, "result": RESULT, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
-        return runner.start(conv, forms[verb], ctx, initial={"report": str(report_id)})
+        return Step().do(OpenReportForm(report_id, forms[verb]))
     return Step().do(ReportAction(report_id, verb, {}))

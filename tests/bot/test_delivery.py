@@ -138,7 +138,7 @@ async def test_a_failed_delivery_is_retried_with_growing_backoff_and_sent_once(
 async def publish_to(runtime: Runtime, people: list[str]) -> None:
     for user in people:
         await Chat(runtime, user, None).say("メニュー")
-    replies = await runtime.publish_version(
+    published, replies = await runtime.publish_version(
         PublishGuideline(
             version="2.0",
             kind="major",
@@ -149,6 +149,7 @@ async def publish_to(runtime: Runtime, people: list[str]) -> None:
         "local",
         "sato",
     )
+    assert published
     assert f"{len(people)} 人に通知します" in replies[0].to_dict()["text"]
 
 

@@ -189,18 +189,20 @@ def _why(reasons: list[str], ctx: DialogContext) -> str:
 
 
 def may_see(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: str) -> bool:
-    """The reporter, the policy division and the CAIO — and, to add handling and results,
-    the members of the system's 担当課室."""
+    """Report contents: only the reporter, the policy division and the CAIO."""
     if ctx.person.role in ("admin", "caio"):
         return True
-    if (report.reporter_channel, report.reporter_user) == (turn_channel, user_id):
+    return (report.reporter_channel, report.reporter_user) == (turn_channel, user_id)
+
+
+def may_add(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: str) -> bool:
+    """Handling (イ) and results (ウ) may also come from the system's 担当課室 (§4イ), who add
+    to the report without being shown it."""
+    if may_see(report, ctx, turn_channel, user_id):
         return True
     system = next((s for s in ctx.systems if s.id == report.detection.get("system")), None)
-    return (
-        system is not None
-        and bool(ctx.person.division)
-        and (system.owner_division == ctx.person.division)
-    )
+    division = ctx.person.division
+    return system is not None and bool(division) and system.owner_division == division
 
 
 async def act(
@@ -216,6 +218,8 @@ async def act(
     if report.status == "closed" and verb in ("ack", "escalate", "ask", "close"):
         # The top post's buttons stay in the channel; a closed report is not reopened by them.
         return [Text(ctx.t("report.already_closed", number=report.number))]
+    if report.status == "acknowledged" and verb == "ack":
+        return [Text(ctx.t("report.already_acknowledged", number=report.number))]
     step = len(await events_of(session, report.id or 0))
     if verb == "ack":
         report.status = "acknowledged"

@@ -29,7 +29,7 @@ from bot.pre_use import (
 )
 from bot.registry_io import read_registry
 from bot.reminders import plan_reminders, send_due_reminders
-from bot.reports import Where, act, file_report, may_see, report_card
+from bot.reports import Where, act, file_report, may_add, may_see, report_card
 from bot.settings import MunicipalityFile, Settings, load_municipality
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
@@ -343,10 +343,11 @@ class Runtime:
                 return await self._on_report(session, turn, ctx, effect)
             case OpenReportForm(report_id=report_id, form=form):
                 report = await get_report(session, self.tenant_id, report_id)
-                if report is None or not may_see(report, ctx, turn.channel, turn.user_id):
+                if report is None or not may_add(report, ctx, turn.channel, turn.user_id):
                     return [Text(ctx.t("report.not_found_or_refused"))]
                 initial = {"report": str(report_id)}
-                return self.router.runner.start(conv, form, ctx, initial=initial).replies
+                started = self.router.runner.start(conv, form, ctx, initial=initial)
+                return [Text(ctx.t("report.about", number=report.number)), *started.replies]
             case ShowPreUseSummary():
                 today = self._today()
                 people = await standings(session, self.facts, today)
@@ -394,7 +395,11 @@ class Runtime:
             report = await report_by_number(session, self.tenant_id, effect.number)
         else:
             report = await get_report(session, self.tenant_id, effect.report_id)
-        if report is None or not may_see(report, ctx, turn.channel, turn.user_id):
+        adding = (isinstance(effect, ReportAction) and effect.verb in ("handling", "result")) or (
+            isinstance(effect, ReportByNumber) and effect.verb == "update"
+        )
+        allowed = may_add if adding else may_see
+        if report is None or not allowed(report, ctx, turn.channel, turn.user_id):
             # The same answer whether the report exists or not: nothing leaks.
             return [Text(ctx.t("report.not_found_or_refused"))]
         if isinstance(effect, ReportByNumber):

@@ -240,7 +240,11 @@ class FormRunner:
             else:
                 label = ctx.t(f"forms.{form.key}.{field.key}.label")
                 errors.append(f"{label}: {ctx.t(parsed.error or '', **parsed.params)}")
+        unreadable = {f.key for f in form.fields if f.key in values and values[f.key].strip()}
+        unreadable -= {key for key, value in answers.items() if value is not None}
         for field in form.applicable(answers, ctx):
+            if field.key in unreadable:
+                continue  # already said why it was not understood
             if field.required and answers.get(field.key) is None and field.key in values:
                 label = ctx.t(f"forms.{form.key}.{field.key}.label")
                 errors.append(f"{label}: {ctx.t('form.error.required')}")

@@ -278,12 +278,13 @@ def event_text(kind: str, ctx: DialogContext, **params: Any) -> Text:
     return Text(ctx.t(f"report.event.{kind}", **params))
 
 
-_NUMBER = re.compile(r"RC-\d{4}-\d{4}")
+_NUMBER = re.compile(r"RC-(\d{4})-(\d{1,4})\b")
 
 
 def number_in(text: str | None) -> str | None:
+    """RC-2026-0007, also written RC-2026-7 or in full-width letters."""
     match = _NUMBER.search(normalize_width(text or ""))
-    return match.group(0) if match else None
+    return f"RC-{match[1]}-{int(match[2]):04d}" if match else None
 
 
 def start_or_lookup(conv: Any, ctx: DialogContext, text: str | None, runner: Any) -> Step:

@@ -25,6 +25,7 @@ from bot import logs
 from bot.app import create_app
 from bot.channels.console import run_chat
 from bot.commands import (
+    audit_command,
     check_command,
     guideline_command,
     reports_command,
@@ -109,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="until", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
+    audit = commands.add_parser("audit", help="the audit log of admin changes")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_export = audit_commands.add_parser("export", help="every entry, oldest first")
+    audit_export.add_argument("--format", choices=("csv", "json"), default="csv")
+    audit_export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
 
     db = commands.add_parser("db", help="database commands")
@@ -148,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "guideline": guideline_command,
         "tick": tick_command,
         "reports": reports_command,
+        "audit": audit_command,
     }
     command = commands[args.command]
     return _with_runtime(settings, lambda runtime: command(runtime, args))

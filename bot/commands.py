@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from datetime import datetime, time, timedelta
@@ -14,6 +16,7 @@ from bot.channels.plain import render
 from bot.pre_use import summary_rows
 from bot.pre_use_export import status_csv, status_text, status_xlsx
 from bot.registry_io import to_csv, to_xlsx, to_yaml
+from bot.reports import jst
 from bot.roster_io import progress_bar, read_roster
 from bot.runtime import Runtime
 from dialogs import pii
@@ -201,6 +204,54 @@ async def reports_command(runtime: Runtime, args: argparse.Namespace) -> int:
             args.output.write_bytes(data)
         return 0
     text = report_export.to_csv(found, msg)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+async def audit_command(runtime: Runtime, args: argparse.Namespace) -> int:
+    """The append-only audit log: who changed what, when, where, before and after."""
+    entries = await runtime.audit_log()
+    if args.format == "json":
+        text = "".join(
+            json.dumps(
+                {
+                    "at": e.at.isoformat(),
+                    "channel": e.channel,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "target": e.target,
+                    "outcome": e.outcome,
+                    "before": e.before,
+                    "after": e.after,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for e in entries
+        )
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            ["at_jst", "channel", "actor", "action", "target", "outcome", "before", "after"]
+        )
+        for e in entries:
+            writer.writerow(
+                [
+                    jst(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.channel,
+                    e.actor,
+                    e.action,
+                    e.target,
+                    e.outcome,
+                    json.dumps(e.before, ensure_ascii=False),
+                    json.dumps(e.after, ensure_ascii=False),
+                ]
+            )
+        text = out.getvalue()
     if args.output is None:
         sys.stdout.write(text)
     else:

@@ -44,6 +44,7 @@ COLUMNS = (
     "cloud_permission_on",
     "status",
     "manual_url",
+    "description",
 )
 _TRUE = {"true", "yes", "1", "はい", "可", "○"}
 _FALSE = {"false", "no", "0", "いいえ", "不可", "×", ""}
@@ -74,6 +75,7 @@ class SystemRow(BaseModel):
     cloud_permission_on: date | None = None
     status: Literal["designated", "suspended"] = "designated"
     manual_url: str = ""
+    description: str = ""
 
     @field_validator(*LIST_FIELDS, mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import admin as admin_ops
 from bot.business_time import BusinessHours
 from bot.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.mail import LocalMailbox, SmtpDeliverer
@@ -31,6 +32,7 @@ from bot.registry_io import read_registry
 from bot.reminders import plan_reminders, send_due_reminders
 from bot.reports import Where, act, file_report, may_add, may_see, report_card
 from bot.settings import MunicipalityFile, Settings, load_municipality
+from dialogs import admin
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.conversations import build_router
@@ -41,6 +43,7 @@ from dialogs.effects import (
     SetLocale,
     ShowPreUseSummary,
 )
+from dialogs.entry_check import LogEntryCheck
 from dialogs.guideline import summary_card
 from dialogs.pre_use import PreUseState, readiness
 from dialogs.risk_report import (
@@ -54,6 +57,7 @@ from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Choices, Reply, Text
+from storage.admin import audit_entries, grants, log_entry_check
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
@@ -64,6 +68,7 @@ from storage.conversations import (
 from storage.db import make_engine, ping, session_maker, transaction
 from storage.models import (
     AISystem,
+    AuditEntry,
     Broadcast,
     ChannelPost,
     Confirmation,
@@ -200,6 +205,10 @@ class Runtime:
             reports = await list_reports(session, self.tenant_id, since, until)
             return [(r, await events_of(session, r.id or 0)) for r in reports]
 
+    async def audit_log(self) -> list[AuditEntry]:
+        async with transaction(self.sessions) as session:
+            return await audit_entries(session, self.tenant_id)
+
     async def ready(self) -> bool:
         return await ping(self.engine)
 
@@ -250,10 +259,15 @@ class Runtime:
                 division=turn.user_division or "",
             )
             systems = await list_systems(session, turn.tenant_id)
+            granted = {
+                g.role
+                for g in await grants(session, turn.tenant_id)
+                if (g.channel, g.user_id) == (turn.channel, turn.user_id)
+            }
             state = await person_state(
                 session, self.facts, turn.channel, turn.user_id, self._today()
             )
-            ctx = self.context(turn, person, systems, state)
+            ctx = self.context(turn, person, systems, state, granted)
             conv = ConversationData.from_json(stored.data)
             step = self.router.route(conv, turn, ctx)
             replies = list(step.replies)
@@ -268,12 +282,14 @@ class Runtime:
         person: Person | None,
         systems: Sequence[AISystem] = (),
         state: PreUseState | None = None,
+        granted: set[str] | None = None,
     ) -> DialogContext:
         locale = (person.locale if person else None) or turn.locale or DEFAULT_LOCALE
         town = self.facts
+        granted = granted or set()
         role = (
             "admin"
-            if turn.user_id in town.admins
+            if turn.user_id in town.admins or "admin" in granted
             else "caio"
             if turn.user_id in town.caio_users
             else "staff"
@@ -341,6 +357,51 @@ class Runtime:
                 return await file_report(session, answers, ctx, self._where(turn, ctx))
             case ReportAction() | ReportByNumber():
                 return await self._on_report(session, turn, ctx, effect)
+            case LogEntryCheck(system_id=system_id):
+                await log_entry_check(session, *who, system_id)
+            case admin.Refused(command=command):
+                await admin_ops.refused(session, turn.tenant_id, command, self._actor(turn, ctx))
+            case admin.ShowSystems(status=status):
+                return [admin_ops.systems_card(list(ctx.systems), status, ctx)]
+            case admin.ShowSystem(system_id=system_id) if system := self._system(ctx, system_id):
+                return [admin_ops.system_card(system, ctx)]
+            case admin.ShowHistory(system_id=system_id) if system := self._system(ctx, system_id):
+                return [await admin_ops.history_card(session, system, ctx)]
+            case admin.ProposeChange(system_id=system_id) if system := await self._stored_system(
+                session, system_id
+            ):
+                replies = await admin_ops.propose(session, conv, effect, system, ctx)
+                if effect.action == "resume":
+                    pending = {"action": "resume", "changes": {}, "reason": ""}
+                    actor = self._actor(turn, ctx)
+                    return await admin_ops.apply(session, pending, system, ctx, actor)
+                return replies
+            case admin.ApplyChange(pending=pending) if system := await self._stored_system(
+                session, pending["system"]
+            ):
+                if not self._may_change(ctx, system, pending):
+                    await admin_ops.refused(
+                        session, turn.tenant_id, "apply", self._actor(turn, ctx)
+                    )
+                    return [Text(ctx.t("admin.refused_short"))]
+                return await admin_ops.apply(session, pending, system, ctx, self._actor(turn, ctx))
+            case admin.NotifyAskers(system_id=system_id) if system := await self._stored_system(
+                session, system_id
+            ):
+                return await admin_ops.notify_askers(session, system, ctx, self._actor(turn, ctx))
+            case admin.ChangeRole():
+                actor = self._actor(turn, ctx)
+                return await admin_ops.change_role(session, turn.tenant_id, effect, ctx, actor)
+            case admin.ShowRoles():
+                return [await admin_ops.roles_card(session, turn.tenant_id, ctx)]
+            case (
+                admin.ShowSystem()
+                | admin.ShowHistory()
+                | admin.ProposeChange()
+                | admin.ApplyChange()
+                | admin.NotifyAskers()
+            ):
+                return [Text(ctx.t("admin.no_system", name=""))]
             case OpenReportForm(report_id=report_id, form=form):
                 report = await get_report(session, self.tenant_id, report_id)
                 if report is None or not may_add(report, ctx, turn.channel, turn.user_id):
@@ -377,6 +438,29 @@ class Runtime:
         kind = ctx.t(f"forms.guideline_publish.kinds.{version.kind}")
         done = ctx.t("publish.done", version=version.version, kind=kind, count=broadcast.total)
         return [Text(done)]
+
+    def _actor(self, turn: Turn, ctx: DialogContext) -> admin_ops.Actor:
+        name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
+        return admin_ops.Actor(
+            turn.channel, turn.user_id, name or turn.user_id, self.settings.shared_channel
+        )
+
+    @staticmethod
+    def _system(ctx: DialogContext, system_id: str) -> AISystem | None:
+        return next((s for s in ctx.systems if s.id == system_id), None)
+
+    async def _stored_system(self, session: AsyncSession, system_id: str) -> AISystem | None:
+        return await session.get(AISystem, (self.tenant_id, system_id))
+
+    @staticmethod
+    def _may_change(ctx: DialogContext, system: AISystem, pending: dict[str, Any]) -> bool:
+        """Checked again when applying: an admin, or the system's 担当課室 for its own
+        description, contact and manual link."""
+        if ctx.person.role == "admin":
+            return True
+        owner = bool(ctx.person.division) and ctx.person.division == system.owner_division
+        fields = set(pending.get("changes", {}))
+        return owner and pending["action"] == "set" and fields <= set(admin.OWNER_FIELDS)
 
     def _where(self, turn: Turn, ctx: DialogContext) -> Where:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import entry_check, guideline, pre_use, risk_report
+from dialogs import admin, entry_check, guideline, pre_use, risk_report
 from dialogs.context import DialogContext
 from dialogs.effects import ShowPreUseSummary
 from dialogs.entry_check import ENTRY_CHECK_FORM
@@ -82,7 +82,10 @@ def build_router() -> Router:
     router.buttons["report"] = lambda conv, ctx, action: risk_report.on_button(
         conv, ctx, action, runner
     )
+    router.buttons["admin"] = admin.on_button
     router.add(
+        # Typed commands first: 「system set copilot max_class 1」 is not a question.
+        Intent("admin_command", admin.run, in_menu=False, recognise=admin.is_command),
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
         Intent(risk_report.KEY, report, recognise=_names_a_report),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),

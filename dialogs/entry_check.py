@@ -10,6 +10,7 @@ rest — and stops asking as soon as the answer is decided.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from dialogs import pii
 from dialogs.context import DialogContext
@@ -129,8 +130,19 @@ def _purposes(ctx: DialogContext) -> list[Option]:
     return [Option(p, p) for p in purposes] + [Option(OTHER, ctx.t(f"forms.{KEY}.other_purpose"))]
 
 
+@dataclass(frozen=True)
+class LogEntryCheck:
+    """Remember who asked about which system (no content), to tell them if it is suspended."""
+
+    system_id: str
+
+
 def _verdict(answers: dict[str, str], ctx: DialogContext) -> Step:
-    return Step().say(verdict_card(question_of(answers, ctx), decision_of(answers, ctx), ctx))
+    question = question_of(answers, ctx)
+    step = Step().say(verdict_card(question, decision_of(answers, ctx), ctx))
+    if question.system is not None:
+        step.do(LogEntryCheck(question.system.id))
+    return step
 
 
 ENTRY_CHECK_FORM = Form(

@@ -138,6 +138,9 @@ class Router:
         return intent if exact or is_question else None
 
     def _intent_of(self, text: str, ctx: DialogContext) -> Intent | None:
+        command = self.intents.get("admin_command")
+        if command is not None and command.recognise is not None and command.recognise(text, ctx):
+            return command  # a typed command is never read as a question
         key = intent_word(text)
         if key in self.intents:
             return self.intents[key]

@@ -50,6 +50,8 @@ class ConversationData:
     # What the next message is, when it is not a form answer (e.g. a text to check, which
     # is never stored: only this marker is).
     awaiting: str | None = None
+    # An admin change shown for confirmation (before → after), applied only on 確定.
+    pending: dict[str, Any] | None = None
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -62,6 +64,7 @@ class ConversationData:
             "seq": self.seq,
             "last": self.last,
             "awaiting": self.awaiting,
+            "pending": self.pending,
         }
 
     @classmethod
@@ -74,4 +77,5 @@ class ConversationData:
             seq=int(data.get("seq", 0)),
             last={k: dict(v) for k, v in data.get("last", {}).items()},
             awaiting=data.get("awaiting"),
+            pending=data.get("pending"),
         )

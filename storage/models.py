@@ -144,6 +144,7 @@ class AISystem(SQLModel, table=True):
     cloud_permission_on: date | None = None  # security policy 8.4, for public_terms
     status: str = Field(default="designated", max_length=16)  # designated | suspended
     manual_url: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=2000)
     updated_at: datetime = _timestamp()
 
 
@@ -312,3 +313,62 @@ class ReportEvent(SQLModel, table=True):
     actor: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _timestamp()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, where, from what to what — appended, never changed or deleted
+    (the storage module has no function that would). Refused attempts are recorded too."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    at: datetime = _timestamp()
+    channel: str = Field(max_length=32)
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=200)
+    outcome: str = Field(default="done", max_length=16)  # done | refused
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RoleGrant(SQLModel, table=True):
+    """Roles given in chat (`admin add @user`), beyond the bootstrap admins of the settings."""
+
+    __tablename__ = "role_grant"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=128)
+    role: str = Field(primary_key=True, max_length=16)
+    granted_by: str = Field(default="", max_length=128)
+    granted_at: datetime = _timestamp()
+
+
+class EntryCheckLog(SQLModel, table=True):
+    """Who asked about which system, when (no content): people to tell when it is suspended."""
+
+    __tablename__ = "entry_check_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    channel: str = Field(max_length=32)
+    user_id: str = Field(max_length=128)
+    system_id: str = Field(max_length=64)
+    at: datetime = _timestamp()
+
+
+class DesignationRequest(SQLModel, table=True):
+    """A division's application to designate a new system (§2), with the provider's answers."""
+
+    __tablename__ = "designation_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
+    applicant_channel: str = Field(max_length=32)
+    applicant: str = Field(max_length=128)
+    status: str = Field(default="pending", max_length=16)  # pending | approved | rejected
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()

@@ -1,0 +1,337 @@
+"""The policy division's commands, carried out: checked again, applied, audited, announced.
+
+The dialog decided who may ask; this side re-checks against the stored roles before anything
+changes, records every change (and every refused attempt) in the append-only audit log, and
+announces each change in the policy-division channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.registry_io import COLUMNS, SystemRow
+from bot.reports import jst
+from dialogs import admin
+from dialogs.context import DialogContext
+from dialogs.registry import check_entry
+from dialogs.state import ConversationData
+from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
+from storage.models import AISystem, utcnow
+from storage.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class Actor:
+    channel: str
+    user_id: str
+    name: str
+    shared_channel: str
+
+
+def _plain(system: AISystem) -> dict[str, Any]:
+    """The entry as JSON-safe values (the audit log's before and after)."""
+    values = {column: getattr(system, column) for column in COLUMNS}
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def _shown(value: Any, ctx: DialogContext) -> str:
+    if isinstance(value, bool):
+        return ctx.t("common.yes") if value else ctx.t("common.no")
+    if isinstance(value, list):
+        return ctx.t("common.separator").join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
+    facts = tuple(
+        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx)) for c in COLUMNS
+    )
+    return FactCard(title=system.name, facts=facts, tone="info")
+
+
+def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext) -> FactCard:
+    shown = [s for s in systems if status is None or s.status == status]
+    return FactCard(
+        title=ctx.t("admin.list_title", count=len(shown)),
+        lines=tuple(
+            ctx.t(
+                "admin.list_line",
+                id=s.id,
+                name=s.name,
+                max_class=s.max_class,
+                status=ctx.t(f"admin.status.{s.status}"),
+            )
+            for s in shown
+        ),
+    )
+
+
+async def history_card(session: AsyncSession, system: AISystem, ctx: DialogContext) -> FactCard:
+    lines = []
+    for entry in await audit_entries(session, system.tenant_id, f"system:{system.id}"):
+        changed = {
+            k: (entry.before.get(k), entry.after.get(k))
+            for k in sorted(set(entry.before) | set(entry.after))
+            if entry.before.get(k) != entry.after.get(k)
+        }
+        what = ctx.t("common.separator").join(
+            f"{k}: {_shown(b, ctx)} → {_shown(a, ctx)}" for k, (b, a) in changed.items()
+        )
+        lines.append(
+            ctx.t(
+                "admin.history_line",
+                at=jst(entry.at).strftime("%Y-%m-%d %H:%M"),
+                who=entry.actor,
+                action=entry.action,
+                what=what,
+            )
+        )
+    return FactCard(
+        title=ctx.t("admin.history_title", system=system.name),
+        lines=tuple(lines) or (ctx.t("admin.history_empty"),),
+    )
+
+
+def _changed(system: AISystem, changes: Mapping[str, str]) -> AISystem | list[str]:
+    """The entry with `changes` applied, checked like an import row; or what is wrong."""
+    values = _plain(system)
+    for field, value in changes.items():
+        if field not in COLUMNS or field == "id":
+            return [f"{field}: not a field of the 別表 ({', '.join(COLUMNS[1:])})"]
+        values[field] = value
+    try:
+        row = SystemRow.model_validate(values)
+    except ValidationError as error:
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+    entry = row.entry()
+    entry.tenant_id = system.tenant_id
+    return entry
+
+
+async def propose(
+    session: AsyncSession,
+    conv: ConversationData,
+    effect: admin.ProposeChange,
+    system: AISystem,
+    ctx: DialogContext,
+) -> list[Reply]:
+    """Show before → after (and what the registry's rules refuse) and ask to confirm."""
+    if effect.action == "set":
+        changed = _changed(system, effect.changes)
+        if isinstance(changed, list):
+            return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
+        problems = check_entry(changed, ctx.municipality)
+        if problems:
+            said = [
+                ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
+                for p in problems
+            ]
+            return [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
+        before, after = _plain(system), _plain(changed)
+        diff = [
+            Fact(
+                ctx.t(f"registry.column.{k}"), f"{_shown(before[k], ctx)} → {_shown(after[k], ctx)}"
+            )
+            for k in COLUMNS
+            if before[k] != after[k]
+        ]
+        if not diff:
+            return [Text(ctx.t("admin.nothing_changes"))]
+    else:
+        diff = [Fact(ctx.t("admin.action"), ctx.t(f"admin.actions.{effect.action}"))]
+        if effect.reason:
+            diff.append(Fact(ctx.t("admin.reason"), effect.reason))
+    card = FactCard(
+        title=ctx.t("admin.change_title", system=system.name),
+        facts=tuple(diff),
+        tone="bad" if effect.action in admin.DESTRUCTIVE else "warn",
+    )
+    if effect.action == "resume":  # not destructive: no confirmation needed
+        return [card]
+    pending = {
+        "token": conv.next_seq(),
+        "system": system.id,
+        "action": effect.action,
+        "changes": dict(effect.changes),
+        "reason": effect.reason,
+    }
+    return [card, admin.confirmation(conv, pending, ctx)]
+
+
+async def apply(
+    session: AsyncSession,
+    pending: Mapping[str, Any],
+    system: AISystem,
+    ctx: DialogContext,
+    actor: Actor,
+) -> list[Reply]:
+    """Apply a confirmed change (checked once more), audit it and announce it."""
+    action = pending["action"]
+    before = _plain(system)
+    if action == "set":
+        changed = _changed(system, pending["changes"])
+        if isinstance(changed, list) or check_entry(changed, ctx.municipality):
+            return [Text(ctx.t("admin.rules_refuse", problems=""))]
+        for field in pending["changes"]:
+            setattr(system, field, getattr(changed, field))
+    elif action == "suspend":
+        system.status = "suspended"
+    elif action == "resume":
+        system.status = "designated"
+    if action == "remove":
+        await session.delete(system)
+        after: dict[str, Any] = {}
+    else:
+        system.updated_at = utcnow()
+        session.add(system)
+        after = _plain(system)
+    await session.flush()
+    await audit(
+        session,
+        system.tenant_id,
+        channel=actor.channel,
+        actor=actor.user_id,
+        action=f"system.{action}",
+        target=f"system:{system.id}",
+        before=before,
+        after=after | ({"reason": pending["reason"]} if pending.get("reason") else {}),
+    )
+    await announce(
+        session,
+        system.tenant_id,
+        actor,
+        ctx,
+        "admin.announce.system",
+        name=system.name,
+        action=ctx.t(f"admin.actions.{action}"),
+        who=actor.name,
+    )
+    replies: list[Reply] = [
+        Text(ctx.t("admin.applied", system=system.name, action=ctx.t(f"admin.actions.{action}")))
+    ]
+    if action == "suspend":
+        since = utcnow() - timedelta(days=30)
+        askers = await askers_since(session, system.tenant_id, system.id, since)
+        if askers:
+            replies.append(
+                Choices(
+                    ctx.t("admin.notify_question", count=len(askers)),
+                    (Button(f"admin:notify:{system.id}", ctx.t("admin.button.notify")),),
+                )
+            )
+    return replies
+
+
+async def announce(
+    session: AsyncSession,
+    tenant_id: str,
+    actor: Actor,
+    ctx: DialogContext,
+    key: str,
+    **params: Any,
+) -> None:
+    """Every change is announced in the policy-division channel."""
+    stamp = utcnow().isoformat()
+    await enqueue(
+        session,
+        tenant_id,
+        key=f"audit:{actor.channel}:{actor.user_id}:{stamp}",
+        channel=actor.shared_channel,
+        target="policy",
+        body=Text(ctx.t(key, **params)).to_dict(),
+    )
+
+
+async def notify_askers(
+    session: AsyncSession, system: AISystem, ctx: DialogContext, actor: Actor
+) -> list[Reply]:
+    since = utcnow() - timedelta(days=30)
+    askers = await askers_since(session, system.tenant_id, system.id, since)
+    for channel, user_id in askers:
+        await enqueue(
+            session,
+            system.tenant_id,
+            key=f"suspended:{system.id}:{system.updated_at.isoformat()}:{channel}:{user_id}",
+            channel=channel,
+            target=f"user:{user_id}",
+            body=Text(ctx.t("admin.suspended_notice", system=system.name)).to_dict(),
+        )
+    await audit(
+        session,
+        system.tenant_id,
+        channel=actor.channel,
+        actor=actor.user_id,
+        action="system.notify_askers",
+        target=f"system:{system.id}",
+        after={"notified": len(askers)},
+    )
+    return [Text(ctx.t("admin.notified", count=len(askers)))]
+
+
+async def change_role(
+    session: AsyncSession,
+    tenant_id: str,
+    effect: admin.ChangeRole,
+    ctx: DialogContext,
+    actor: Actor,
+) -> list[Reply]:
+    if effect.action == "add":
+        done = await grant(
+            session, tenant_id, actor.channel, effect.user_id, effect.role, actor.user_id
+        )
+    else:
+        if effect.user_id in ctx.municipality.admins:
+            return [Text(ctx.t("admin.bootstrap_admin", user=effect.user_id))]
+        done = await revoke(session, tenant_id, actor.channel, effect.user_id, effect.role)
+    if not done:
+        return [Text(ctx.t(f"admin.role_unchanged_{effect.action}", user=effect.user_id))]
+    await audit(
+        session,
+        tenant_id,
+        channel=actor.channel,
+        actor=actor.user_id,
+        action=f"role.{effect.action}",
+        target=f"user:{effect.user_id}",
+        after={"role": effect.role},
+    )
+    await announce(
+        session,
+        tenant_id,
+        actor,
+        ctx,
+        f"admin.announce.role_{effect.action}",
+        user=effect.user_id,
+        who=actor.name,
+    )
+    return [Text(ctx.t(f"admin.role_{effect.action}", user=effect.user_id))]
+
+
+async def roles_card(session: AsyncSession, tenant_id: str, ctx: DialogContext) -> FactCard:
+    granted = [g.user_id for g in await grants(session, tenant_id) if g.role == "admin"]
+    return FactCard(
+        title=ctx.t("admin.roles_title"),
+        facts=(
+            Fact(ctx.t("admin.roles_bootstrap"), ", ".join(ctx.municipality.admins) or "-"),
+            Fact(ctx.t("admin.roles_granted"), ", ".join(sorted(granted)) or "-"),
+            Fact(ctx.t("admin.roles_caio"), ", ".join(ctx.municipality.caio_users) or "-"),
+        ),
+    )
+
+
+async def refused(session: AsyncSession, tenant_id: str, command: str, actor: Actor) -> None:
+    await audit(
+        session,
+        tenant_id,
+        channel=actor.channel,
+        actor=actor.user_id,
+        action="refused",
+        target=command[:200],
+        outcome="refused",
+    )

@@ -1,0 +1,222 @@
+"""The policy division's commands, parsed and answered here whatever the channel:
+
+  system list [--status suspended] | show ID | history ID
+  system set ID FIELD VALUE | suspend ID REASON | resume ID | remove ID
+  admin add @USER | admin remove @USER | admin list
+  contacts [SYSTEM]
+
+(Slack sends them as `/aiguide …`, Teams and the local chat as typed text.) Authorisation is
+decided from the stored roles the bot computed for this person, never from anything sent.
+A change is shown before → after with a confirmation button; only 確定 applies it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from dialogs.answers import contacts
+from dialogs.context import DialogContext
+from dialogs.registry import find_system
+from dialogs.state import ConversationData
+from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
+
+# What a 担当課室 member may change on their own system, and nothing else.
+OWNER_FIELDS = ("description", "owner_contact", "manual_url")
+DESTRUCTIVE = ("suspend", "remove")
+
+
+@dataclass(frozen=True)
+class ShowSystems:
+    status: str | None
+
+
+@dataclass(frozen=True)
+class ShowSystem:
+    system_id: str
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    system_id: str
+
+
+@dataclass(frozen=True)
+class ProposeChange:
+    """A change to check and show before → after; `changes` maps fields to typed values."""
+
+    system_id: str
+    action: str  # set | suspend | resume | remove
+    changes: dict[str, str]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyChange:
+    pending: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotifyAskers:
+    system_id: str
+
+
+@dataclass(frozen=True)
+class ChangeRole:
+    action: str  # add | remove
+    user_id: str
+    role: str = "admin"
+
+
+@dataclass(frozen=True)
+class ShowRoles:
+    pass
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An attempt at an admin command by someone who may not: refused, and audited."""
+
+    command: str
+
+
+def tokens(text: str) -> list[str] | None:
+    """The words of a command, or None when the text is not one."""
+    text = text.strip()
+    if text.startswith("/aiguide"):
+        text = text.removeprefix("/aiguide").strip()
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    if not words or words[0].lower() not in ("system", "admin", "contacts"):
+        return None
+    return words
+
+
+def is_command(text: str, ctx: DialogContext) -> bool:
+    return tokens(text) is not None
+
+
+def run(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
+    words = tokens(text or "") or []
+    head = [w.lower() for w in words[:2]]
+    if head[:1] == ["contacts"]:
+        return _contacts(words[1:], ctx)
+    if head == ["system", "set"] and len(words) >= 5:
+        return _set(words[2], words[3], " ".join(words[4:]), ctx)
+    if head == ["system", "show"] and len(words) == 3 and _owns(words[2], ctx):
+        return _show(words[2], ctx)
+    if ctx.person.role != "admin":
+        return Step().say(_refusal(ctx)).do(Refused(" ".join(words)))
+    if head == ["system", "list"]:
+        status = words[3] if len(words) == 4 and words[2] == "--status" else None
+        return Step().do(ShowSystems(status))
+    if head in (["system", "show"], ["system", "history"]) and len(words) == 3:
+        system = find_system(ctx.systems, words[2])
+        if system is None:
+            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
+        effect = ShowSystem(system.id) if head[1] == "show" else ShowHistory(system.id)
+        return Step().do(effect)
+    if head[:1] == ["system"] and len(head) == 2 and head[1] in ("suspend", "resume", "remove"):
+        if len(words) < 3 or (head[1] == "suspend" and len(words) < 4):
+            return Step().say(Text(ctx.t(f"admin.usage.{head[1]}")))
+        system = find_system(ctx.systems, words[2])
+        if system is None:
+            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
+        return Step().do(ProposeChange(system.id, head[1], {}, " ".join(words[3:])))
+    if head[:1] == ["admin"]:
+        return _roles(words, ctx)
+    return Step().say(Text(ctx.t("admin.usage.all")))
+
+
+def _owns(name: str, ctx: DialogContext) -> bool:
+    system = find_system(ctx.systems, name)
+    division = ctx.person.division
+    return system is not None and bool(division) and system.owner_division == division
+
+
+def _refusal(ctx: DialogContext) -> Text:
+    policy = ctx.municipality.policy_division
+    return Text(ctx.t("admin.refused", policy=policy.name, contact=policy.phone or policy.email))
+
+
+def _show(name: str, ctx: DialogContext) -> Step:
+    system = find_system(ctx.systems, name)
+    assert system is not None
+    return Step().do(ShowSystem(system.id))
+
+
+def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
+    system = find_system(ctx.systems, name)
+    if ctx.person.role != "admin":
+        owner_may = _owns(name, ctx) and field in OWNER_FIELDS
+        if not owner_may:
+            return Step().say(_refusal(ctx)).do(Refused(f"system set {name} {field}"))
+    if system is None:
+        return Step().say(Text(ctx.t("admin.no_system", name=name)))
+    return Step().do(ProposeChange(system.id, "set", {field: value}))
+
+
+def _roles(words: list[str], ctx: DialogContext) -> Step:
+    if len(words) == 2 and words[1] == "list":
+        return Step().do(ShowRoles())
+    if len(words) == 3 and words[1] in ("add", "remove"):
+        user = words[2].removeprefix("@")
+        if user:
+            return Step().do(ChangeRole(words[1], user))
+    return Step().say(Text(ctx.t("admin.usage.admin")))
+
+
+def _contacts(words: list[str], ctx: DialogContext) -> Step:
+    """§6: the guideline's inquiry contact; for a named system, its 担当課室 as well."""
+    step = Step().say(contacts(ctx))
+    if words:
+        system = find_system(ctx.systems, " ".join(words))
+        if system is None:
+            return step.say(Text(ctx.t("admin.no_system", name=" ".join(words))))
+        step.say(
+            FactCard(
+                title=ctx.t("admin.system_contact", system=system.name),
+                facts=(
+                    Fact(ctx.t("entry.owner"), f"{system.owner_division} {system.owner_contact}"),
+                ),
+            )
+        )
+    return step
+
+
+# --- the confirmation --------------------------------------------------------------------
+
+
+def confirmation(conv: ConversationData, pending: dict[str, Any], ctx: DialogContext) -> Choices:
+    """Ask to confirm a change already shown before → after; its buttons carry a token."""
+    conv.pending = pending
+    token = pending["token"]
+    return Choices(
+        ctx.t("admin.confirm_question"),
+        (
+            Button(f"admin:confirm:{token}", ctx.t("admin.button.confirm"), "primary"),
+            Button(f"admin:cancel:{token}", ctx.t("admin.button.cancel")),
+        ),
+    )
+
+
+def on_button(conv: ConversationData, ctx: DialogContext, action: str) -> Step:
+    """admin:confirm|cancel:<token> and admin:notify:<system>."""
+    parts = action.split(":")
+    if len(parts) != 3:
+        return Step().say(Text(ctx.t("fallback.unknown_button")))
+    _, verb, arg = parts
+    if ctx.person.role != "admin" and verb == "notify":
+        return Step().say(_refusal(ctx)).do(Refused(action))
+    if verb == "notify":
+        return Step().do(NotifyAskers(arg))
+    pending = conv.pending
+    if pending is None or str(pending.get("token")) != arg:
+        return Step().say(Text(ctx.t("form.stale_button")))
+    conv.pending = None
+    if verb == "cancel":
+        return Step().say(Text(ctx.t("admin.cancelled")))
+    return Step().do(ApplyChange(pending))

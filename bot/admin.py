@@ -335,3 +335,61 @@ async def refused(session: AsyncSession, tenant_id: str, command: str, actor: Ac
         target=command[:200],
         outcome="refused",
     )
+
+
+async def save_system(
+    session: AsyncSession,
+    tenant_id: str,
+    values: Mapping[str, Any],
+    mode: str,
+    ctx: DialogContext,
+    actor: Actor,
+) -> tuple[AISystem | None, list[Reply]]:
+    """Add or replace an entry from the form (its rules checked again here)."""
+    entry = AISystem(tenant_id=tenant_id, **values)
+    problems = check_entry(entry, ctx.municipality)
+    if problems:
+        said = [
+            ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
+            for p in problems
+        ]
+        return None, [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
+    current = await session.get(AISystem, (tenant_id, entry.id))
+    if mode == "add" and current is not None:
+        return None, [Text(ctx.t("admin.exists", id=entry.id))]
+    if mode == "edit" and current is None:
+        return None, [Text(ctx.t("admin.no_system", name=entry.id))]
+    before = _plain(current) if current is not None else {}
+    if current is None:
+        session.add(entry)
+        saved = entry
+    else:
+        for column in COLUMNS:
+            setattr(current, column, getattr(entry, column))
+        current.updated_at = utcnow()
+        session.add(current)
+        saved = current
+    await session.flush()
+    action = "add" if mode == "add" else "edit"
+    await audit(
+        session,
+        tenant_id,
+        channel=actor.channel,
+        actor=actor.user_id,
+        action=f"system.{action}",
+        target=f"system:{saved.id}",
+        before=before,
+        after=_plain(saved),
+    )
+    label = ctx.t(f"admin.actions.{action}")
+    await announce(
+        session,
+        tenant_id,
+        actor,
+        ctx,
+        "admin.announce.system",
+        name=saved.name,
+        action=label,
+        who=actor.name,
+    )
+    return saved, [Text(ctx.t("admin.applied", system=saved.name, action=label))]

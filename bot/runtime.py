@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import admin as admin_ops
+from bot import designation as designation_ops
 from bot.business_time import BusinessHours
 from bot.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.mail import LocalMailbox, SmtpDeliverer
@@ -36,6 +37,12 @@ from dialogs import admin
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.conversations import build_router
+from dialogs.designation import (
+    FileRequest,
+    RequestAction,
+    missing_for_approval,
+    system_answers,
+)
 from dialogs.effects import (
     PublishGuideline,
     SaveConfirmation,
@@ -55,6 +62,7 @@ from dialogs.risk_report import (
 )
 from dialogs.router import Router
 from dialogs.state import ConversationData
+from dialogs.system_form import SaveSystem
 from dialogs.turn import Turn
 from dialogs.ui import Choices, Reply, Text
 from storage.admin import audit_entries, grants, log_entry_check
@@ -72,6 +80,7 @@ from storage.models import (
     Broadcast,
     ChannelPost,
     Confirmation,
+    DesignationRequest,
     GuidelineVersion,
     Person,
     ReportEvent,
@@ -392,6 +401,25 @@ class Runtime:
             case admin.ChangeRole():
                 actor = self._actor(turn, ctx)
                 return await admin_ops.change_role(session, turn.tenant_id, effect, ctx, actor)
+            case SaveSystem(values=values, mode=mode, request=request):
+                if ctx.person.role != "admin":
+                    await admin_ops.refused(
+                        session, turn.tenant_id, "system save", self._actor(turn, ctx)
+                    )
+                    return [Text(ctx.t("admin.refused_short"))]
+                actor = self._actor(turn, ctx)
+                saved, replies = await admin_ops.save_system(
+                    session, turn.tenant_id, values, mode, ctx, actor
+                )
+                if saved is not None and request is not None:
+                    replies += await designation_ops.approved(session, request, saved, ctx, actor)
+                return replies
+            case FileRequest(answers=answers):
+                return await designation_ops.file_request(
+                    session, answers, ctx, self._actor(turn, ctx)
+                )
+            case RequestAction(request_id=request_id, verb=verb, answers=answers):
+                return await self._on_request(session, conv, turn, ctx, request_id, verb, answers)
             case admin.ShowRoles():
                 return [await admin_ops.roles_card(session, turn.tenant_id, ctx)]
             case (
@@ -438,6 +466,37 @@ class Runtime:
         kind = ctx.t(f"forms.guideline_publish.kinds.{version.kind}")
         done = ctx.t("publish.done", version=version.version, kind=kind, count=broadcast.total)
         return [Text(done)]
+
+    async def _on_request(
+        self,
+        session: AsyncSession,
+        conv: ConversationData,
+        turn: Turn,
+        ctx: DialogContext,
+        request_id: int,
+        verb: str,
+        answers: dict[str, str],
+    ) -> list[Reply]:
+        request = await session.get(DesignationRequest, request_id)
+        mine = request is not None and (request.applicant_channel, request.applicant) == (
+            turn.channel,
+            turn.user_id,
+        )
+        allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
+        if request is None or request.tenant_id != self.tenant_id or not allowed:
+            return [Text(ctx.t("designation.not_found_or_refused"))]
+        if verb == "approve":
+            if request.status != "pending":
+                return [Text(ctx.t("designation.already", number=request.id))]
+            # Approval is `system add` prefilled from the request; saving it designates.
+            missing = missing_for_approval(request.answers, ctx)
+            initial = system_answers(request_id, request.answers, ctx)
+            started = self.router.runner.start(conv, "system_form", ctx, initial=initial)
+            said = [Text("\n".join([ctx.t("designation.missing"), *missing]))] if missing else []
+            return [*said, *started.replies]
+        return await designation_ops.act(
+            session, request, verb, answers, ctx, self._actor(turn, ctx)
+        )
 
     def _actor(self, turn: Turn, ctx: DialogContext) -> admin_ops.Actor:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)

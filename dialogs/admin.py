@@ -1,6 +1,6 @@
 """The policy division's commands, parsed and answered here whatever the channel:
 
-  system list [--status suspended] | show ID | history ID
+  system list [--status suspended] | show ID | history ID | add | edit ID
   system set ID FIELD VALUE | suspend ID REASON | resume ID | remove ID
   admin add @USER | admin remove @USER | admin list
   contacts [SYSTEM]
@@ -16,6 +16,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from dialogs import system_form
 from dialogs.answers import contacts
 from dialogs.context import DialogContext
 from dialogs.registry import find_system
@@ -99,7 +100,7 @@ def is_command(text: str, ctx: DialogContext) -> bool:
     return tokens(text) is not None
 
 
-def run(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
+def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: Any) -> Step:
     words = tokens(text or "") or []
     head = [w.lower() for w in words[:2]]
     if head[:1] == ["contacts"]:
@@ -110,6 +111,13 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:
         return _show(words[2], ctx)
     if ctx.person.role != "admin":
         return Step().say(_refusal(ctx)).do(Refused(" ".join(words)))
+    if head == ["system", "add"]:
+        return runner.start(conv, system_form.KEY, ctx, initial={"mode": "add"})
+    if head == ["system", "edit"] and len(words) == 3:
+        system = find_system(ctx.systems, words[2])
+        if system is None:
+            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
+        return runner.start(conv, system_form.KEY, ctx, initial=system_form.answers_of(system))
     if head == ["system", "list"]:
         status = words[3] if len(words) == 4 and words[2] == "--status" else None
         return Step().do(ShowSystems(status))

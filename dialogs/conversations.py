@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import admin, entry_check, guideline, pre_use, risk_report
+from dialogs import admin, designation, entry_check, guideline, pre_use, risk_report
 from dialogs.context import DialogContext
 from dialogs.effects import ShowPreUseSummary
 from dialogs.entry_check import ENTRY_CHECK_FORM
@@ -14,6 +14,7 @@ from dialogs.profile import PROFILE_FORM
 from dialogs.registry import mentioned_system
 from dialogs.router import Intent, Router, Run
 from dialogs.state import ConversationData
+from dialogs.system_form import SYSTEM_FORM
 from dialogs.ui import Step
 
 
@@ -39,6 +40,11 @@ def build_router() -> Router:
             PRE_USE_FORM,
             PROFILE_FORM,
             PUBLISH_FORM,
+            SYSTEM_FORM,
+            designation.REQUEST_FORM,
+            designation.REJECT_FORM,
+            designation.ASK_FORM,
+            designation.ANSWER_FORM,
         ]
     )
     runner = router.runner
@@ -83,14 +89,23 @@ def build_router() -> Router:
         conv, ctx, action, runner
     )
     router.buttons["admin"] = admin.on_button
+    router.buttons["request"] = lambda conv, ctx, action: designation.on_button(
+        conv, ctx, action, runner
+    )
     router.add(
         # Typed commands first: 「system set copilot max_class 1」 is not a question.
-        Intent("admin_command", admin.run, in_menu=False, recognise=admin.is_command),
+        Intent(
+            "admin_command",
+            lambda conv, ctx, text: admin.run(conv, ctx, text, runner),
+            in_menu=False,
+            recognise=admin.is_command,
+        ),
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
         Intent(risk_report.KEY, report, recognise=_names_a_report),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
         Intent(f"{entry_check.KEY}_other_system", again(("klass", "personal")), in_menu=False),
         Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
+        Intent(designation.KEY, lambda conv, ctx, _: runner.start(conv, designation.KEY, ctx)),
         Intent(pre_use.KEY, confirm_before_use),
         Intent("my_status", my_status),
         Intent(PROFILE_FORM.key, profile),

@@ -55,6 +55,9 @@ class Form:
     key: str
     fields: tuple[Field, ...]
     on_submit: Callable[[dict[str, str], DialogContext], Step]
+    # Rules across fields, checked when the person sends the form (e.g. the 別表's rules for a
+    # system entry): what is wrong, in words; the form stays at its confirmation until fixed.
+    validate: Callable[[dict[str, str], DialogContext], list[str]] | None = None
     # A question-like form (e.g. the entry check) answers as soon as nothing is missing and
     # does not number its questions (how many depends on the answers); a form that files or
     # saves something numbers them and shows every answer for confirmation first.
@@ -90,7 +93,7 @@ class FormRunner:
         conv: ConversationData,
         key: str,
         ctx: DialogContext,
-        initial: Mapping[str, str] | None = None,
+        initial: Mapping[str, str | None] | None = None,
     ) -> Step:
         """Start a form, or resume it where it was left.
 
@@ -419,6 +422,12 @@ class FormRunner:
         before: Step | None = None,
     ) -> Step:
         answers = form.carried(progress.answers, ctx)
+        problems = form.validate(answers, ctx) if form.validate else []
+        if problems:
+            progress.mode = "confirming"
+            step = before or Step()
+            step.say(Text("\n".join([ctx.t("form.invalid"), *problems])))
+            return self._prompt(conv, form, ctx, step)
         conv.forms.pop(form.key, None)
         conv.active = None
         conv.last[form.key] = answers

@@ -191,6 +191,7 @@ ASK_FORM = Form(
         Field("question", TextKind(max_length=2000, multiline=True)),
     ),
     on_submit=_act("ask"),
+    confirm=False,  # one question: sent as soon as it is answered
 )
 ANSWER_FORM = Form(
     key="report_answer",
@@ -199,6 +200,7 @@ ANSWER_FORM = Form(
         Field("answer", TextKind(max_length=4000, multiline=True)),
     ),
     on_submit=_act("answer"),
+    confirm=False,  # one question: sent as soon as it is answered
 )
 
 # Who may do what on a report: the policy division and the CAIO handle it; the reporter

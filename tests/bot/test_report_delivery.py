@@ -259,8 +259,7 @@ async def test_the_policy_division_acts_from_the_thread_and_every_step_is_a_repl
     await press_on(sato, top, "追加情報を依頼")
     assert "報告者に追加情報を依頼します。" in sato.text
     assert "どんな情報が必要ですか？（報告者にそのまま送られます）" in sato.text
-    await sato.say("出力の全文と、使ったプロンプトを送ってください")
-    await sato.press("送信")
+    await sato.say("出力の全文と、使ったプロンプトを送ってください")  # one question: sent at once
     assert f"{number} の報告者に追加情報を依頼しました。" in sato.text
     request = (await inbox(bot, "yamada"))[-1]
     assert said(request) == (
@@ -272,7 +271,6 @@ async def test_the_policy_division_acts_from_the_thread_and_every_step_is_a_repl
     await press_on(yamada, request, "回答する")
     assert "情報政策課からの依頼に回答します。" in yamada.text
     await yamada.say("プロンプトは「住民向けに丁寧に」、出力は添付のとおりです")
-    await yamada.press("送信")
     assert f"{number} の回答を情報政策課に送りました。" in yamada.text
 
     assert await bot.threads("caio") == []

@@ -16,6 +16,7 @@ from dialogs.effects import PublishGuideline
 from dialogs.guideline import APPROVER_ROLE, DivisionCounts
 from dialogs.pre_use import PreUseState
 from dialogs.ui import Button, Fact, FactCard
+from storage.admin import audit
 from storage.guideline import add_version, list_versions
 from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, TrainingRecord
 from storage.outbox import enqueue
@@ -214,6 +215,20 @@ async def publish(
         effective_on=effect.effective_on,
         summary=effect.summary,
         published_by=user_id,
+    )
+    await audit(
+        session,
+        town.tenant_id,
+        channel=channel,
+        actor=user_id,
+        action=f"guideline.publish.{effect.kind}",
+        target=f"guideline:{version.version}",
+        after={
+            "version": version.version,
+            "approver": version.approver,
+            "approver_role": version.approver_role,
+            "effective_on": version.effective_on.isoformat(),
+        },
     )
     people: list[Person] = await all_people(session, town.tenant_id)
     broadcast = Broadcast(

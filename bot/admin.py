@@ -41,7 +41,16 @@ def _plain(system: AISystem) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-def _shown(value: Any, ctx: DialogContext) -> str:
+_WORDS = {
+    "service_type": "registry.service_types",
+    "server_location": "registry.server_locations",
+    "status": "admin.status",
+}
+
+
+def _shown(value: Any, ctx: DialogContext, column: str = "") -> str:
+    if column in _WORDS and isinstance(value, str) and value:
+        return ctx.t(f"{_WORDS[column]}.{value}")
     if isinstance(value, bool):
         return ctx.t("common.yes") if value else ctx.t("common.no")
     if isinstance(value, list):
@@ -49,9 +58,14 @@ def _shown(value: Any, ctx: DialogContext) -> str:
     return "" if value is None else str(value)
 
 
+def _label(key: str, ctx: DialogContext) -> str:
+    name = f"registry.column.{key}"
+    return ctx.t(name) if ctx.msg.has(name) else key
+
+
 def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
     facts = tuple(
-        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx)) for c in COLUMNS
+        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c)) for c in COLUMNS
     )
     return FactCard(title=system.name, facts=facts, tone="info")
 
@@ -82,7 +96,8 @@ async def history_card(session: AsyncSession, system: AISystem, ctx: DialogConte
             if entry.before.get(k) != entry.after.get(k)
         }
         what = ctx.t("common.separator").join(
-            f"{k}: {_shown(b, ctx)} → {_shown(a, ctx)}" for k, (b, a) in changed.items()
+            f"{_label(k, ctx)}: {_shown(b, ctx, k)} → {_shown(a, ctx, k)}"
+            for k, (b, a) in changed.items()
         )
         lines.append(
             ctx.t(
@@ -99,17 +114,26 @@ async def history_card(session: AsyncSession, system: AISystem, ctx: DialogConte
     )
 
 
-def _changed(system: AISystem, changes: Mapping[str, str]) -> AISystem | list[str]:
+def _changed(
+    system: AISystem, changes: Mapping[str, str], ctx: DialogContext
+) -> AISystem | list[str]:
     """The entry with `changes` applied, checked like an import row; or what is wrong."""
     values = _plain(system)
     for field, value in changes.items():
         if field not in COLUMNS or field == "id":
-            return [f"{field}: not a field of the 別表 ({', '.join(COLUMNS[1:])})"]
+            return [ctx.t("admin.not_a_field", field=field, fields=", ".join(COLUMNS[1:]))]
         values[field] = value
     try:
         row = SystemRow.model_validate(values)
     except ValidationError as error:
-        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        return [
+            ctx.t(
+                "admin.bad_value",
+                field=ctx.t(f"registry.column.{e['loc'][0]}") if e["loc"] else "",
+                value=changes.get(str(e["loc"][0]), "") if e["loc"] else "",
+            )
+            for e in error.errors()
+        ]
     entry = row.entry()
     entry.tenant_id = system.tenant_id
     return entry
@@ -124,7 +148,7 @@ async def propose(
 ) -> list[Reply]:
     """Show before → after (and what the registry's rules refuse) and ask to confirm."""
     if effect.action == "set":
-        changed = _changed(system, effect.changes)
+        changed = _changed(system, effect.changes, ctx)
         if isinstance(changed, list):
             return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
         problems = check_entry(changed, ctx.municipality)
@@ -145,6 +169,9 @@ async def propose(
         if not diff:
             return [Text(ctx.t("admin.nothing_changes"))]
     else:
+        already = {"suspend": "suspended", "resume": "designated"}.get(effect.action)
+        if already is not None and system.status == already:
+            return [Text(ctx.t("admin.nothing_changes"))]
         diff = [Fact(ctx.t("admin.action"), ctx.t(f"admin.actions.{effect.action}"))]
         if effect.reason:
             diff.append(Fact(ctx.t("admin.reason"), effect.reason))
@@ -176,9 +203,15 @@ async def apply(
     action = pending["action"]
     before = _plain(system)
     if action == "set":
-        changed = _changed(system, pending["changes"])
-        if isinstance(changed, list) or check_entry(changed, ctx.municipality):
-            return [Text(ctx.t("admin.rules_refuse", problems=""))]
+        changed = _changed(system, pending["changes"], ctx)
+        if isinstance(changed, list):
+            return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
+        if problems := check_entry(changed, ctx.municipality):
+            said = [
+                ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
+                for p in problems
+            ]
+            return [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
         for field in pending["changes"]:
             setattr(system, field, getattr(changed, field))
     elif action == "suspend":
@@ -252,6 +285,8 @@ async def announce(
 async def notify_askers(
     session: AsyncSession, system: AISystem, ctx: DialogContext, actor: Actor
 ) -> list[Reply]:
+    if system.status != "suspended":  # an old button, pressed after it was resumed
+        return [Text(ctx.t("admin.not_suspended", system=system.name))]
     since = utcnow() - timedelta(days=30)
     askers = await askers_since(session, system.tenant_id, system.id, since)
     for channel, user_id in askers:
@@ -282,6 +317,8 @@ async def change_role(
     ctx: DialogContext,
     actor: Actor,
 ) -> list[Reply]:
+    if effect.action == "add" and effect.user_id in ctx.municipality.admins:
+        return [Text(ctx.t("admin.role_unchanged_add", user=effect.user_id))]
     if effect.action == "add":
         done = await grant(
             session, tenant_id, actor.channel, effect.user_id, effect.role, actor.user_id

@@ -28,6 +28,25 @@ from dialogs.pre_use import readiness as pre_use_readiness
 from dialogs.registry import closest_names, find_system
 
 
+def write_out(output: Path | None, data: str | bytes) -> int:
+    """Write an export to `--output`, or to standard output; a workbook is never written to a
+    terminal, where it would only garble the screen."""
+    if output is not None:
+        if isinstance(data, bytes):
+            output.write_bytes(data)
+        else:
+            output.write_text(data, encoding="utf-8")
+        return 0
+    if isinstance(data, bytes):
+        if sys.stdout.isatty():
+            print("aiguide: give --output FILE for xlsx", file=sys.stderr)
+            return 2
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
 async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
     """Print the decision for one question; 0 whatever the outcome (it is an answer)."""
     systems = await runtime.systems()
@@ -89,22 +108,8 @@ async def systems_command(runtime: Runtime, args: argparse.Namespace) -> int:
             print(f"{s.id}\t{s.name}\t{s.service_type}\tmax {s.max_class}\t{personal}\t{s.status}")
         return 0
     msg = runtime.catalogs.for_locale("ja")
-    if args.format == "xlsx":
-        data = to_xlsx(systems, msg)
-        if args.output is None:
-            if sys.stdout.isatty():
-                print("aiguide: give --output FILE for xlsx", file=sys.stderr)
-                return 2
-            sys.stdout.buffer.write(data)
-        else:
-            args.output.write_bytes(data)
-        return 0
-    text = to_yaml(systems) if args.format == "yaml" else to_csv(systems)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    writers = {"xlsx": lambda: to_xlsx(systems, msg), "yaml": lambda: to_yaml(systems)}
+    return write_out(args.output, writers.get(args.format, lambda: to_csv(systems))())
 
 
 def scan_command(args: argparse.Namespace, town: MunicipalityFacts) -> int:
@@ -149,18 +154,8 @@ async def training_command(runtime: Runtime, args: argparse.Namespace) -> int:
     rows = summary_rows(people, today, town)
     msg = runtime.catalogs.for_locale("ja")
     if args.format == "xlsx":
-        data = status_xlsx(rows, people, today, town, msg)
-        if args.output is None:
-            sys.stdout.buffer.write(data)
-        else:
-            args.output.write_bytes(data)
-        return 0
-    text = status_csv(rows) if args.format == "csv" else status_text(rows)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+        return write_out(args.output, status_xlsx(rows, people, today, town, msg))
+    return write_out(args.output, status_csv(rows) if args.format == "csv" else status_text(rows))
 
 
 async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -197,18 +192,8 @@ async def reports_command(runtime: Runtime, args: argparse.Namespace) -> int:
     found = await runtime.reports_with_events(since, until)
     msg = runtime.catalogs.for_locale("ja")
     if args.format == "xlsx":
-        data = report_export.to_xlsx(found, msg)
-        if args.output is None:
-            sys.stdout.buffer.write(data)
-        else:
-            args.output.write_bytes(data)
-        return 0
-    text = report_export.to_csv(found, msg)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+        return write_out(args.output, report_export.to_xlsx(found, msg))
+    return write_out(args.output, report_export.to_csv(found, msg))
 
 
 async def audit_command(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -252,8 +237,4 @@ async def audit_command(runtime: Runtime, args: argparse.Namespace) -> int:
                 ]
             )
         text = out.getvalue()
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    return write_out(args.output, text)

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.admin import Actor
+from bot.threads import post_in_thread, tell
 from dialogs.context import DialogContext
 from dialogs.designation import request_card
 from dialogs.ui import Button, Choices, Reply, Text
 from storage.admin import audit
 from storage.models import AISystem, DesignationRequest, utcnow
-from storage.outbox import enqueue
 
 
 def thread_key(request: DesignationRequest) -> str:
@@ -23,27 +23,26 @@ def thread_key(request: DesignationRequest) -> str:
 async def _to_thread(
     session: AsyncSession, request: DesignationRequest, actor: Actor, key: str, text: str
 ) -> None:
-    await enqueue(
+    await post_in_thread(
         session,
         request.tenant_id,
         key=f"designation:{request.id}:{key}",
         channel=actor.shared_channel,
-        target="policy",
-        body=Text(text).to_dict(),
         thread_key=thread_key(request),
+        reply=Text(text),
     )
 
 
 async def _to_applicant(
     session: AsyncSession, request: DesignationRequest, key: str, reply: Reply
 ) -> None:
-    await enqueue(
+    await tell(
         session,
         request.tenant_id,
         key=f"designation:{request.id}:applicant:{key}",
         channel=request.applicant_channel,
-        target=f"user:{request.applicant}",
-        body=reply.to_dict(),
+        user_id=request.applicant,
+        reply=reply,
     )
 
 
@@ -59,15 +58,14 @@ async def file_request(
     session.add(request)
     await session.flush()
     assert request.id is not None
-    await enqueue(
+    await post_in_thread(
         session,
         request.tenant_id,
         key=f"designation:{request.id}:filed",
         channel=actor.shared_channel,
-        target="policy",
-        body=request_card(request.id, answers, actor.name, ctx).to_dict(),
         thread_key=thread_key(request),
-        opens_thread=True,
+        reply=request_card(request.id, answers, actor.name, ctx),
+        opens=True,
     )
     return [Text(ctx.t("designation.filed", number=request.id))]
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from bot.pre_use import Standing
+from bot.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.guideline import DivisionCounts
@@ -69,10 +69,7 @@ def status_xlsx(
             ]
         )
     for sheet in (summary, detail):
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(sheet.columns, start=1):
-            widest = max(len(str(cell.value or "")) for cell in column)
-            sheet.column_dimensions[get_column_letter(index)].width = min(40, max(10, widest * 1.8))
+        tidy(sheet, widest=40)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

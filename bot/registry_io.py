@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import yaml
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.registry import check_entry
@@ -232,10 +232,7 @@ def to_xlsx(systems: Iterable[AISystem], msg: Catalog) -> bytes:
     sheet.append([msg.t(f"registry.column.{c}") for c in COLUMNS])
     for system in systems:
         sheet.append([_cell(getattr(system, c)) for c in COLUMNS])
-    sheet.freeze_panes = "B2"
-    for index, column in enumerate(sheet.columns, start=1):
-        widest = max(len(str(cell.value or "")) for cell in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, widest * 1.6))
+    tidy(sheet, freeze="B2")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

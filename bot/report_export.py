@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from bot.reports import jst
+from bot.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.risk_report import HANDLING_FORM, RESULT_FORM, RISK_REPORT_FORM
 from storage.models import ReportEvent, RiskReport
@@ -98,19 +97,9 @@ def to_xlsx(reports: Sequence[tuple[RiskReport, Sequence[ReportEvent]]], msg: Ca
     assert sheet is not None
     sheet.title = msg.t("report.export.sheet")
     sheet.append([msg.t(c.header_key) for c in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     for row in rows(reports, msg):
         sheet.append(row)
-    sheet.freeze_panes = "B2"
-    for index, column in enumerate(sheet.columns, start=1):
-        longest = max(
-            (max(len(line) for line in str(cell.value or "").split("\n")) for cell in column),
-            default=0,
-        )
-        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, longest * 1.8))
-        for cell in column:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    tidy(sheet, freeze="B2", wrap=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
+from bot.threads import post_in_thread
 from dialogs.context import JST, DialogContext
 from dialogs.risk_report import event_text, reporter_buttons, summary_card
 from dialogs.risk_rules import clause_of, security_incident, serious_reasons
@@ -138,15 +139,14 @@ async def file_report(
         ),
     )
     await add_event(session, report, "filed", where.actor_name, {"serious": reasons})
-    await enqueue(
+    await post_in_thread(
         session,
         town.tenant_id,
         key=f"report:{report.id}:filed",
         channel=where.channel,
-        target="policy",
-        body=summary_card(report, _system_name(report, ctx), ctx).to_dict(),
         thread_key=thread_key(report),
-        opens_thread=True,
+        reply=summary_card(report, _system_name(report, ctx), ctx),
+        opens=True,
     )
     replies: list[Reply] = [Text(ctx.t("report.filed", number=report.number))]
     if reasons:
@@ -201,7 +201,7 @@ def may_add(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: 
     if may_see(report, ctx, turn_channel, user_id):
         return True
     system = next((s for s in ctx.systems if s.id == report.detection.get("system")), None)
-    division = ctx.person.division
+    division = ctx.person.verified_division  # the directory's, not the editable profile's
     return system is not None and bool(division) and system.owner_division == division
 
 

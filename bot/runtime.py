@@ -310,6 +310,7 @@ class Runtime:
             contact=person.contact if person else "",
             locale=locale,
             role=role,
+            verified_division=turn.user_division or "",
             pre_use=state,
             **({"readiness": readiness(state, self._today())} if state else {}),
         )
@@ -380,7 +381,7 @@ class Runtime:
                 session, system_id
             ):
                 replies = await admin_ops.propose(session, conv, effect, system, ctx)
-                if effect.action == "resume":
+                if effect.action == "resume" and system.status == "suspended":
                     pending = {"action": "resume", "changes": {}, "reason": ""}
                     actor = self._actor(turn, ctx)
                     return await admin_ops.apply(session, pending, system, ctx, actor)
@@ -517,7 +518,8 @@ class Runtime:
         description, contact and manual link."""
         if ctx.person.role == "admin":
             return True
-        owner = bool(ctx.person.division) and ctx.person.division == system.owner_division
+        division = ctx.person.verified_division
+        owner = bool(division) and division == system.owner_division
         fields = set(pending.get("changes", {}))
         return owner and pending["action"] == "set" and fields <= set(admin.OWNER_FIELDS)
 

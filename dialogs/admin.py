@@ -19,7 +19,7 @@ from typing import Any
 from dialogs import system_form
 from dialogs.answers import contacts
 from dialogs.context import DialogContext
-from dialogs.registry import find_system
+from dialogs.registry import STATUSES, find_system
 from dialogs.state import ConversationData
 from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
 
@@ -120,6 +120,8 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: An
         return runner.start(conv, system_form.KEY, ctx, initial=system_form.answers_of(system))
     if head == ["system", "list"]:
         status = words[3] if len(words) == 4 and words[2] == "--status" else None
+        if status is not None and status not in STATUSES:
+            return Step().say(Text(ctx.t("admin.bad_status", valid=", ".join(STATUSES))))
         return Step().do(ShowSystems(status))
     if head in (["system", "show"], ["system", "history"]) and len(words) == 3:
         system = find_system(ctx.systems, words[2])
@@ -141,7 +143,7 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: An
 
 def _owns(name: str, ctx: DialogContext) -> bool:
     system = find_system(ctx.systems, name)
-    division = ctx.person.division
+    division = ctx.person.verified_division  # the directory's, not the editable profile's
     return system is not None and bool(division) and system.owner_division == division
 
 
@@ -158,6 +160,8 @@ def _show(name: str, ctx: DialogContext) -> Step:
 
 def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
     system = find_system(ctx.systems, name)
+    if field == "status":  # suspension has its own procedure (reason, telling its users)
+        return Step().say(Text(ctx.t("admin.use_suspend")))
     if ctx.person.role != "admin":
         owner_may = _owns(name, ctx) and field in OWNER_FIELDS
         if not owner_may:

@@ -79,6 +79,9 @@ class PersonFacts:
     locale: str | None = None
     readiness: Readiness = ASSUMED_READY
     role: str = "staff"  # staff | admin | caio
+    # The division the platform's directory gives (never the self-declared profile): what
+    # makes someone a member of a system's 担当課室.
+    verified_division: str = ""
     # The pre-use record behind `readiness` (dialogs.pre_use.PreUseState), when known.
     pre_use: Any = None
 

@@ -582,3 +582,38 @@ async def test_the_slash_prefix_works_the_same(runtime: Runtime) -> None:
     await staff.say("/aiguide system list")
     assert_refused(staff)
     assert [(e.actor, e.target) for e in await audited(runtime)] == [("yamada", "system list")]
+
+
+async def test_choosing_a_division_in_the_profile_does_not_make_one_an_owner(
+    runtime: Runtime,
+) -> None:
+    yamada = persona(runtime, "yamada")  # 税務課 in the directory
+    await yamada.say("プロフィール")
+    await yamada.press("山田 花子")
+    await yamada.press("DX推進課")  # what she says of herself
+    await yamada.press("スキップ")
+    await yamada.press("送信")
+    await yamada.say("system set lgwan-assistant owner_contact 内線0000")
+    assert_refused(yamada)
+    assert await contact_of(runtime, "lgwan-assistant") == "内線1234"
+
+
+async def test_resuming_a_system_in_use_or_suspending_a_suspended_one_changes_nothing(
+    runtime: Runtime,
+) -> None:
+    sato = persona(runtime, "sato")
+    await sato.say("system resume copilot")
+    assert sato.text == "今の値と同じです。変更はありません。"
+    await sato.say("system suspend image-generator 念のため")
+    assert sato.text == "今の値と同じです。変更はありません。"
+    assert await audited(runtime, "system.resume") == []
+
+
+async def test_mistakes_in_system_set_are_explained_in_japanese(runtime: Runtime) -> None:
+    sato = persona(runtime, "sato")
+    await sato.say("system set copilot service_type foo")
+    assert "サービスの種類に「foo」は使えません。" in sato.text
+    await sato.say("system set copilot status suspended")
+    assert "system suspend ID 理由" in sato.text
+    await sato.say("system list --status paused")
+    assert sato.text == "状態は designated, suspended のどれかで指定してください。"

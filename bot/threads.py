@@ -1,0 +1,50 @@
+"""Posting through the outbox: a reply inside a shared-channel thread, or a message to a person.
+
+Reports and designation requests both keep one thread each in the policy-division channel and
+tell the person concerned in their own conversation; these two helpers are how.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogs.ui import Reply
+from storage.outbox import enqueue
+
+
+async def post_in_thread(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    key: str,
+    channel: str,
+    thread_key: str,
+    reply: Reply,
+    opens: bool = False,
+    target: str = "policy",
+) -> None:
+    """`opens`: this post starts the thread; otherwise it is a reply inside it (never a new
+    top-level message: delivery waits until the thread exists)."""
+    await enqueue(
+        session,
+        tenant_id,
+        key=key,
+        channel=channel,
+        target=target,
+        body=reply.to_dict(),
+        thread_key=thread_key,
+        opens_thread=opens,
+    )
+
+
+async def tell(
+    session: AsyncSession, tenant_id: str, *, key: str, channel: str, user_id: str, reply: Reply
+) -> None:
+    await enqueue(
+        session,
+        tenant_id,
+        key=key,
+        channel=channel,
+        target=f"user:{user_id}",
+        body=reply.to_dict(),
+    )

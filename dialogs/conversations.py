@@ -99,6 +99,7 @@ def build_router() -> Router:
             lambda conv, ctx, text: admin.run(conv, ctx, text, runner),
             in_menu=False,
             recognise=admin.is_command,
+            first=True,
         ),
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
         Intent(risk_report.KEY, report, recognise=_names_a_report),

@@ -36,6 +36,9 @@ class Intent:
     run: Run
     in_menu: bool = True
     recognise: Callable[[str, DialogContext], bool] | None = None
+    # Recognised before any keyword: a typed command 「system set … 報告 …」 is never read as
+    # the question its words might also make.
+    first: bool = False
 
 
 class Router:
@@ -138,16 +141,16 @@ class Router:
         return intent if exact or is_question else None
 
     def _intent_of(self, text: str, ctx: DialogContext) -> Intent | None:
-        command = self.intents.get("admin_command")
-        if command is not None and command.recognise is not None and command.recognise(text, ctx):
-            return command  # a typed command is never read as a question
+        def recognised(intents: list[Intent]) -> Intent | None:
+            return next((i for i in intents if i.recognise and i.recognise(text, ctx)), None)
+
+        ordered = list(self.intents.values())
+        if (first := recognised([i for i in ordered if i.first])) is not None:
+            return first
         key = intent_word(text)
         if key in self.intents:
             return self.intents[key]
-        for intent in self.intents.values():
-            if intent.recognise is not None and intent.recognise(text, ctx):
-                return intent
-        return None
+        return recognised([i for i in ordered if not i.first])
 
     def _repeat_question(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
         if conv.active in self.runner.forms:

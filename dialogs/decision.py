@@ -338,8 +338,11 @@ def decide_entry(
     # A refusal gives its own reasons; what is still unknown no longer matters then.
     shown = ("deny", "note") if outcome == "denied" else ("ask", "note")
     reasons = tuple(reason(r) for r in fired if r.effect in shown)
-    conditions = [reason(r) for r in fired if r.effect == "condition"]
+    # What to respect applies only to an entry that may go ahead; a refusal says instead
+    # what to do (its next steps).
+    conditions: list[Reason] = []
     if outcome != "denied":
+        conditions = [reason(r) for r in fired if r.effect == "condition"]
         conditions += [
             Reason(code, clause, "condition", f"entry.reminder.{code}", params)
             for code, clause in REMINDERS

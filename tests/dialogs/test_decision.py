@@ -759,8 +759,9 @@ CASES: tuple[Case, ...] = (
         klass="3C",
         personal=True,
         outcome="denied",
-        codes=codes("class_above_limit", "personal_minimum_necessary"),
-        absent=REMINDER_CODES,
+        codes=codes("class_above_limit"),
+        # a refusal lists no conditions to respect, only what to do instead
+        absent=REMINDER_CODES | codes("personal_minimum_necessary"),
     ),
     Case(
         "§2",

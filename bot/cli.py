@@ -71,11 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--user", help="a known user id (profile and pre-use state)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
 
-    systems = commands.add_parser("systems", help="the 別表 (designated systems)")
+    systems = commands.add_parser("systems", help="the list of designated systems")
     systems_commands = systems.add_subparsers(dest="systems_command", required=True)
     imports = systems_commands.add_parser("import", help="load a YAML or CSV file (all or none)")
     imports.add_argument("file", type=Path)
-    exports = systems_commands.add_parser("export", help="write the 別表")
+    exports = systems_commands.add_parser("export", help="write the list of designated systems")
     exports.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     exports.add_argument("--output", type=Path, help="file to write (default: standard output)")
     systems_commands.add_parser("list", help="one line per system")
@@ -180,7 +180,7 @@ def _with_runtime(settings: Settings, command: Callable[[Runtime], Awaitable[int
     except RosterFileError as error:
         return _fail(f"the roster has errors; nothing was changed:\n{error}")
     except RegistryFileError as error:
-        return _fail(f"the 別表 file has errors; nothing was changed:\n{error}")
+        return _fail(f"the systems file has errors; nothing was changed:\n{error}")
 
 
 async def _start(settings: Settings) -> web.Application:
@@ -208,7 +208,7 @@ def _serve(settings: Settings) -> int:
             access_log=None,
         )
     except RegistryFileError as error:
-        return _fail(f"the 別表 file has errors; the bot did not start:\n{error}")
+        return _fail(f"the systems file has errors; the bot did not start:\n{error}")
     log.info("aiguide stopped")
     return 0
 

@@ -41,7 +41,7 @@ from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
-from storage.admin import audit_entries, grants
+from storage.admin import audit_entries, roles_of
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
@@ -246,11 +246,7 @@ class Runtime:
                 division=turn.user_division or "",
             )
             systems = await list_systems(session, turn.tenant_id)
-            granted = {
-                g.role
-                for g in await grants(session, turn.tenant_id)
-                if (g.channel, g.user_id) == (turn.channel, turn.user_id)
-            }
+            granted = await roles_of(session, turn.tenant_id, turn.channel, turn.user_id)
             state = await person_state(
                 session, self.facts, turn.channel, turn.user_id, self.today()
             )

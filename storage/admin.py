@@ -100,3 +100,13 @@ async def askers_since(
         col(EntryCheckLog.at) >= since,
     )
     return sorted(set((await session.exec(statement)).all()))
+
+
+async def roles_of(session: AsyncSession, tenant_id: str, channel: str, user_id: str) -> set[str]:
+    """The roles granted to one person (read on every turn: one indexed lookup)."""
+    statement = select(RoleGrant.role).where(
+        col(RoleGrant.tenant_id) == tenant_id,
+        col(RoleGrant.channel) == channel,
+        col(RoleGrant.user_id) == user_id,
+    )
+    return set((await session.exec(statement)).all())

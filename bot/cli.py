@@ -34,8 +34,8 @@ from bot.commands import (
     tick_command,
     training_command,
 )
-from bot.registry_io import RegistryFileError
-from bot.roster_io import RosterFileError
+from bot.files.registry_io import RegistryFileError
+from bot.files.roster_io import RosterFileError
 from bot.runtime import Runtime
 from bot.settings import ConfigError, Settings, load_municipality
 from storage.migrate import upgrade

@@ -11,14 +11,14 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot import report_export
 from bot.channels.plain import render
-from bot.pre_use import summary_rows
-from bot.pre_use_export import status_csv, status_text, status_xlsx
-from bot.registry_io import to_csv, to_xlsx, to_yaml
-from bot.reports import jst
-from bot.roster_io import progress_bar, read_roster
+from bot.files import report_export
+from bot.files.pre_use_export import status_csv, status_text, status_xlsx
+from bot.files.registry_io import to_csv, to_xlsx, to_yaml
+from bot.files.roster_io import progress_bar, read_roster
 from bot.runtime import Runtime
+from bot.services.pre_use import summary_rows
+from bot.services.reports import jst
 from dialogs import pii
 from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.decision import Asker, EntryQuestion, decide_entry

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import admin as admin_ops
-from bot import designation as designation_ops
-from bot.pre_use import (
+from bot.services import admin as admin_ops
+from bot.services import designation as designation_ops
+from bot.services.pre_use import (
     publish,
     standings,
     summary_rows,
 )
-from bot.reports import Where, act, file_report, may_add, may_see, report_card
+from bot.services.reports import Where, act, file_report, may_add, may_see, report_card
 from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.designation import (

@@ -17,18 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
-from bot.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.effects import EffectHandler
-from bot.mail import LocalMailbox, SmtpDeliverer
-from bot.pre_use import (
+from bot.files.registry_io import read_registry
+from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
+from bot.outbox.mail import LocalMailbox, SmtpDeliverer
+from bot.services.pre_use import (
     Standing,
     ensure_first_version,
     person_state,
     publish,
     standings,
 )
-from bot.registry_io import read_registry
-from bot.reminders import plan_reminders, send_due_reminders
+from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.settings import MunicipalityFile, Settings, load_municipality
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts

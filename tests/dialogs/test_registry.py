@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.registry_io import read_registry
+from bot.files.registry_io import read_registry
 from bot.settings import load_municipality
 from dialogs.catalog import Catalogs
 from dialogs.context import MunicipalityFacts

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from bot.reports import fiscal_year
 from bot.runtime import Runtime
+from bot.services.reports import fiscal_year
 from dialogs.context import JST
 from dialogs.ui import Reply
 from tests.chat import Chat

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.registry_io import RegistryFileError, RowError
+from bot.files.registry_io import RegistryFileError, RowError
 from dialogs.context import JST
 from storage.models import TrainingRecord
 

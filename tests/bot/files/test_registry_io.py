@@ -17,7 +17,14 @@ import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from bot.registry_io import COLUMNS, RegistryFileError, read_registry, to_csv, to_xlsx, to_yaml
+from bot.files.registry_io import (
+    COLUMNS,
+    RegistryFileError,
+    read_registry,
+    to_csv,
+    to_xlsx,
+    to_yaml,
+)
 from bot.runtime import Runtime
 from bot.settings import load_municipality
 from dialogs.catalog import Catalog, Catalogs

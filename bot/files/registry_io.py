@@ -16,7 +16,7 @@ import yaml
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.xlsx import tidy
+from bot.files.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.registry import check_entry

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.delivery import Delivery, LocalDeliverer
+from bot.outbox.delivery import Delivery, LocalDeliverer
 from bot.runtime import Runtime
 from dialogs.effects import PublishGuideline
 from storage.db import transaction

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours, is_business_time, next_business_time
 from bot.business_time import working_days_between as working_days
-from bot.pre_use import is_renewal, person_state, standings
-from bot.reports import overdue_stage, thread_key
+from bot.services.pre_use import is_renewal, person_state, standings
+from bot.services.reports import overdue_stage, thread_key
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.pre_use import reminder_card
 from dialogs.risk_report import reporter_buttons

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import col, select, update
 
-from bot.report_export import to_csv, to_xlsx
+from bot.files.report_export import to_csv, to_xlsx
 from bot.runtime import Runtime
 from dialogs.context import JST
 from storage.db import transaction

@@ -26,7 +26,7 @@ RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 
 
 def add_local_channel(app: web.Application) -> None:
-    static = resources.files("bot.channels").joinpath("static")
+    static = resources.files("bot.channels.local").joinpath("static")
     app.router.add_get("/", _index)
     app.router.add_static("/static/", path=str(static), show_index=False)
     app.router.add_get("/api/setup", _setup)
@@ -36,7 +36,7 @@ def add_local_channel(app: web.Application) -> None:
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
-    page = resources.files("bot.channels").joinpath("static/index.html").read_text()
+    page = resources.files("bot.channels.local").joinpath("static/index.html").read_text()
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 

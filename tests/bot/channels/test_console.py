@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.cli import aiguide, sqlite_at
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TIMEOUT = 120
 
 

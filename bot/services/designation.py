@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.admin import Actor
-from bot.threads import post_in_thread, tell
+from bot.outbox.threads import post_in_thread, tell
+from bot.services.admin import Actor
 from dialogs.context import DialogContext
 from dialogs.designation import request_card
 from dialogs.ui import Button, Choices, Reply, Text

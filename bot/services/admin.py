@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.registry_io import COLUMNS, SystemRow
-from bot.reports import jst
+from bot.files.registry_io import COLUMNS, SystemRow
+from bot.services.reports import jst
 from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.registry import check_entry

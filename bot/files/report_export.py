@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 
-from bot.reports import jst
-from bot.xlsx import tidy
+from bot.files.xlsx import tidy
+from bot.services.reports import jst
 from dialogs.catalog import Catalog
 from dialogs.risk_report import HANDLING_FORM, RESULT_FORM, RISK_REPORT_FORM
 from storage.models import ReportEvent, RiskReport

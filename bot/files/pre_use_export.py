@@ -9,8 +9,8 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from bot.pre_use import Standing
-from bot.xlsx import tidy
+from bot.files.xlsx import tidy
+from bot.services.pre_use import Standing
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.guideline import DivisionCounts

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
-from bot.threads import post_in_thread
+from bot.outbox.threads import post_in_thread
 from dialogs.context import JST, DialogContext
 from dialogs.risk_report import event_text, reporter_buttons, summary_card
 from dialogs.risk_rules import clause_of, security_incident, serious_reasons

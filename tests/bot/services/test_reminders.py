@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import col, func, select, update
 
 from bot.business_time import is_business_time, working_days_between
-from bot.reminders import plan_reminders
 from bot.runtime import Runtime
 from bot.scheduler import Ticker
+from bot.services.reminders import plan_reminders
 from dialogs.context import JST
 from storage.db import transaction
 from storage.models import Confirmation, GuidelineVersion, Person, Reminder, utcnow

@@ -1,0 +1,1 @@
+"""The outbox: delivery passes, deliverers per channel kind, mail, threads."""

@@ -1,0 +1,1 @@
+"""One service per domain: carries out the effects of its dialogs inside the turn."""

@@ -112,7 +112,7 @@ class EffectHandler:
             case admin.ShowHistory(system_id=system_id) if system := self._system(ctx, system_id):
                 return [await admin_ops.history_card(session, system, ctx)]
             case admin.ProposeChange(system_id=system_id) if system := await self._stored_system(
-                session, system_id
+                session, turn, system_id
             ):
                 replies = await admin_ops.propose(session, conv, effect, system, ctx)
                 if effect.action == "resume" and system.status == "suspended":
@@ -121,7 +121,7 @@ class EffectHandler:
                     return await admin_ops.apply(session, pending, system, ctx, actor)
                 return replies
             case admin.ApplyChange(pending=pending) if system := await self._stored_system(
-                session, pending["system"]
+                session, turn, pending["system"]
             ):
                 if not self._may_change(ctx, system, pending):
                     await admin_ops.refused(
@@ -130,7 +130,7 @@ class EffectHandler:
                     return [Text(ctx.t("admin.refused_short"))]
                 return await admin_ops.apply(session, pending, system, ctx, self._actor(turn, ctx))
             case admin.NotifyAskers(system_id=system_id) if system := await self._stored_system(
-                session, system_id
+                session, turn, system_id
             ):
                 return await admin_ops.notify_askers(session, system, ctx, self._actor(turn, ctx))
             case admin.ChangeRole():
@@ -166,7 +166,7 @@ class EffectHandler:
             ):
                 return [Text(ctx.t("admin.no_system", name=""))]
             case OpenReportForm(report_id=report_id, form=form):
-                report = await get_report(session, self.runtime.tenant_id, report_id)
+                report = await get_report(session, turn.tenant_id, report_id)
                 if report is None or not may_add(report, ctx, turn.channel, turn.user_id):
                     return [Text(ctx.t("report.not_found_or_refused"))]
                 initial = {"report": str(report_id)}
@@ -174,10 +174,10 @@ class EffectHandler:
                 return [Text(ctx.t("report.about", number=report.number)), *started.replies]
             case ShowPreUseSummary():
                 today = self.runtime.today()
-                people = await standings(session, self.runtime.facts, today)
-                rows = summary_rows(people, today, self.runtime.facts)
+                people = await standings(session, ctx.municipality, today)
+                rows = summary_rows(people, today, ctx.municipality)
                 state = ctx.person.pre_use
-                version = state.current_version if state else self.runtime.facts.guideline_version
+                version = state.current_version if state else ctx.municipality.guideline_version
                 return [summary_card(rows, version, ctx)]
             case _:
                 raise TypeError(f"no handler for effect {effect!r}")
@@ -187,7 +187,7 @@ class EffectHandler:
         self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: PublishGuideline
     ) -> list[Reply]:
         published = await publish(
-            session, self.runtime.facts, effect, ctx, turn.channel, turn.user_id
+            session, ctx.municipality, effect, ctx, turn.channel, turn.user_id
         )
         return await self.published_replies(published, effect, ctx)
 
@@ -220,7 +220,7 @@ class EffectHandler:
             turn.user_id,
         )
         allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
-        if request is None or request.tenant_id != self.runtime.tenant_id or not allowed:
+        if request is None or request.tenant_id != turn.tenant_id or not allowed:
             return [Text(ctx.t("designation.not_found_or_refused"))]
         if verb == "approve":
             if request.status != "pending":
@@ -238,15 +238,19 @@ class EffectHandler:
     def _actor(self, turn: Turn, ctx: DialogContext) -> admin_ops.Actor:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
         return admin_ops.Actor(
-            turn.channel, turn.user_id, name or turn.user_id, self.runtime.settings.shared_channel
+            turn.channel,
+            turn.user_id,
+            name or turn.user_id,
+            self.runtime.shared_channel(ctx.municipality),
         )
 
     @staticmethod
     def _system(ctx: DialogContext, system_id: str) -> AISystem | None:
         return next((s for s in ctx.systems if s.id == system_id), None)
 
-    async def _stored_system(self, session: AsyncSession, system_id: str) -> AISystem | None:
-        return await session.get(AISystem, (self.runtime.tenant_id, system_id))
+    @staticmethod
+    async def _stored_system(session: AsyncSession, turn: Turn, system_id: str) -> AISystem | None:
+        return await session.get(AISystem, (turn.tenant_id, system_id))
 
     @staticmethod
     def _may_change(ctx: DialogContext, system: AISystem, pending: dict[str, Any]) -> bool:
@@ -262,7 +266,10 @@ class EffectHandler:
     def _where(self, turn: Turn, ctx: DialogContext) -> Where:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
         return Where(
-            self.runtime.settings.shared_channel, turn.channel, turn.user_id, name or turn.user_id
+            self.runtime.shared_channel(ctx.municipality),
+            turn.channel,
+            turn.user_id,
+            name or turn.user_id,
         )
 
     async def _on_report(
@@ -275,9 +282,9 @@ class EffectHandler:
         """Act on a report, or show it — only for its reporter, the policy division, the CAIO
         (and its system's 担当課室 for adding to it); everyone else is refused."""
         if isinstance(effect, ReportByNumber):
-            report = await report_by_number(session, self.runtime.tenant_id, effect.number)
+            report = await report_by_number(session, turn.tenant_id, effect.number)
         else:
-            report = await get_report(session, self.runtime.tenant_id, effect.report_id)
+            report = await get_report(session, turn.tenant_id, effect.report_id)
         adding = (isinstance(effect, ReportAction) and effect.verb in ("handling", "result")) or (
             isinstance(effect, ReportByNumber) and effect.verb == "update"
         )

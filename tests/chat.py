@@ -8,6 +8,7 @@ from bot.channels.plain import render
 from bot.runtime import Runtime
 from dialogs.turn import Turn
 from dialogs.ui import Button, Reply
+from tests.conftest import SAMPLE_TENANT
 
 
 class Chat:
@@ -21,7 +22,7 @@ class Chat:
 
     async def send(self, **fields: object) -> list[Reply]:
         turn = Turn(
-            tenant_id=self.runtime.tenant_id,
+            tenant_id=SAMPLE_TENANT,
             channel="local",
             user_id=self.user,
             conversation_id="main",

@@ -80,7 +80,13 @@ class EffectHandler:
         match effect:
             case SaveProfile(display_name=name, division=division, contact=contact):
                 await update_person(
-                    session, *who, display_name=name, division=division, contact=contact
+                    session,
+                    *who,
+                    display_name=name,
+                    division=division,
+                    contact=contact,
+                    email=effect.email,
+                    staff_number=effect.staff_number,
                 )
             case SetLocale(locale=locale):
                 await update_person(session, *who, locale=locale)

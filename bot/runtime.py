@@ -262,6 +262,8 @@ class Runtime:
             display_name=(person.display_name if person else "") or (turn.user_name or ""),
             division=person.division if person else "",
             contact=person.contact if person else "",
+            email=person.email if person else "",
+            staff_number=person.staff_number if person else "",
             locale=locale,
             role=role,
             verified_division=turn.user_division or "",

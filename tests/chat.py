@@ -20,19 +20,24 @@ class Chat:
         *,
         tenant: str = SAMPLE_TENANT,
         division: str | None = None,
+        channel: str = "local",
+        email: str | None = None,
     ) -> None:
         self.runtime = runtime
         self.user = user
         self.name = name
         self.tenant = tenant
         self.division = division
+        self.channel = channel
+        self.email = email
         self.last: list[Reply] = []
 
     async def send(self, **fields: object) -> list[Reply]:
         fields.setdefault("user_division", self.division)
+        fields.setdefault("user_email", self.email)
         turn = Turn(
             tenant_id=self.tenant,
-            channel="local",
+            channel=self.channel,
             user_id=self.user,
             conversation_id="main",
             user_name=self.name,

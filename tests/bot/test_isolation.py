@@ -9,7 +9,7 @@ is audited in the asker's own town.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from dialogs.effects import PublishGuideline
 from storage.db import transaction
 from storage.models import AISystem, AuditEntry, ConversationState, Person, ProcessedEvent
 from storage.outbox import enqueue
+from storage.reminders import plan
 from tests.chat import Chat
 from tests.conftest import SAMPLE_MUNICIPALITY, SAMPLE_TENANT, Database, start_runtime
 from tests.dialogs.test_designation import _apply as apply_for_designation
@@ -280,3 +281,30 @@ async def test_stored_rows_carry_their_own_town(towns: tuple[Runtime, Town, Town
         (MOMIJI, "copilot"),
         (MOMIJI, "momiji-chat"),
     ]
+
+
+async def test_each_towns_reminders_reach_its_own_people_once(
+    towns: tuple[Runtime, Town, Town],
+) -> None:
+    runtime, sakura_town, momiji_town = towns
+    for chat in (sakura(runtime, "yamada", "山田 花子"), momiji(runtime, "yamada", "山田 太郎")):
+        await chat.say("メニュー")
+    # a Tuesday at 10:00 JST: business hours in both towns
+    tuesday = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    async with transaction(runtime.sessions) as session:
+        for tenant in (SAMPLE_TENANT, MOMIJI):
+            assert await plan(
+                session,
+                tenant,
+                key="pre_use:probe",  # the same key in both towns: unique per town
+                channel="local",
+                user_id="yamada",
+                kind="pre_use",
+                due_at=tuesday - timedelta(hours=1),
+            )
+    await runtime.tick(tuesday)
+    await runtime.deliver()
+    mine, _ = await momiji_town.inbox("yamada", 0)
+    theirs, _ = await sakura_town.inbox("yamada", 0)
+    # one each: a town's reminder is claimed and sent by that town's pass only
+    assert len(mine) == len(theirs) == 1

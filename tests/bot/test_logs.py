@@ -49,10 +49,11 @@ async def test_nothing_a_person_types_reaches_the_log_even_at_debug(
         logs.configure("text", "INFO")
     logged = capsys.readouterr().err
     assert "DEBUG bot.runtime: debug is on" in logged  # the log was on at DEBUG
-    # also as a JSON column stores it (\uXXXX escapes)
+    # also as a JSON column stores it (\uXXXX escapes), however often the log escapes those
+    bare = logged.replace("\\", "")
     for needle in ("高橋誠司", "090-1234-5678"):
         assert needle not in logged
-        assert json.dumps(needle)[1:-1] not in logged
+        assert json.dumps(needle)[1:-1].replace("\\", "") not in bare
 
 
 def test_a_value_with_a_newline_cannot_forge_a_log_line(

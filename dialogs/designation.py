@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogs.context import DialogContext
+from dialogs.effects import Refused
 from dialogs.fields import ChoiceKind, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES
@@ -102,9 +103,10 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     request_id, verb = int(parts[1]), parts[2]
     if verb in ("approve", "reject", "ask") and ctx.person.role != "admin":
         policy = ctx.municipality.policy_division
-        return Step().say(
-            Text(ctx.t("admin.refused", policy=policy.name, contact=policy.phone or policy.email))
+        said = Text(
+            ctx.t("admin.refused", policy=policy.name, contact=policy.phone or policy.email)
         )
+        return Step().say(said).do(Refused(f"request:{request_id}:{verb}"))
     forms = {"reject": REJECT_FORM.key, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
         return Step().do(OpenRequestForm(request_id, verb, forms[verb]))

@@ -16,6 +16,7 @@ from typing import Any
 
 from dialogs import pii
 from dialogs.context import DialogContext
+from dialogs.effects import Refused
 from dialogs.fields import ChoiceKind, DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
 from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
@@ -312,7 +313,7 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     if verb not in (*POLICY_VERBS, *STAFF_VERBS):
         return Step().say(Text(ctx.t("fallback.unknown_button")))
     if not may(verb, ctx):
-        return Step().say(Text(ctx.t("report.refused")))
+        return Step().say(Text(ctx.t("report.refused"))).do(Refused(f"report:{report_id}:{verb}"))
     forms = {"handling": HANDLING, "result": RESULT, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
         return Step().do(OpenReportForm(report_id, forms[verb]))

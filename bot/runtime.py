@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
-from bot.effects import EffectHandler
+from bot.effects import EffectHandlers, Services, all_handlers
 from bot.files.registry_io import read_registry
 from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
@@ -73,7 +73,7 @@ class Runtime:
     router: Router
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
-    effects: EffectHandler = field(init=False)
+    effects: EffectHandlers = field(init=False)
     tenants: TenantCache = field(default_factory=TenantCache)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
@@ -99,7 +99,13 @@ class Runtime:
                 password=settings.smtp_password,
                 starttls=settings.smtp_starttls,
             )
-        runtime.effects = EffectHandler(runtime)
+        runtime.effects = all_handlers(
+            Services(
+                runner=runtime.router.runner,
+                today=runtime.today,
+                shared_channel=runtime.shared_channel,
+            )
+        )
         runtime.delivery = Delivery(
             runtime.sessions,
             {"local": LocalDeliverer(), "email": mail},

@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.business_time import BusinessHours
 from bot.effects import EffectHandler
 from bot.files.registry_io import read_registry
-from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
-from bot.outbox.mail import LocalMailbox, SmtpDeliverer
+from bot.outbox.dead import mail_dead_letter
+from bot.outbox.deliverers import build_registry
+from bot.outbox.delivery import Delivery, report_progress
 from bot.services.pre_use import (
     Standing,
     ensure_first_version,
@@ -41,6 +42,7 @@ from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
+from storage.addresses import PersonAddress, target_of
 from storage.admin import audit_entries, roles_of
 from storage.conversations import (
     ConversationKey,
@@ -55,6 +57,7 @@ from storage.models import (
     AuditEntry,
     Broadcast,
     ChannelPost,
+    OutboxMessage,
     Person,
     ReportEvent,
     RiskReport,
@@ -102,22 +105,14 @@ class Runtime:
             sessions=session_maker(engine),
             router=build_router(),
         )
-        mail: Deliverer = LocalMailbox()
-        if settings.smtp_host:
-            mail = SmtpDeliverer(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_from,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-            )
         runtime.effects = EffectHandler(runtime)
         runtime.delivery = Delivery(
             runtime.sessions,
-            {"local": LocalDeliverer(), "email": mail},
-            per_second={"local": settings.local_messages_per_second},
+            build_registry(settings, runtime.sessions),
+            max_attempts=settings.outbox_max_attempts,
+            lease_seconds=settings.outbox_lease_seconds,
             progress=runtime._report_progress,
+            on_dead=runtime._dead_letter,
         )
         return runtime
 
@@ -316,6 +311,9 @@ class Runtime:
 
         await report_progress(session, broadcast_id, body)
 
+    async def _dead_letter(self, session: AsyncSession, message: OutboxMessage) -> None:
+        await mail_dead_letter(session, message, self.facts, self.notice_context(None))
+
     # --- periodic work --------------------------------------------------------------------
 
     async def tick(self, now: datetime | None = None) -> None:
@@ -340,9 +338,11 @@ class Runtime:
         if self.delivery is not None:
             await self.delivery.run_once(now)
 
-    async def deliver(self) -> int:
-        """Deliver what is due in the outbox now (the terminal chat, between turns)."""
-        return await self.delivery.run_once() if self.delivery is not None else 0
+    async def deliver(self, channels: frozenset[str] | None = None) -> int:
+        """Deliver what is due in the outbox now (of these channel kinds only, if given)."""
+        if self.delivery is None:
+            return 0
+        return await self.delivery.run_once(channels=channels)
 
     # --- the local channel's own views ---------------------------------------------------
 
@@ -352,4 +352,5 @@ class Runtime:
 
     async def inbox(self, user_id: str, after: int | None) -> tuple[list[ChannelPost], int]:
         async with transaction(self.sessions) as session:
-            return await posts_after(session, self.tenant_id, f"user:{user_id}", after)
+            inbox = target_of(PersonAddress(user_id))
+            return await posts_after(session, self.tenant_id, inbox, after)

@@ -5,6 +5,7 @@ aiguide chat --as USER        the same router in this terminal
 aiguide check --system S …    may this information go into system S?
 aiguide systems import|export|list   the 別表
 aiguide scan [FILE|-]         what looks like personal information, line by line
+aiguide outbox list|retry    undelivered and dead messages
 aiguide db upgrade            apply the migrations
 """
 
@@ -36,6 +37,7 @@ from bot.commands import (
 )
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
+from bot.outbox.cli import add_outbox_parser, outbox_command
 from bot.runtime import Runtime
 from bot.settings import ConfigError, Settings, load_municipality
 from storage.migrate import upgrade
@@ -117,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_export.add_argument("--output", type=Path, help="file to write (default: stdout)")
 
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
+    add_outbox_parser(commands)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "tick": tick_command,
         "reports": reports_command,
         "audit": audit_command,
+        "outbox": outbox_command,
     }
     command = commands[args.command]
     return _with_runtime(settings, lambda runtime: command(runtime, args))

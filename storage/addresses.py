@@ -75,6 +75,8 @@ def target_of(address: Address) -> str:
             text = f"mail:{mail}"
         case InThread(place=place):
             text = target_of(place)
+        case _:
+            raise AddressError(f"not an address: {address!r}")
     if len(text) > ADDRESS_LENGTH:
         raise AddressError(f"an address of {len(text)} characters (at most {ADDRESS_LENGTH})")
     return text

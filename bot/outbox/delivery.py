@@ -117,7 +117,16 @@ class Delivery:
 
         async with transaction(self.sessions) as session:
             lanes = await due_lanes(session, start, channels)
-        counts = await asyncio.gather(*(self._run_lane(lane, moment) for lane in lanes))
+        tasks = [asyncio.ensure_future(self._run_lane(lane, moment)) for lane in lanes]
+        try:
+            counts = await asyncio.gather(*tasks)
+        except BaseException:
+            # One lane stopped the pass (cancelled: the process is stopping): stop the others
+            # too, each giving back what it holds, before saying so.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return sum(counts)
 
     async def _run_lane(self, lane: Lane, moment: Callable[[], datetime]) -> int:

@@ -16,10 +16,12 @@ from aiohttp import web
 from bot.runtime import Runtime
 from bot.settings import Persona
 from dialogs.turn import Turn
+from storage.addresses import CAIO, POLICY, target_of
 
 CHANNEL = "local"
 CONVERSATION = "main"
-SHARED_CHANNELS = ("policy", "caio")
+# The shared channels as the local deliverer keeps their posts (the page asks for these keys).
+SHARED_CHANNELS = (target_of(POLICY), target_of(CAIO))
 _MAX_FIELD = 100_000  # characters; the router answers politely above its own, lower limit
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)

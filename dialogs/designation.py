@@ -28,6 +28,16 @@ class RequestAction:
     answers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class OpenRequestForm:
+    """Open a request's form (reject, ask, answer) once the request is known to exist and be
+    the asker's to act on: a crafted button id opens nothing and swallows no message."""
+
+    request_id: int
+    verb: str  # reject | ask | answer
+    form: str
+
+
 def _classes(ctx: DialogContext) -> list[Option]:
     return [Option(c, c) for c in ctx.municipality.confidentiality_classes]
 
@@ -97,7 +107,7 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
         )
     forms = {"reject": REJECT_FORM.key, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
-        return runner.start(conv, forms[verb], ctx, initial={"request": str(request_id)})
+        return Step().do(OpenRequestForm(request_id, verb, forms[verb]))
     if verb == "approve":
         return Step().do(RequestAction(request_id, "approve", {}))
     return Step().say(Text(ctx.t("fallback.unknown_button")))

@@ -11,6 +11,8 @@ class SaveProfile:
     display_name: str
     division: str
     contact: str
+    email: str = ""
+    staff_number: str = ""
 
 
 @dataclass(frozen=True)

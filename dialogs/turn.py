@@ -26,6 +26,7 @@ class Turn:
     # What the platform's directory says of the person, used to prefill their profile.
     user_name: str | None = None
     user_division: str | None = None
+    user_email: str | None = None
 
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:

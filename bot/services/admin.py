@@ -26,6 +26,7 @@ from storage.addresses import POLICY, PersonAddress
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
+from storage.tenants import bump_revision
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ async def apply(
         session.add(system)
         after = _plain(system)
     await session.flush()
+    await bump_revision(session, system.tenant_id)  # every replica re-reads the 別表
     await audit(
         session,
         system.tenant_id,
@@ -408,6 +410,7 @@ async def save_system(
         session.add(current)
         saved = current
     await session.flush()
+    await bump_revision(session, tenant_id)
     action = "add" if mode == "add" else "edit"
     await audit(
         session,

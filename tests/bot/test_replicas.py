@@ -7,7 +7,7 @@ import asyncio
 from storage.conversations import ConversationKey, load_conversation
 from storage.db import transaction
 from tests.chat import Chat
-from tests.conftest import Database, start_runtime
+from tests.conftest import SAMPLE_TENANT, Database, start_runtime
 
 
 async def test_concurrent_turns_on_two_replicas_are_all_applied(database: Database) -> None:
@@ -23,7 +23,7 @@ async def test_concurrent_turns_on_two_replicas_are_all_applied(database: Databa
         assert all("プロフィール登録" in str(replies) for replies in results)
         async with transaction(replica_a.sessions) as session:
             stored = await load_conversation(
-                session, ConversationKey(replica_a.tenant_id, "local", "yamada", "main")
+                session, ConversationKey(SAMPLE_TENANT, "local", "yamada", "main")
             )
         assert stored.version == turns  # every turn saved once, none overwrote another
     finally:

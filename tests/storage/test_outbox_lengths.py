@@ -30,8 +30,9 @@ from storage.addresses import (
 from storage.db import transaction
 from storage.models import ChannelPost, OutboxMessage, Person, max_length_of, utcnow
 from storage.outbox import pending_count
-from tests.bot.outbox.helpers import inbox_texts, queue
+from tests.bot.outbox.helpers import inbox_texts, queue, threads
 from tests.chat import Chat
+from tests.conftest import SAMPLE_TENANT
 from tests.dialogs.test_risk_report import Case, Persona, file_report
 
 CAIO_MAIL = "caio@city.sakura.example.lg.jp"
@@ -47,9 +48,9 @@ async def test_without_smtp_the_caio_and_security_mails_reach_the_local_mailbox(
     )
     await runtime.deliver()
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 0  # nothing stuck retrying
+        assert await pending_count(session, SAMPLE_TENANT) == 0  # nothing stuck retrying
     for address in (CAIO_MAIL, SECURITY_MAIL):
-        [mail] = await runtime.threads(f"mail:{address}")
+        [mail] = await threads(runtime, f"mail:{address}")
         assert number in mail.post.body["subject"]
 
 
@@ -68,7 +69,7 @@ async def test_the_longest_mail_address_fits(runtime: Runtime) -> None:
     when = utcnow() - timedelta(seconds=1)
     await queue(runtime, "long", "", "本文", when, channel="email", address=MailAddress(address))
     assert await runtime.deliver() == 1
-    assert len(await runtime.threads(f"mail:{address}")) == 1
+    assert len(await threads(runtime, f"mail:{address}")) == 1
 
 
 def test_the_columns_that_hold_an_address_are_as_long_as_the_longest_address() -> None:

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from bot.channels.plain import render
 from bot.runtime import Runtime
+from bot.town import Town
 from dialogs.turn import Turn
 from dialogs.ui import Reply, from_dict
 
@@ -47,11 +48,11 @@ def _button_id(wanted: str, last: list[Reply]) -> str:
     return wanted
 
 
-def to_turn(runtime: Runtime, user_id: str, line: str, last: list[Reply]) -> Turn:
-    persona = next((p for p in runtime.municipality.personas if p.id == user_id), None)
+def to_turn(town: Town, user_id: str, line: str, last: list[Reply]) -> Turn:
+    persona = next((p for p in town.personas if p.id == user_id), None)
     button = _BUTTON.match(line.strip())
     return Turn(
-        tenant_id=runtime.tenant_id,
+        tenant_id=town.tenant_id,
         channel=CHANNEL,
         user_id=user_id,
         conversation_id=CONVERSATION,
@@ -98,7 +99,7 @@ class _Background:
 
 
 async def run_chat(
-    runtime: Runtime,
+    town: Town,
     user_id: str,
     source: TextIO,
     *,
@@ -106,16 +107,17 @@ async def run_chat(
     echo: bool,
     finish_seconds: float = FINISH_SECONDS,
 ) -> int:
+    runtime = town.runtime
     interactive = source.isatty()
     if interactive and not as_json:
         sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
     last: list[Reply] = []
-    _, seen = await runtime.inbox(user_id, None)
+    _, seen = await town.inbox(user_id, None)
     background = _Background(runtime)
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")
-        replies = await runtime.handle(to_turn(runtime, user_id, line, last))
+        replies = await runtime.handle(to_turn(town, user_id, line, last))
         emit(replies, as_json=as_json, out=sys.stdout)
         last = replies or last
         # What the turn set off on this channel (a notice, a progress report) is delivered
@@ -123,7 +125,7 @@ async def run_chat(
         # mail and other platforms go in the background.
         await runtime.deliver(frozenset({CHANNEL}))
         background.kick()
-        posts, seen = await runtime.inbox(user_id, seen)
+        posts, seen = await town.inbox(user_id, seen)
         if posts:
             arrived = [from_dict(post.body) for post in posts]
             emit(arrived, as_json=as_json, out=sys.stdout)

@@ -7,7 +7,7 @@ channel_key` and `outbox_message.target` grow to hold "mail:" and a whole e-mail
 get the "mail:" prefix every other address kind already has.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from storage.db import transaction
 from storage.posts import add_post
-from tests.conftest import Database, settings_for
+from tests.conftest import SAMPLE_TENANT, Database, settings_for
 
 
 @pytest.fixture
@@ -122,10 +122,8 @@ async def test_the_shared_channels_show_threads(
     empty = await (await client.get("/api/channels/policy")).json()
     assert empty["threads"] == []
     async with transaction(runtime.sessions) as session:
-        top = await add_post(session, runtime.tenant_id, "policy", {"type": "text", "text": "報告"})
-        await add_post(
-            session, runtime.tenant_id, "policy", {"type": "text", "text": "受付"}, top.id
-        )
+        top = await add_post(session, SAMPLE_TENANT, "policy", {"type": "text", "text": "報告"})
+        await add_post(session, SAMPLE_TENANT, "policy", {"type": "text", "text": "受付"}, top.id)
     feed = await (await client.get("/api/channels/policy")).json()
     assert [t["body"]["text"] for t in feed["threads"]] == ["報告"]
     assert [r["body"]["text"] for r in feed["threads"][0]["replies"]] == ["受付"]

@@ -15,6 +15,8 @@ from storage.addresses import Address, PersonAddress
 from storage.db import transaction
 from storage.models import OutboxMessage
 from storage.outbox import Priority, enqueue
+from storage.posts import Thread
+from tests.conftest import SAMPLE_TENANT
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -77,7 +79,7 @@ async def queue(
     async with transaction(runtime.sessions) as session:
         return await enqueue(
             session,
-            tenant_id or runtime.tenant_id,
+            tenant_id or SAMPLE_TENANT,
             key=key,
             channel=channel,
             address=address or PersonAddress(user),
@@ -94,5 +96,10 @@ async def outbox_row(runtime: Runtime, key: str) -> OutboxMessage:
 
 
 async def inbox_texts(runtime: Runtime, user: str) -> list[str]:
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [str(post.body.get("title") or post.body.get("text")) for post in posts]
+
+
+async def threads(runtime: Runtime, channel_key: str) -> list[Thread]:
+    """The threads of a shared channel (or a local mailbox) of the sample municipality."""
+    return await (await runtime.town()).threads(channel_key)

@@ -20,7 +20,7 @@ from storage.db import transaction
 from storage.migrate import upgrade
 from storage.models import utcnow
 from storage.outbox import list_messages, revive
-from tests.bot.outbox.helpers import as_utc, outbox_row, queue, registry
+from tests.bot.outbox.helpers import as_utc, outbox_row, queue, registry, threads
 from tests.cli import aiguide, sqlite_at
 from tests.conftest import Database, start_runtime
 
@@ -77,7 +77,7 @@ async def test_a_caio_post_that_keeps_failing_is_dead_and_mailed_to_the_policy_c
     assert platform.attempts == 3
 
     # The policy contact got it by mail (here the local mailbox: no SMTP server is set).
-    [thread] = await runtime.threads(f"mail:{POLICY_MAIL}")
+    [thread] = await threads(runtime, f"mail:{POLICY_MAIL}")
     mail = thread.post.body
     assert (
         mail["subject"] == "[aiguide] CAIO のチャンネルへの投稿を配信できませんでした（3 回失敗）"
@@ -92,7 +92,7 @@ async def test_a_caio_post_that_keeps_failing_is_dead_and_mailed_to_the_policy_c
     async with transaction(runtime.sessions) as session:
         assert await revive(session, row.id or 0, utcnow())
     assert await delivery.run_once(utcnow() + timedelta(seconds=1)) == 1
-    [posted] = await runtime.threads("caio")
+    [posted] = await threads(runtime, "caio")
     assert posted.post.body["text"] == CASE
 
 
@@ -106,7 +106,7 @@ async def test_a_dead_message_to_a_person_is_not_mailed_to_anyone(runtime: Runti
     await queue(runtime, "notice", "yamada", "お知らせ", utcnow())
     await fail_until_dead(runtime, delivery, "notice", 2)
     assert (await outbox_row(runtime, "notice")).dead_at is not None
-    assert await runtime.threads(f"mail:{POLICY_MAIL}") == []
+    assert await threads(runtime, f"mail:{POLICY_MAIL}") == []
 
 
 def test_outbox_list_dead_and_retry_on_the_command_line(tmp_path: Path) -> None:

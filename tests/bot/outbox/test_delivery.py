@@ -29,8 +29,10 @@ from tests.bot.outbox.helpers import (
     outbox_row,
     queue,
     registry,
+    threads,
 )
 from tests.chat import Chat
+from tests.conftest import SAMPLE_TENANT
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
@@ -123,7 +125,7 @@ async def test_a_failed_delivery_is_retried_with_growing_backoff_from_each_failu
 async def publish_to(runtime: Runtime, people: list[str]) -> None:
     for user in people:
         await Chat(runtime, user, None).say("メニュー")
-    published, replies = await runtime.publish_version(
+    published, replies = await (await runtime.town()).publish_version(
         PublishGuideline(
             version="2.0",
             kind="major",
@@ -157,7 +159,7 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
     await delivery.run_once(now := now + timedelta(minutes=1))  # the platform fails midway
     assert platform.down
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 20 + 1  # and one report
+        assert await pending_count(session, SAMPLE_TENANT) == 20 + 1  # and one report
     platform.recover()
     for _ in range(6):
         await delivery.run_once(now := now + timedelta(minutes=1))
@@ -173,7 +175,7 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
     # One report in each quarter (25%, 50%, 75% reached), each once, in order.
     assert [4 * sent // 30 for sent in progress] == [1, 2, 3], reports
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 0
+        assert await pending_count(session, SAMPLE_TENANT) == 0
 
 
 async def test_a_pass_cut_short_by_a_shutdown_is_redone_at_once_without_a_second_copy(
@@ -203,9 +205,7 @@ async def test_a_claim_left_by_a_process_that_died_is_delivered_once_its_lease_e
     assert await queue(runtime, "notice-1", "yamada", "お知らせ", NOW)
     # Another process claimed it and died before posting.
     async with transaction(runtime.sessions) as session:
-        claimed = await claim_next(
-            session, Lane("local", runtime.tenant_id), NOW, timedelta(minutes=5)
-        )
+        claimed = await claim_next(session, Lane("local", SAMPLE_TENANT), NOW, timedelta(minutes=5))
         assert claimed is not None
     delivery = Delivery(runtime.sessions, registry(local=Recorder(runtime)))
     assert await delivery.run_once(NOW + timedelta(minutes=4)) == 0  # still held
@@ -239,7 +239,7 @@ async def test_the_same_key_twice_is_one_message(runtime: Runtime) -> None:
     assert await queue(runtime, "guideline:2:local:yamada", "yamada", "一度目", NOW)
     assert not await queue(runtime, "guideline:2:local:yamada", "yamada", "二度目", NOW)
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 1
+        assert await pending_count(session, SAMPLE_TENANT) == 1
     assert runtime.delivery is not None
     assert await runtime.delivery.run_once(NOW) == 1
     assert await runtime.delivery.run_once(NOW + timedelta(hours=1)) == 0
@@ -264,7 +264,7 @@ async def test_waiting_for_a_threads_opening_post_is_not_a_failed_attempt(
     later = NOW + timedelta(minutes=10)
     assert await delivery.run_once(later) == 1  # the opening post; the reply looks again soon
     assert await delivery.run_once(later + THREAD_WAIT + timedelta(seconds=1)) == 1
-    [posted] = await runtime.threads("policy")
+    [posted] = await threads(runtime, "policy")
     assert posted.post.body["text"] == "報告"
     assert [r.body["text"] for r in posted.replies] == ["返信"]
 

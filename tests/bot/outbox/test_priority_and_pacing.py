@@ -17,8 +17,9 @@ from storage.addresses import CAIO, InThread, MailAddress, PersonAddress
 from storage.db import transaction
 from storage.models import Broadcast, utcnow
 from storage.outbox import enqueue
-from storage.tenants import ensure_tenant
+from storage.tenants import add_tenant
 from tests.bot.outbox.helpers import FakeClock, Recorder, as_utc, outbox_row, queue, registry
+from tests.conftest import SAMPLE_TENANT
 from tests.dialogs.test_risk_report import Case, Persona, file_report
 
 STAFF = 5000
@@ -28,7 +29,7 @@ async def queue_broadcast(runtime: Runtime, people: int) -> None:
     """A guideline version's notice to `people` staff, as publishing queues it."""
     async with transaction(runtime.sessions) as session:
         broadcast = Broadcast(
-            tenant_id=runtime.tenant_id,
+            tenant_id=SAMPLE_TENANT,
             kind="guideline:2.0",
             started_by_channel="local",
             started_by="sato",
@@ -39,7 +40,7 @@ async def queue_broadcast(runtime: Runtime, people: int) -> None:
         for n in range(people):
             await enqueue(
                 session,
-                runtime.tenant_id,
+                SAMPLE_TENANT,
                 key=f"guideline:2:local:staff{n:04d}",
                 channel="local",
                 address=PersonAddress(f"staff{n:04d}"),
@@ -112,7 +113,7 @@ async def test_retry_after_pauses_its_own_lane_only_and_is_not_a_failed_attempt(
     runtime: Runtime,
 ) -> None:
     async with transaction(runtime.sessions) as session:
-        await ensure_tenant(session, "momo-town", "もも町")
+        await add_tenant(session, "momo-town", "もも町", {})
     start = utcnow() + timedelta(seconds=1)
     for n in range(3):
         await queue(runtime, f"sakura-{n}", f"staff{n}", "お知らせ", start)
@@ -121,7 +122,7 @@ async def test_retry_after_pauses_its_own_lane_only_and_is_not_a_failed_attempt(
         runtime, "mail", "", "メール", start, channel="email", address=MailAddress("a@b.example")
     )
     clock = FakeClock()
-    platform = Throttled(runtime, runtime.tenant_id)
+    platform = Throttled(runtime, SAMPLE_TENANT)
     mailbox = Recorder(runtime)
     delivery = Delivery(
         runtime.sessions,

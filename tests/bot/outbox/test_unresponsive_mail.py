@@ -23,7 +23,7 @@ from bot.outbox.mail import SmtpDeliverer
 from bot.runtime import Runtime
 from storage.addresses import MailAddress
 from storage.models import OutboxMessage, utcnow
-from tests.bot.outbox.helpers import outbox_row, queue, registry
+from tests.bot.outbox.helpers import outbox_row, queue, registry, threads
 from tests.chat import Chat
 from tests.conftest import Database, settings_for
 from tests.dialogs.test_risk_report import Case, Persona, file_report
@@ -111,7 +111,7 @@ async def test_turns_are_answered_while_the_caio_mail_hangs(database: Database) 
 
 
 async def _has_caio_post(runtime: Runtime) -> bool:
-    return len(await runtime.threads("caio")) == 1
+    return len(await threads(runtime, "caio")) == 1
 
 
 async def test_an_smtp_attempt_gives_up_after_its_timeout(database: Database) -> None:
@@ -139,7 +139,12 @@ async def test_the_terminal_chat_does_not_wait_for_a_hung_mail_server(
             script = io.StringIO("メニュー\nヘルプ\n")
             async with asyncio.timeout(PATIENCE):
                 code = await run_chat(
-                    runtime, "yamada", script, as_json=True, echo=False, finish_seconds=0.2
+                    await runtime.town(),
+                    "yamada",
+                    script,
+                    as_json=True,
+                    echo=False,
+                    finish_seconds=0.2,
                 )
             assert code == 0
             said = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

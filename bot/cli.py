@@ -6,6 +6,7 @@ aiguide check --system S …    may this information go into system S?
 aiguide systems import|export|list   the 別表
 aiguide scan [FILE|-]         what looks like personal information, line by line
 aiguide tenants …             the municipalities of this deployment, their workspaces
+aiguide outbox list|retry     undelivered and dead messages (every municipality)
 aiguide db upgrade            apply the migrations
 
 Every command on one municipality's data takes --tenant ID (not needed while there is one).
@@ -39,6 +40,7 @@ from bot.commands import (
 from bot.data_cli import add_data_commands, data_command
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
+from bot.outbox.cli import add_outbox_parser, outbox_command
 from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import ConfigError, Settings, load_municipality
 from bot.tenant_cli import add_tenant_commands, tenants_command
@@ -152,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     audit_export.add_argument("--output", type=Path, help="file to write (default: stdout)")
 
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
+    add_outbox_parser(commands)
 
     add_tenant_commands(commands)
     add_data_commands(commands, scoped)
@@ -190,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return _with_runtime(settings, lambda runtime: tenants_command(runtime, args))
     if args.command == "tick":
         return _with_runtime(settings, lambda runtime: _tick(runtime))
+    if args.command == "outbox":
+        return _with_runtime(settings, lambda runtime: outbox_command(runtime, args))
     if args.command == "scan":
         return _with_town(settings, args, lambda town: _scan(town, args))
     if args.command == "chat":

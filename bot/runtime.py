@@ -22,8 +22,9 @@ from bot.business_time import BusinessHours
 from bot.effects import EffectHandlers, Services, all_handlers
 from bot.files.registry_io import read_registry
 from bot.metrics import Metrics
-from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
-from bot.outbox.mail import LocalMailbox, SmtpDeliverer
+from bot.outbox.dead import mail_dead_letter
+from bot.outbox.deliverers import build_registry
+from bot.outbox.delivery import Delivery, report_progress
 from bot.services.pre_use import person_state
 from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.services.tenants import TenantCache, add_from_file, settings_dict
@@ -46,7 +47,7 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, ping, session_maker, transaction
-from storage.models import AISystem, Broadcast, Person, Tenant, utcnow
+from storage.models import AISystem, Broadcast, OutboxMessage, Person, Tenant, utcnow
 from storage.people import ensure_person
 from storage.systems import list_systems, save_systems
 from storage.tenants import (
@@ -91,16 +92,6 @@ class Runtime:
             sessions=session_maker(engine),
             router=build_router(),
         )
-        mail: Deliverer = LocalMailbox()
-        if settings.smtp_host:
-            mail = SmtpDeliverer(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_from,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-            )
         runtime.effects = all_handlers(
             Services(
                 runner=runtime.router.runner,
@@ -110,9 +101,11 @@ class Runtime:
         )
         runtime.delivery = Delivery(
             runtime.sessions,
-            {"local": LocalDeliverer(), "email": mail},
-            per_second={"local": settings.local_messages_per_second},
+            build_registry(settings, runtime.sessions),
+            max_attempts=settings.outbox_max_attempts,
+            lease_seconds=settings.outbox_lease_seconds,
             progress=runtime._report_progress,
+            on_dead=runtime._dead_letter,
         )
         return runtime
 
@@ -316,6 +309,14 @@ class Runtime:
 
         await report_progress(session, broadcast_id, body)
 
+    async def _dead_letter(self, session: AsyncSession, message: OutboxMessage) -> None:
+        """A dead post for a shared channel goes to its municipality's policy contact."""
+        self.metrics.dead.labels(message.channel).inc()
+        tenant = await self.tenants.get(session, message.tenant_id)
+        if tenant is not None:
+            ctx = self.notice_context(tenant.facts, None)
+            await mail_dead_letter(session, message, tenant.facts, ctx)
+
     # --- periodic work --------------------------------------------------------------------
 
     async def tick(self, now: datetime | None = None) -> None:
@@ -350,9 +351,11 @@ class Runtime:
         if self.delivery is not None:
             await self.delivery.run_once(now)
 
-    async def deliver(self) -> int:
-        """Deliver what is due in the outbox now (the terminal chat, between turns)."""
-        return await self.delivery.run_once() if self.delivery is not None else 0
+    async def deliver(self, channels: frozenset[str] | None = None) -> int:
+        """Deliver what is due in the outbox now (of these channel kinds only, if given)."""
+        if self.delivery is None:
+            return 0
+        return await self.delivery.run_once(channels=channels)
 
 
 class TenantNotChosen(Exception):

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Each step of an SMTP conversation; a server that never answers fails the attempt.
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # After this many failed attempts an outbox message is dead: no more retries, listed by
+    # `aiguide outbox list --dead`, revived by `aiguide outbox retry ID`.
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    # How long a claimed message is held by one delivery; a process that dies mid-call
+    # leaves it due again after this long.
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
     # The channel that hosts the shared policy-division and CAIO channels.
     shared_channel: str = "local"
 

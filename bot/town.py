@@ -21,6 +21,7 @@ from dialogs.context import MunicipalityFacts
 from dialogs.effects import PublishGuideline
 from dialogs.pre_use import PreUseState
 from dialogs.ui import Reply
+from storage.addresses import PersonAddress, target_of
 from storage.admin import audit_entries
 from storage.db import transaction
 from storage.models import (
@@ -125,4 +126,5 @@ class Town:
 
     async def inbox(self, user_id: str, after: int | None) -> tuple[list[ChannelPost], int]:
         async with self._tx() as session:
-            return await posts_after(session, self.tenant_id, f"user:{user_id}", after)
+            inbox = target_of(PersonAddress(user_id))
+            return await posts_after(session, self.tenant_id, inbox, after)

@@ -13,7 +13,7 @@ from dialogs.fields import ChoiceKind, DateKind, TextKind, YesNoKind, catalog_ch
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES, check_entry
 from dialogs.ui import Option, Step
-from storage.models import AISystem
+from storage.models import AISystem, max_length_of
 
 KEY = "system_form"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -102,6 +102,11 @@ def _save(answers: dict[str, str], ctx: DialogContext) -> Step:
     return Step().do(effect)
 
 
+def _text(field: str, **options: Any) -> TextKind:
+    """A text answer no longer than its column (one source of truth for the length)."""
+    return TextKind(max_length=max_length_of(AISystem, field), **options)
+
+
 def _adding(a: Answers, ctx: DialogContext) -> bool:
     return a.get("mode") != "edit"
 
@@ -110,12 +115,12 @@ FIELDS: tuple[Field, ...] = (
     Field("mode", TextKind(), ask=False),
     Field("request", TextKind(), ask=False),
     Field("system", TextKind(), ask=False),
-    Field("id", TextKind(max_length=64, validator=_valid_id, fold_width=True), condition=_adding),
-    Field("name", TextKind(max_length=200)),
+    Field("id", _text("id", validator=_valid_id, fold_width=True), condition=_adding),
+    Field("name", _text("name")),
     Field("aliases", TextKind(max_length=500), required=False),
     Field("service_type", catalog_choices("registry.service_types", SERVICE_TYPES)),
     Field("owner_division", ChoiceKind(_divisions)),
-    Field("owner_contact", TextKind(max_length=200), required=False),
+    Field("owner_contact", _text("owner_contact"), required=False),
     Field("users_all_staff", YesNoKind()),
     Field(
         "user_divisions",
@@ -128,7 +133,7 @@ FIELDS: tuple[Field, ...] = (
     Field("personal_info", YesNoKind()),
     Field(
         "personal_info_condition",
-        TextKind(max_length=500),
+        _text("personal_info_condition"),
         required=False,
         condition=lambda a, ctx: a.get("personal_info") == "yes",
     ),
@@ -141,8 +146,8 @@ FIELDS: tuple[Field, ...] = (
         required=False,
         condition=lambda a, ctx: a.get("service_type") == "public_terms",
     ),
-    Field("manual_url", TextKind(max_length=500), required=False),
-    Field("description", TextKind(max_length=2000, multiline=True), required=False),
+    Field("manual_url", _text("manual_url"), required=False),
+    Field("description", _text("description", multiline=True), required=False),
 )
 
 SYSTEM_FORM = Form(key=KEY, fields=FIELDS, on_submit=_save, validate=_problems)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from storage.addresses import ADDRESS_LENGTH
 
 
 def utcnow() -> datetime:
@@ -38,6 +40,17 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def max_length_of(model: type[SQLModel], field: str) -> int:
+    """The length of a text column: forms and file readers check against it, so a value
+    they accept always fits (one source of truth for every length)."""
+    column_type = model.__table__.c[field].type  # type: ignore[attr-defined]
+    if isinstance(column_type, TypeDecorator):  # SQLModel's AutoString wraps a VARCHAR
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"{model.__name__}.{field} is not a text column with a length")
+    return int(column_type.length)
 
 
 def _timestamp() -> Any:
@@ -129,7 +142,7 @@ class ChannelPost(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
-    channel_key: str = Field(max_length=32)
+    channel_key: str = Field(max_length=ADDRESS_LENGTH)  # policy, caio, user:<id>, mail:<a>
     thread_id: int | None = Field(default=None, foreign_key="channel_post.id")
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _timestamp()
@@ -237,26 +250,52 @@ class Reminder(SQLModel, table=True):
 
 class OutboxMessage(SQLModel, table=True):
     """A message to deliver (to a person or a shared channel), written in the same transaction
-    as the change it tells of, and delivered — retried with backoff — until it is sent.
-    `key` is the idempotency key: one event, one message."""
+    as the change it tells of, and delivered — retried with backoff — until it is sent or,
+    after too many failed attempts, dead. `key` is the idempotency key: one event, one message.
+
+    A delivery claims a message by a lease (`leased_until`, `lease`) in one short transaction
+    and records the outcome in another; the platform is called between the two, with no
+    transaction open. A lease that expired (its process died) makes the message due again.
+    """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_outbox_message_tenant_key"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key", name="uq_outbox_message_tenant_key"),
+        # What a delivery pass looks for: the pending messages of a channel and tenant, most
+        # urgent first. Partial, so sent messages, however many, cost nothing here.
+        Index(
+            "ix_outbox_message_pending",
+            "channel",
+            "tenant_id",
+            "priority",
+            "id",
+            postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND dead_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
     key: str = Field(max_length=200)
-    channel: str = Field(max_length=32)  # where the recipient lives: local, slack, teams
-    target: str = Field(max_length=200)  # "user:<id>" or a shared channel ("policy", "caio")
+    channel: str = Field(max_length=32)  # where the recipient lives: local, slack, teams, email
+    target: str = Field(max_length=ADDRESS_LENGTH)  # storage.addresses: user:<id>, policy, …
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     broadcast_id: int | None = Field(default=None, index=True)
     # Threads: the message that starts a thread records where it landed (ThreadRef); a reply
-    # waits (is retried) until its thread exists, so it never becomes a top-level message.
+    # waits until its thread exists, so it never becomes a top-level message.
     thread_key: str | None = Field(default=None, max_length=200)
     opens_thread: bool = False
+    priority: int = 10  # storage.outbox.Priority: lower goes first
     attempts: int = 0
     next_attempt_at: datetime = _timestamp()
+    leased_until: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    lease: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    sent_ref: str = Field(default="", max_length=200)  # the platform's reference of the post
+    failed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    dead_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = _timestamp()
 

@@ -1,21 +1,38 @@
-"""The outbox: messages written with the change they tell of, delivered until sent.
+"""The outbox: messages written with the change they tell of, delivered until sent or dead.
 
-Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL, so several replicas delivering at once
-never take the same message; SQLite has one writer at a time (BEGIN IMMEDIATE) anyway.
+A delivery claims one message by a lease in a short transaction (`claim_next`), calls the
+platform with no transaction open, then records what happened in another short transaction
+(`record_sent`, `record_failed`, …). Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL, so
+replicas delivering at once never take the same message; SQLite has one writer at a time
+(BEGIN IMMEDIATE) and holds it only for the claim or the record, never during the call.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.addresses import Address, columns_of
 from storage.models import OutboxMessage, ThreadRef, utcnow
 from storage.upsert import insert_if_absent
 
 MAX_BACKOFF = timedelta(hours=1)
+
+
+class Priority(IntEnum):
+    """Lower goes first: a serious case to the CAIO before a report's thread and a person's
+    own answer, and those before a broadcast to everyone (which may take an hour at a
+    platform's pace)."""
+
+    URGENT = 0
+    NORMAL = 10
+    BULK = 20
 
 
 async def enqueue(
@@ -24,27 +41,24 @@ async def enqueue(
     *,
     key: str,
     channel: str,
-    target: str,
+    address: Address,
     body: dict[str, Any],
     broadcast_id: int | None = None,
     not_before: datetime | None = None,
-    thread_key: str | None = None,
-    opens_thread: bool = False,
+    priority: Priority | None = None,
 ) -> bool:
-    """Add a message unless one with this key exists (one event, one message).
-
-    `thread_key` names a thread: the message with `opens_thread` starts it; the others are
-    posted as replies inside it.
-    """
+    """Add a message unless one with this key exists (one event, one message). A message of
+    a broadcast is BULK unless said otherwise; anything else NORMAL."""
+    if priority is None:
+        priority = Priority.BULK if broadcast_id is not None else Priority.NORMAL
     values: dict[str, Any] = {
         "tenant_id": tenant_id,
         "key": key,
         "channel": channel,
-        "target": target,
+        **columns_of(address),
         "body": body,
         "broadcast_id": broadcast_id,
-        "thread_key": thread_key,
-        "opens_thread": opens_thread,
+        "priority": int(priority),
         "attempts": 0,
         "last_error": "",
     }
@@ -54,31 +68,144 @@ async def enqueue(
     return await insert_if_absent(session, OutboxMessage, **row.model_dump(exclude={"id"}))
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Messages due for a delivery attempt, locked for this transaction."""
+def _due(now: datetime) -> tuple[Any, ...]:
+    return (
+        col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.dead_at).is_(None),
+        col(OutboxMessage.next_attempt_at) <= now,
+        col(OutboxMessage.leased_until).is_(None) | (col(OutboxMessage.leased_until) <= now),
+    )
+
+
+@dataclass(frozen=True, order=True)
+class Lane:
+    """Messages paced together: one channel kind in one tenant (a Slack workspace, a Teams
+    tenant, a municipality's mail)."""
+
+    channel: str
+    tenant_id: str
+
+
+async def due_lanes(
+    session: AsyncSession, now: datetime, channels: frozenset[str] | None = None
+) -> list[Lane]:
+    statement = select(OutboxMessage.channel, OutboxMessage.tenant_id).where(*_due(now))
+    if channels is not None:
+        statement = statement.where(col(OutboxMessage.channel).in_(channels))
+    rows = (await session.exec(statement.distinct())).all()
+    return sorted(Lane(channel, tenant) for channel, tenant in rows)
+
+
+async def claim_next(
+    session: AsyncSession, lane: Lane, now: datetime, lease_for: timedelta
+) -> OutboxMessage | None:
+    """The most urgent due message of the lane, leased until `now + lease_for`."""
     statement = (
         select(OutboxMessage)
-        .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.next_attempt_at) <= now)
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
+        .where(
+            *_due(now),
+            col(OutboxMessage.channel) == lane.channel,
+            col(OutboxMessage.tenant_id) == lane.tenant_id,
+        )
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.exec(statement)).all())
-
-
-def mark_sent(session: AsyncSession, message: OutboxMessage, now: datetime) -> None:
-    message.sent_at = now
-    message.attempts += 1
+    message = (await session.exec(statement)).first()
+    if message is None:
+        return None
+    message.leased_until = now + lease_for
+    message.lease = uuid.uuid4().hex
     session.add(message)
+    await session.flush()
+    return message
 
 
-def mark_failed(session: AsyncSession, message: OutboxMessage, now: datetime, error: str) -> None:
-    """Try again later: 2, 4, 8 … seconds after each failure, at most an hour."""
+def _held(message_id: int, lease: str) -> tuple[Any, ...]:
+    return (col(OutboxMessage.id) == message_id, col(OutboxMessage.lease) == lease)
+
+
+async def record_sent(session: AsyncSession, message_id: int, now: datetime, ref: str) -> None:
+    """Sent: recorded whoever holds the lease now (it went out, whatever came after)."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.sent_at).is_(None))
+        .values(
+            sent_at=now,
+            sent_ref=ref[:200],
+            attempts=OutboxMessage.attempts + 1,
+            leased_until=None,
+            lease=None,
+        )
+    )  # type: ignore[call-overload]
+
+
+async def record_failed(
+    session: AsyncSession,
+    message_id: int,
+    lease: str,
+    failed_at: datetime,
+    error: str,
+    max_attempts: int,
+) -> OutboxMessage | None:
+    """A failed attempt: try again 2, 4, 8 … seconds after the failure (at most an hour),
+    or, at the `max_attempts`-th failure, the message is dead. The row, None when this
+    delivery no longer holds the lease (it expired and another took it)."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.lease != lease or message.sent_at is not None:
+        return None
     message.attempts += 1
-    delay = min(timedelta(seconds=2**message.attempts), MAX_BACKOFF)
-    message.next_attempt_at = now + delay
+    message.failed_at = failed_at
     message.last_error = error[:500]
+    message.leased_until = message.lease = None
+    if message.attempts >= max_attempts:
+        message.dead_at = failed_at
+    else:
+        delay = min(timedelta(seconds=2**message.attempts), MAX_BACKOFF)
+        message.next_attempt_at = failed_at + delay
     session.add(message)
+    return message
+
+
+async def record_later(
+    session: AsyncSession, message_id: int, lease: str, at: datetime, note: str
+) -> None:
+    """Not an attempt (its thread is not posted yet; the platform asked to wait): due again
+    at `at`, attempts unchanged."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(*_held(message_id, lease))
+        .values(next_attempt_at=at, last_error=note[:500], leased_until=None, lease=None)
+    )  # type: ignore[call-overload]
+
+
+async def release(session: AsyncSession, message_id: int, lease: str) -> None:
+    """Give the lease back (the delivery is stopping): due again at once."""
+    await session.exec(
+        update(OutboxMessage).where(*_held(message_id, lease)).values(leased_until=None, lease=None)
+    )  # type: ignore[call-overload]
+
+
+async def list_messages(
+    session: AsyncSession, *, dead: bool, limit: int = 200
+) -> list[OutboxMessage]:
+    """Dead messages, or those still waiting to be sent, oldest first."""
+    dead_at = col(OutboxMessage.dead_at)
+    statement = select(OutboxMessage).where(
+        col(OutboxMessage.sent_at).is_(None), dead_at.is_not(None) if dead else dead_at.is_(None)
+    )
+    return list((await session.exec(statement.order_by(col(OutboxMessage.id)).limit(limit))).all())
+
+
+async def revive(session: AsyncSession, message_id: int, now: datetime) -> bool:
+    """A dead (or failing) message gets a fresh set of attempts, due now; False when there
+    is no such unsent message."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.sent_at).is_(None))
+        .values(dead_at=None, attempts=0, next_attempt_at=now, leased_until=None, lease=None)
+    )  # type: ignore[call-overload]
+    return bool(result.rowcount)
 
 
 async def sent_count(session: AsyncSession, broadcast_id: int) -> int:
@@ -90,7 +217,9 @@ async def sent_count(session: AsyncSession, broadcast_id: int) -> int:
 
 async def pending_count(session: AsyncSession, tenant_id: str) -> int:
     statement = select(func.count()).where(
-        col(OutboxMessage.tenant_id) == tenant_id, col(OutboxMessage.sent_at).is_(None)
+        col(OutboxMessage.tenant_id) == tenant_id,
+        col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.dead_at).is_(None),
     )
     return int((await session.exec(statement)).one())
 

@@ -20,7 +20,7 @@ from bot.files.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.registry import check_entry
-from storage.models import AISystem
+from storage.models import AISystem, max_length_of
 
 LIST_FIELDS = ("aliases", "user_divisions", "purposes", "prohibited_purposes")
 COLUMNS = (
@@ -50,32 +50,37 @@ _TRUE = {"true", "yes", "1", "はい", "可", "○"}
 _FALSE = {"false", "no", "0", "いいえ", "不可", "×", ""}
 
 
+def _length(field: str) -> int:
+    """The column's length: a row that passes here always fits the table."""
+    return max_length_of(AISystem, field)
+
+
 class SystemRow(BaseModel):
     """One entry as written in a file: the types and the allowed words of each column."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=_length("name"))
     aliases: list[str] = []
     service_type: Literal["public_terms", "contracted", "on_premises"]
-    owner_division: str = Field(min_length=1)
-    owner_contact: str = ""
+    owner_division: str = Field(min_length=1, max_length=_length("owner_division"))
+    owner_contact: str = Field(default="", max_length=_length("owner_contact"))
     users_all_staff: bool = True
     user_divisions: list[str] = []
-    users_note: str = ""
+    users_note: str = Field(default="", max_length=_length("users_note"))
     purposes: list[str] = []
     prohibited_purposes: list[str] = []
-    max_class: str = Field(min_length=1)
+    max_class: str = Field(min_length=1, max_length=_length("max_class"))
     personal_info: bool = False
-    personal_info_condition: str = ""
+    personal_info_condition: str = Field(default="", max_length=_length("personal_info_condition"))
     server_location: Literal["domestic", "abroad"] = "domestic"
     ml_exclusion_confirmed_on: date | None = None
     no_audit_confirmed_on: date | None = None
     cloud_permission_on: date | None = None
     status: Literal["designated", "suspended"] = "designated"
-    manual_url: str = ""
-    description: str = ""
+    manual_url: str = Field(default="", max_length=_length("manual_url"))
+    description: str = Field(default="", max_length=_length("description"))
 
     @field_validator(*LIST_FIELDS, mode="before")
     @classmethod

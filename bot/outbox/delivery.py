@@ -1,138 +1,256 @@
-"""Delivering the outbox: each message to its channel, paced, retried with backoff.
+"""Delivering the outbox: claim, call the platform with nothing held, record the outcome.
 
-A deliverer per channel turns an outbox message into a post. The local channel's deliverer
-writes the post in the same transaction that marks the message sent, so it is delivered
-exactly once; remote platforms (Slack, Teams) add their own deliverers.
+Each message goes through three steps: a short transaction claims it by a lease (the most
+urgent due message of its lane first), the deliverer posts it with no transaction open and
+no lock held (on SQLite the write lock would keep every turn waiting for the platform), and
+a second short transaction records the outcome — sent with the platform's reference, or
+failed at the time it failed (the backoff counts from then), or dead after
+`max_attempts`. A process that dies mid-call leaves a lease that expires: the message is due
+again (at-least-once, see bot.outbox.deliverers).
+
+A lane is one channel kind in one tenant (a platform's rate limits are per workspace or per
+tenant): lanes run side by side, each paced on its own, so a mail server that hangs holds
+back its own mail only, and a paced broadcast holds back nothing more urgent than itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, Protocol
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.deliverers import DelivererRegistry, Outgoing, RetryAfter
+from storage.addresses import InThread, PersonAddress, address_of
 from storage.db import transaction
 from storage.models import Broadcast, OutboxMessage, Person, utcnow
 from storage.outbox import (
-    claim_due,
+    Lane,
+    claim_next,
+    due_lanes,
     enqueue,
-    mark_failed,
-    mark_sent,
+    record_failed,
+    record_later,
+    record_sent,
     record_thread,
+    release,
     sent_count,
     thread_ref,
 )
-from storage.posts import add_post
 
 log = logging.getLogger(__name__)
 
+# A reply whose thread is not posted yet looks again this soon (it is not a failed attempt).
+THREAD_WAIT = timedelta(seconds=5)
 
-class Deliverer(Protocol):
-    async def deliver(
-        self, session: AsyncSession, message: OutboxMessage, thread: str | None
-    ) -> str:
-        """Post the message (inside `thread` when given); its reference on the channel.
-        Raise to have it retried later."""
+Outcome = Literal["sent", "failed", "dead", "throttled", "waiting", "released"]
 
 
 class ProgressReporter(Protocol):
-    """Called after a pass for each broadcast that had messages sent in it."""
+    """Called when a message of a broadcast was sent, in the transaction recording it."""
 
     async def __call__(self, session: AsyncSession, broadcast_id: int) -> None: ...
+
+
+class DeadLetterHandler(Protocol):
+    """Called when a message is dead, in the transaction recording it."""
+
+    async def __call__(self, session: AsyncSession, message: OutboxMessage) -> None: ...
 
 
 class ProgressBody(Protocol):
     def __call__(self, broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]: ...
 
 
-class LocalDeliverer:
-    """The local channel: a person's messages and the shared channels are posts in the db."""
-
-    async def deliver(
-        self, session: AsyncSession, message: OutboxMessage, thread: str | None
-    ) -> str:
-        parent = int(thread) if thread else None
-        post = await add_post(session, message.tenant_id, message.target, message.body, parent)
-        return str(post.id)
+def observe(outcome: Outcome, message: Outgoing) -> None:
+    """Every outcome passes here: the one place a metrics module hooks in (counters per
+    outcome and channel kind). Ids only, never a body."""
+    log.debug("outbox %s %s on %s", message.id, outcome, message.channel)
 
 
 class Delivery:
-    """Runs one delivery pass at a time; several replicas may run passes concurrently."""
+    """Runs delivery passes; several replicas may run passes at once (leases keep them off
+    each other's messages)."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        deliverers: Mapping[str, Deliverer],
+        registry: DelivererRegistry,
         *,
-        per_second: Mapping[str, float],
         batch: int = 100,
+        max_attempts: int = 10,
+        lease_seconds: float = 300.0,
         progress: ProgressReporter | None = None,
+        on_dead: DeadLetterHandler | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: Callable[[Outcome, Outgoing], None] = observe,
     ) -> None:
         self.sessions = sessions
-        self.deliverers = deliverers
-        self.per_second = per_second
+        self.registry = registry
         self.batch = batch
+        self.max_attempts = max_attempts
+        self.lease_for = timedelta(seconds=lease_seconds)
         self.progress = progress
+        self.on_dead = on_dead
+        self.clock, self.sleep, self.observer = clock, sleep, observer
+        # Per lane, on `clock`: when the next message may go (pace), and a platform's pause.
+        self._ready_at: dict[Lane, float] = {}
+        self._paused_until: dict[Lane, float] = {}
 
-    async def run_once(self, now: datetime | None = None) -> int:
-        """Deliver what is due, one message per transaction; the number sent.
+    async def run_once(
+        self, now: datetime | None = None, *, channels: frozenset[str] | None = None
+    ) -> int:
+        """Deliver what is due (in `channels` only, if given), up to `batch` per lane; the
+        number sent. `now` is the pass's start on the database's clock; the pass's time
+        moves on from there as `clock` does, so a failure is stamped when it happened."""
+        start, started = now or utcnow(), self.clock()
 
-        One at a time: a crash loses at most the message being sent (a remote platform may
-        then see it twice, the local channel never), progress is reported as it happens, and
-        the pause that keeps to a platform's rate limit holds no lock (on SQLite, a lock held
-        would keep every turn waiting).
-        """
-        now = now or utcnow()
+        def moment() -> datetime:
+            return start + timedelta(seconds=self.clock() - started)
+
+        async with transaction(self.sessions) as session:
+            lanes = await due_lanes(session, start, channels)
+        tasks = [asyncio.ensure_future(self._run_lane(lane, moment)) for lane in lanes]
+        try:
+            counts = await asyncio.gather(*tasks)
+        except BaseException:
+            # One lane stopped the pass (cancelled: the process is stopping): stop the others
+            # too, each giving back what it holds, before saying so.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return sum(counts)
+
+    async def _run_lane(self, lane: Lane, moment: Callable[[], datetime]) -> int:
         sent = 0
+        rate = self.registry.per_second(lane.channel)
         for _ in range(self.batch):
-            async with transaction(self.sessions) as session:
-                claimed = await claim_due(session, now, 1)
-                if not claimed:
-                    break
-                message = claimed[0]
-                if not await self._deliver(session, message, now):
-                    continue
+            if self._paused_until.get(lane, 0.0) > self.clock():
+                break  # the platform asked to wait: a later pass goes on
+            message = await self._claim(lane, moment())
+            if message is None:
+                break
+            wait = self._ready_at.get(lane, 0.0) - self.clock()
+            if wait > 0:
+                await self.sleep(wait)  # keeping to the pace holds no lock, only the lease
+            outcome = await self._attempt(lane, message, moment)
+            self.observer(outcome, message.message)
+            if outcome == "sent":
                 sent += 1
-                if self.progress is not None and message.broadcast_id is not None:
-                    await session.flush()
-                    await self.progress(session, message.broadcast_id)
-                channel = message.channel
-            # Stay under the platform's rate limit (e.g. about one message a second).
-            rate = self.per_second.get(channel)
-            if rate:
-                await asyncio.sleep(1 / rate)
+            if outcome in ("sent", "failed", "dead") and rate:
+                self._ready_at[lane] = self.clock() + 1 / rate
         return sent
 
-    async def _deliver(self, session: AsyncSession, message: OutboxMessage, now: datetime) -> bool:
-        deliverer = self.deliverers.get(message.channel)
-        if deliverer is None:
-            mark_failed(session, message, now, f"no deliverer for {message.channel}")
-            return False
-        thread: str | None = None
-        if message.thread_key and not message.opens_thread:
-            found = await thread_ref(session, message.tenant_id, message.thread_key)
-            if found is None:  # its thread is not posted yet: wait for it
-                mark_failed(session, message, now, "waiting for its thread")
-                return False
-            thread = found.ref
+    async def _claim(self, lane: Lane, now: datetime) -> _Claimed | None:
+        """The next message of the lane, leased; a reply whose thread is not posted yet is
+        put back for a short while (not a failed attempt) and the next one taken."""
+        while True:
+            async with transaction(self.sessions) as session:
+                row = await claim_next(session, lane, now, self.lease_for)
+                if row is None:
+                    return None
+                assert row.id is not None and row.lease is not None
+                thread: str | None = None
+                if row.thread_key and not row.opens_thread:
+                    found = await thread_ref(session, row.tenant_id, row.thread_key)
+                    if found is None:
+                        await record_later(
+                            session, row.id, row.lease, now + THREAD_WAIT, "waiting for its thread"
+                        )
+                        continue
+                    thread = found.ref
+                return _Claimed(
+                    Outgoing(
+                        id=row.id,
+                        key=row.key,
+                        tenant_id=row.tenant_id,
+                        channel=row.channel,
+                        address=address_of(row.target, row.thread_key, row.opens_thread),
+                        body=row.body,
+                        thread_ref=thread,
+                        priority=row.priority,
+                    ),
+                    row.lease,
+                    row.broadcast_id,
+                )
+
+    async def _attempt(
+        self, lane: Lane, claimed: _Claimed, moment: Callable[[], datetime]
+    ) -> Outcome:
+        message = claimed.message
+        deliverer = self.registry.get(message.channel)
         try:
-            async with session.begin_nested():
-                ref = await deliverer.deliver(session, message, thread)
-        except Exception as error:  # the platform is down: try again later
-            log.warning("delivery of outbox %s failed: %s", message.id, error)
-            mark_failed(session, message, now, str(error))
-            return False
-        if message.opens_thread and message.thread_key:
-            await record_thread(
-                session, message.tenant_id, message.thread_key, message.channel, ref
+            if deliverer is None:
+                raise LookupError(f"no deliverer for {message.channel}")
+            # Well inside the lease: a call still running when the lease expires could be
+            # claimed and sent by another replica too.
+            timeout = self.lease_for.total_seconds() / 2
+            ref = await asyncio.wait_for(deliverer.deliver(message), timeout)
+        except RetryAfter as pause:
+            self._paused_until[lane] = self.clock() + pause.seconds
+            at = moment() + timedelta(seconds=pause.seconds)
+            async with transaction(self.sessions) as session:
+                await record_later(session, message.id, claimed.lease, at, str(pause))
+            log.warning("outbox %s: %s is throttled for %g s", message.id, lane, pause.seconds)
+            return "throttled"
+        except asyncio.CancelledError:
+            # Stopping mid-call: give the message back so it is due at once, not after the
+            # lease (it may have reached the platform: at-least-once).
+            await asyncio.shield(self._release(claimed))
+            raise
+        except Exception as error:  # the platform is down or refused: try again later
+            return await self._failed(claimed, moment(), error)
+        async with transaction(self.sessions) as session:
+            await record_sent(session, message.id, moment(), ref)
+            address = message.address
+            if isinstance(address, InThread) and address.opens:
+                await record_thread(session, message.tenant_id, address.key, message.channel, ref)
+            if self.progress is not None and claimed.broadcast_id is not None:
+                await session.flush()
+                await self.progress(session, claimed.broadcast_id)
+        return "sent"
+
+    async def _failed(self, claimed: _Claimed, failed_at: datetime, error: Exception) -> Outcome:
+        message = claimed.message
+        # The error's type only: a platform's message may quote what was sent.
+        kind = type(error).__name__
+        async with transaction(self.sessions) as session:
+            row = await record_failed(
+                session, message.id, claimed.lease, failed_at, f"{kind}: {error}", self.max_attempts
             )
-        mark_sent(session, message, now)
-        return True
+            dead = row is not None and row.dead_at is not None
+            if dead and row is not None and self.on_dead is not None:
+                await self.on_dead(session, row)
+        if dead:
+            log.warning(
+                "outbox %s (%s) is dead after %d attempts; last error: %s",
+                message.id,
+                message.key,
+                self.max_attempts,
+                kind,
+            )
+            return "dead"
+        log.info("delivery of outbox %s failed (%s); it is retried later", message.id, kind)
+        return "failed"
+
+    async def _release(self, claimed: _Claimed) -> None:
+        async with transaction(self.sessions) as session:
+            await release(session, claimed.message.id, claimed.lease)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    message: Outgoing
+    lease: str
+    broadcast_id: int | None
 
 
 async def report_progress(
@@ -157,7 +275,7 @@ async def report_progress(
         broadcast.tenant_id,
         key=f"broadcast:{broadcast_id}:progress:{sent}",
         channel=broadcast.started_by_channel,
-        target=f"user:{broadcast.started_by}",
+        address=PersonAddress(broadcast.started_by),
         body=body_for(broadcast, sent, starter.locale if starter else None),
     )
     broadcast.reported = sent

@@ -1,16 +1,30 @@
 """E-mail through the outbox: to the CAIO for serious cases, to the security contact for a
-possible information-security incident. Real SMTP (aiosmtplib); without a server configured,
-mail goes to a local mailbox in the database, so the local channel works with no accounts."""
+possible information-security incident, to the policy contact for a dead message. Real SMTP
+(aiosmtplib), with a timeout; without a server configured, mail goes to a local mailbox in
+the database (bot.outbox.deliverers.LocalDeliverer), so the local channel needs no accounts."""
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 import aiosmtplib
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage
-from storage.posts import add_post
+from storage.addresses import MailAddress
+
+if TYPE_CHECKING:
+    from bot.outbox.deliverers import Outgoing
+
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def message_id(key: str, sender: str) -> str:
+    """A Message-ID derived from the outbox key alone: a mail sent again after a crash (the
+    server accepted it, the outcome was not yet recorded) carries the same id, so a mail
+    server or a reader can recognise the repeat."""
+    domain = sender.rpartition("@")[2] or "aiguide"
+    return f"<{_NOT_IN_ID.sub('-', key.replace(':', '.'))}@{domain}>"
 
 
 class SmtpDeliverer:
@@ -29,17 +43,18 @@ class SmtpDeliverer:
         self.username, self.password = username, password
         self.starttls, self.timeout = starttls, timeout
 
-    async def deliver(
-        self, session: AsyncSession, message: OutboxMessage, thread: str | None
-    ) -> str:
+    async def deliver(self, message: Outgoing) -> str:
+        if not isinstance(message.address, MailAddress):
+            raise ValueError(f"outbox {message.id} is not addressed to an e-mail address")
         mail = EmailMessage()
         mail["From"] = self.sender
-        mail["To"] = message.target
+        mail["To"] = message.address.address
         mail["Subject"] = str(message.body.get("subject", ""))
-        # The outbox key is the idempotency key; as Message-ID it lets a mail server or a
-        # reader recognise a repeat, should a delivery be retried after a lost answer.
-        mail["Message-ID"] = f"<{message.key.replace(':', '.')}@aiguide>"
+        mail["Message-ID"] = message_id(message.key, self.sender)
+        mail["X-Aiguide-Outbox-Key"] = message.key
         mail.set_content(str(message.body.get("text", "")))
+        # `timeout` bounds each step of the conversation with the server: one that accepts
+        # the connection and never answers fails the attempt instead of hanging it.
         await aiosmtplib.send(
             mail,
             hostname=self.host,
@@ -49,14 +64,4 @@ class SmtpDeliverer:
             start_tls=self.starttls,
             timeout=self.timeout,
         )
-        return mail["Message-ID"]
-
-
-class LocalMailbox:
-    """No SMTP server configured: the mail is kept as a post in channel `mail:<address>`."""
-
-    async def deliver(
-        self, session: AsyncSession, message: OutboxMessage, thread: str | None
-    ) -> str:
-        post = await add_post(session, message.tenant_id, f"mail:{message.target}", message.body)
-        return str(post.id)
+        return str(mail["Message-ID"])

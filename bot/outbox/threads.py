@@ -1,4 +1,4 @@
-"""Posting through the outbox: a reply inside a shared-channel thread, or a message to a person.
+"""Posting through the outbox: a post inside a shared-channel thread, or a message to a person.
 
 Reports and designation requests both keep one thread each in the policy-division channel and
 tell the person concerned in their own conversation; these two helpers are how.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.ui import Reply
-from storage.outbox import enqueue
+from storage.addresses import InThread, PersonAddress
+from storage.outbox import Priority, enqueue
 
 
 async def post_in_thread(
@@ -21,7 +22,6 @@ async def post_in_thread(
     thread_key: str,
     reply: Reply,
     opens: bool = False,
-    target: str = "policy",
 ) -> None:
     """`opens`: this post starts the thread; otherwise it is a reply inside it (never a new
     top-level message: delivery waits until the thread exists)."""
@@ -30,21 +30,27 @@ async def post_in_thread(
         tenant_id,
         key=key,
         channel=channel,
-        target=target,
+        address=InThread(thread_key, opens),
         body=reply.to_dict(),
-        thread_key=thread_key,
-        opens_thread=opens,
     )
 
 
 async def tell(
-    session: AsyncSession, tenant_id: str, *, key: str, channel: str, user_id: str, reply: Reply
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    key: str,
+    channel: str,
+    user_id: str,
+    reply: Reply,
+    priority: Priority = Priority.NORMAL,
 ) -> None:
     await enqueue(
         session,
         tenant_id,
         key=key,
         channel=channel,
-        target=f"user:{user_id}",
+        address=PersonAddress(user_id),
         body=reply.to_dict(),
+        priority=priority,
     )

@@ -22,6 +22,7 @@ from dialogs.context import DialogContext
 from dialogs.registry import check_entry
 from dialogs.state import ConversationData
 from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from storage.addresses import POLICY, PersonAddress
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
@@ -279,7 +280,7 @@ async def announce(
         tenant_id,
         key=f"audit:{actor.channel}:{actor.user_id}:{stamp}",
         channel=actor.shared_channel,
-        target="policy",
+        address=POLICY,
         body=Text(ctx.t(key, **params)).to_dict(),
     )
 
@@ -297,7 +298,7 @@ async def notify_askers(
             system.tenant_id,
             key=f"suspended:{system.id}:{system.updated_at.isoformat()}:{channel}:{user_id}",
             channel=channel,
-            target=f"user:{user_id}",
+            address=PersonAddress(user_id),
             body=Text(ctx.t("admin.suspended_notice", system=system.name)).to_dict(),
         )
     await audit(

@@ -16,6 +16,7 @@ from dialogs.effects import PublishGuideline
 from dialogs.guideline import APPROVER_ROLE, DivisionCounts
 from dialogs.pre_use import PreUseState
 from dialogs.ui import Button, Fact, FactCard
+from storage.addresses import PersonAddress
 from storage.admin import audit
 from storage.guideline import add_version, list_versions
 from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, TrainingRecord
@@ -284,7 +285,7 @@ async def publish(
             town.tenant_id,
             key=f"guideline:{version.seq}:{person.channel}:{person.user_id}",
             channel=person.channel,
-            target=f"user:{person.user_id}",
+            address=PersonAddress(person.user_id),
             body=card.to_dict(),
             broadcast_id=broadcast.id,
         )

@@ -19,8 +19,9 @@ from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.pre_use import reminder_card
 from dialogs.risk_report import reporter_buttons
 from dialogs.ui import Choices, Text
+from storage.addresses import InThread, PersonAddress
 from storage.models import Person, Reminder
-from storage.outbox import enqueue
+from storage.outbox import Priority, enqueue
 from storage.reminders import claim_due, plan
 from storage.reports import add_event, get_report, list_reports
 
@@ -101,8 +102,9 @@ async def send_due_reminders(
             town.tenant_id,
             key=f"reminder:{reminder.id}",
             channel=reminder.channel,
-            target=f"user:{reminder.user_id}",
+            address=PersonAddress(reminder.user_id),
             body=reminder_card(reminder.kind, ctx).to_dict(),
+            priority=Priority.BULK,  # everyone's pre-use reminders: like a broadcast
             not_before=now,  # due on the same clock as the reminder (tests pass their own)
         )
         sent += 1
@@ -132,7 +134,7 @@ async def _remind_report(
         town.tenant_id,
         key=f"reminder:{reminder.id}",
         channel=reminder.channel,
-        target=f"user:{reminder.user_id}",
+        address=PersonAddress(reminder.user_id),
         body=Choices(
             ctx.t(f"report.told.remind_{stage}", number=report.number),
             reporter_buttons(report.id, ctx),
@@ -145,9 +147,8 @@ async def _remind_report(
         town.tenant_id,
         key=f"reminder:{reminder.id}:thread",
         channel=shared_channel,
-        target="policy",
+        address=InThread(thread_key(report)),
         body=Text(notes.t(f"report.event.overdue_{stage}")).to_dict(),
-        thread_key=thread_key(report),
         not_before=now,
     )
     await add_event(session, report, "reminded", "aiguide", {"stage": stage})

@@ -19,8 +19,9 @@ from dialogs.context import JST, DialogContext
 from dialogs.risk_report import event_text, reporter_buttons, summary_card
 from dialogs.risk_rules import clause_of, security_incident, serious_reasons
 from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from storage.addresses import CAIO, InThread, MailAddress, PersonAddress
 from storage.models import RiskReport, utcnow
-from storage.outbox import enqueue
+from storage.outbox import Priority, enqueue
 from storage.reports import add_event, add_report, events_of, next_number
 
 
@@ -61,9 +62,8 @@ async def _to_thread(
         report.tenant_id,
         key=f"report:{report.id}:{key}",
         channel=where.channel,
-        target="policy",
+        address=InThread(thread_key(report)),
         body=reply.to_dict(),
-        thread_key=thread_key(report),
     )
 
 
@@ -73,7 +73,7 @@ async def _to_reporter(session: AsyncSession, report: RiskReport, key: str, repl
         report.tenant_id,
         key=f"report:{report.id}:reporter:{key}",
         channel=report.reporter_channel,
-        target=f"user:{report.reporter_user}",
+        address=PersonAddress(report.reporter_user),
         body=reply.to_dict(),
     )
 
@@ -89,8 +89,9 @@ async def _to_caio(
         report.tenant_id,
         key=f"report:{report.id}:caio:{why}",
         channel=where.channel,
-        target="caio",
+        address=CAIO,
         body=caio_card.to_dict(),
+        priority=Priority.URGENT,
     )
     address = ctx.municipality.caio.email
     if address:
@@ -99,8 +100,9 @@ async def _to_caio(
             report.tenant_id,
             key=f"report:{report.id}:caio-mail:{why}",
             channel="email",
-            target=address,
+            address=MailAddress(address),
             body=_mail(report, ctx, "report.mail.caio_subject"),
+            priority=Priority.URGENT,
         )
     report.caio_notified_at = utcnow()
     session.add(report)
@@ -167,8 +169,9 @@ async def file_report(
                 town.tenant_id,
                 key=f"report:{report.id}:security-mail",
                 channel="email",
-                target=address,
+                address=MailAddress(address),
                 body=_mail(report, ctx, "report.mail.security_subject"),
+                priority=Priority.URGENT,
             )
         await _to_thread(session, report, where, "security", event_text("security", ctx))
         replies.append(Text(ctx.t("report.filed_security", security=town.security.name)))

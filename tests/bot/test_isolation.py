@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.services.tenants import add_from_file, update_from_file
 from bot.town import Town
 from dialogs.effects import PublishGuideline
+from storage.addresses import PersonAddress
 from storage.db import transaction
 from storage.models import AISystem, AuditEntry, ConversationState, Person, ProcessedEvent
 from storage.outbox import enqueue
@@ -226,7 +227,7 @@ async def test_outbox_keys_are_unique_per_town(towns: tuple[Runtime, Town, Town]
                 tenant,
                 key="guideline:2:local:yamada",
                 channel="local",
-                target="user:yamada",
+                address=PersonAddress("yamada"),
                 body={"type": "text", "text": "お知らせ"},
             )
 

@@ -8,6 +8,8 @@ prompt number, `[button:LABEL]` also presses the button of the last replies with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import sys
@@ -16,12 +18,16 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.channels.plain import render
+from bot.runtime import Runtime
 from bot.town import Town
 from dialogs.turn import Turn
 from dialogs.ui import Reply, from_dict
 
 CHANNEL = "local"  # the same people and conversations as the web chat
 CONVERSATION = "main"
+# At the end of a script, how long a mail under way may still take before the chat exits (it
+# stays in the outbox for `aiguide tick` or the server).
+FINISH_SECONDS = 10.0
 _BUTTON = re.compile(r"^\[button:(?P<id>[^\]]+)\]$")
 
 
@@ -67,25 +73,62 @@ def emit(replies: list[Reply], *, as_json: bool, out: TextIO) -> None:
     out.flush()
 
 
-async def run_chat(town: Town, user_id: str, source: TextIO, *, as_json: bool, echo: bool) -> int:
+class _Background:
+    """Deliveries to remote platforms (mail, later Slack and Teams), one pass at a time,
+    beside the chat: the person at the terminal never waits for a mail server."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.task: asyncio.Task[int] | None = None
+        kinds = runtime.delivery.registry.deliverers if runtime.delivery else {}
+        self.remote = frozenset(kinds) - {CHANNEL}
+
+    def kick(self) -> None:
+        if self.remote and (self.task is None or self.task.done()):
+            self.task = asyncio.create_task(self.runtime.deliver(self.remote))
+
+    async def finish(self, seconds: float) -> None:
+        """Give a pass under way a little time; then stop it (its message stays queued)."""
+        if self.task is None:
+            return
+        done, _ = await asyncio.wait({self.task}, timeout=seconds)
+        if not done:
+            self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task
+
+
+async def run_chat(
+    town: Town,
+    user_id: str,
+    source: TextIO,
+    *,
+    as_json: bool,
+    echo: bool,
+    finish_seconds: float = FINISH_SECONDS,
+) -> int:
     runtime = town.runtime
     interactive = source.isatty()
     if interactive and not as_json:
         sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
     last: list[Reply] = []
     _, seen = await town.inbox(user_id, None)
+    background = _Background(runtime)
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")
         replies = await runtime.handle(to_turn(town, user_id, line, last))
         emit(replies, as_json=as_json, out=sys.stdout)
         last = replies or last
-        # What the turn set off (a notice, a progress report) is delivered at once here,
-        # and what arrived for this person is shown as the bot's own messages.
-        await runtime.deliver()
+        # What the turn set off on this channel (a notice, a progress report) is delivered
+        # at once here — it is the database itself — and shown as the bot's own messages;
+        # mail and other platforms go in the background.
+        await runtime.deliver(frozenset({CHANNEL}))
+        background.kick()
         posts, seen = await town.inbox(user_id, seen)
         if posts:
             arrived = [from_dict(post.body) for post in posts]
             emit(arrived, as_json=as_json, out=sys.stdout)
             last = arrived
+    await background.finish(finish_seconds)
     return 0

@@ -17,10 +17,12 @@ from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import Persona
 from bot.town import Town
 from dialogs.turn import Turn, valid_id
+from storage.addresses import CAIO, POLICY, target_of
 
 CHANNEL = "local"
 CONVERSATION = "main"
-SHARED_CHANNELS = ("policy", "caio")
+# The shared channels as the local deliverer keeps their posts (the page asks for these keys).
+SHARED_CHANNELS = (target_of(POLICY), target_of(CAIO))
 _MAX_FIELD = 100_000  # characters; the router answers politely above its own, lower limit
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)

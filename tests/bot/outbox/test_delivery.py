@@ -1,5 +1,6 @@
-"""Delivering the outbox: retried with growing backoff, resumed after an interruption without
-a second copy, paced by the channel's rate limit, one message per idempotency key.
+"""Delivering the outbox: retried with growing backoff counted from each failure, resumed
+after an interruption without a second copy, paced by the channel's rate limit with nothing
+held, one message per idempotency key, and a claim that outlives its process expires.
 
 Passes are run with explicit times (`Delivery.run_once(now)`), just after the wall clock so
 that what the bot queued on its own (stamped with that clock) is due.
@@ -8,107 +9,90 @@ that what the bot queued on its own (stamped with that clock) is due.
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlmodel import col, select
+import pytest
 
-from bot.outbox.delivery import Delivery, LocalDeliverer
+from bot.outbox.deliverers import LocalDeliverer, Outgoing
+from bot.outbox.delivery import THREAD_WAIT, Delivery
 from bot.runtime import Runtime
 from dialogs.effects import PublishGuideline
+from storage.addresses import InThread
 from storage.db import transaction
-from storage.models import OutboxMessage, utcnow
-from storage.outbox import enqueue, pending_count
+from storage.models import utcnow
+from storage.outbox import Lane, claim_next, pending_count
+from tests.bot.outbox.helpers import (
+    FakeClock,
+    Recorder,
+    as_utc,
+    inbox_texts,
+    outbox_row,
+    queue,
+    registry,
+    threads,
+)
 from tests.chat import Chat
 from tests.conftest import SAMPLE_TENANT
 
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC; PostgreSQL an aware time."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
 
-# Deliverers pass on what Delivery gives them beyond the message (such as the thread to post in).
-
-
-class Flaky:
+class Flaky(LocalDeliverer):
     """The platform is down for the first `failures` attempts, then posts as the local one."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, runtime: Runtime, failures: int) -> None:
+        super().__init__(runtime.sessions)
         self.failures = failures
         self.attempts = 0
 
-    async def deliver(self, session: Any, message: OutboxMessage, *where: Any) -> Any:
+    async def deliver(self, message: Outgoing) -> str:
         self.attempts += 1
         if self.attempts <= self.failures:
             raise ConnectionError(f"platform unavailable (attempt {self.attempts})")
-        return await LocalDeliverer().deliver(session, message, *where)
+        return await super().deliver(message)
 
 
-class Outage:
+class Outage(LocalDeliverer):
     """Posts `successes` messages, then fails every attempt until `recover()`."""
 
-    def __init__(self, successes: int) -> None:
+    def __init__(self, runtime: Runtime, successes: int) -> None:
+        super().__init__(runtime.sessions)
         self.left: int | None = successes
         self.down = False
 
     def recover(self) -> None:
         self.down, self.left = False, None
 
-    async def deliver(self, session: Any, message: OutboxMessage, *where: Any) -> Any:
+    async def deliver(self, message: Outgoing) -> str:
         if self.left == 0:
             self.down = True
         if self.down:
             raise ConnectionError("platform went away")
         if self.left is not None:
             self.left -= 1
-        return await LocalDeliverer().deliver(session, message, *where)
+        return await super().deliver(message)
 
 
-class Shutdown:
+class Shutdown(LocalDeliverer):
     """Posts `successes` messages, then the pass is cancelled (the process is stopping)."""
 
-    def __init__(self, successes: int) -> None:
+    def __init__(self, runtime: Runtime, successes: int) -> None:
+        super().__init__(runtime.sessions)
         self.left = successes
 
-    async def deliver(self, session: Any, message: OutboxMessage, *where: Any) -> Any:
+    async def deliver(self, message: Outgoing) -> str:
         if self.left == 0:
             raise asyncio.CancelledError
         self.left -= 1
-        return await LocalDeliverer().deliver(session, message, *where)
+        return await super().deliver(message)
 
 
-async def queue(runtime: Runtime, key: str, user: str, text: str, at: datetime) -> bool:
-    async with transaction(runtime.sessions) as session:
-        return await enqueue(
-            session,
-            SAMPLE_TENANT,
-            key=key,
-            channel="local",
-            target=f"user:{user}",
-            body={"type": "text", "text": text},
-            not_before=at,
-        )
-
-
-async def outbox_row(runtime: Runtime, key: str) -> OutboxMessage:
-    async with transaction(runtime.sessions) as session:
-        statement = select(OutboxMessage).where(col(OutboxMessage.key) == key)
-        return (await session.exec(statement)).one()
-
-
-async def inbox_texts(runtime: Runtime, user: str) -> list[str]:
-    posts, _ = await (await runtime.town()).inbox(user, 0)
-    return [str(post.body.get("title") or post.body.get("text")) for post in posts]
-
-
-async def test_a_failed_delivery_is_retried_with_growing_backoff_and_sent_once(
+async def test_a_failed_delivery_is_retried_with_growing_backoff_from_each_failure(
     runtime: Runtime,
 ) -> None:
-    platform = Flaky(failures=3)
-    delivery = Delivery(runtime.sessions, {"local": platform}, per_second={})
-    now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    platform = Flaky(runtime, failures=3)
+    delivery = Delivery(runtime.sessions, registry(local=platform))
+    now = NOW
     assert await queue(runtime, "notice-1", "yamada", "お知らせ", now)
 
     gaps: list[timedelta] = []
@@ -118,18 +102,20 @@ async def test_a_failed_delivery_is_retried_with_growing_backoff_and_sent_once(
         assert row.attempts == attempt
         assert row.sent_at is None
         assert f"platform unavailable (attempt {attempt})" in row.last_error
+        assert row.failed_at is not None and as_utc(row.failed_at) >= now
         retry_at = as_utc(row.next_attempt_at)
-        gaps.append(retry_at - now)
+        gaps.append(retry_at - as_utc(row.failed_at))
         # Not before its time: a pass just before the retry leaves it alone.
         assert await delivery.run_once(retry_at - timedelta(milliseconds=500)) == 0
         assert platform.attempts == attempt
         now = retry_at
-    assert gaps[0] < gaps[1] < gaps[2]
+    assert gaps == [timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8)]
     assert await inbox_texts(runtime, "yamada") == []
 
     assert await delivery.run_once(now) == 1
     row = await outbox_row(runtime, "notice-1")
     assert row.sent_at is not None
+    assert row.sent_ref  # the platform's reference of the post
     assert row.attempts == 4
     assert await delivery.run_once(now + timedelta(hours=2)) == 0
     assert await inbox_texts(runtime, "yamada") == ["お知らせ"]
@@ -159,13 +145,12 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
 ) -> None:
     people = [f"staff{n:02d}" for n in range(1, 31)]
     await publish_to(runtime, people)
-    platform = Outage(successes=10)
+    platform = Outage(runtime, successes=10)
     assert runtime.delivery is not None
     # Passes of 8, as a paced channel gets through a few at a time.
     delivery = Delivery(
         runtime.sessions,
-        {"local": platform},
-        per_second={},
+        registry(local=platform),
         batch=8,
         progress=runtime.delivery.progress,
     )
@@ -193,14 +178,14 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
         assert await pending_count(session, SAMPLE_TENANT) == 0
 
 
-async def test_a_pass_cut_short_by_a_shutdown_is_redone_without_a_second_copy(
+async def test_a_pass_cut_short_by_a_shutdown_is_redone_at_once_without_a_second_copy(
     runtime: Runtime,
 ) -> None:
     people = [f"staff{n:02d}" for n in range(1, 31)]
     await publish_to(runtime, people)
     assert runtime.delivery is not None
     now = utcnow() + timedelta(seconds=1)
-    stopping = Delivery(runtime.sessions, {"local": Shutdown(successes=10)}, per_second={})
+    stopping = Delivery(runtime.sessions, registry(local=Shutdown(runtime, successes=10)))
     try:
         await stopping.run_once(now)
     except asyncio.CancelledError:
@@ -208,53 +193,93 @@ async def test_a_pass_cut_short_by_a_shutdown_is_redone_without_a_second_copy(
     else:
         raise AssertionError("the pass was expected to be cancelled")
 
+    # The message being sent when it stopped was given back: due now, not after its lease.
     await runtime.delivery.run_once(now + timedelta(seconds=1))
     for user in people:
         assert await inbox_texts(runtime, user) == ["ガイドラインが Ver2.0 に改定されました"], user
 
 
-async def timed_pass(runtime: Runtime, per_second: dict[str, float], prefix: str) -> float:
-    now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-    for n in range(10):
-        await queue(runtime, f"{prefix}-{n}", f"staff{n:02d}", "お知らせ", now)
-    delivery = Delivery(runtime.sessions, {"local": LocalDeliverer()}, per_second=per_second)
-    started = time.monotonic()
-    assert await delivery.run_once(now) == 10
-    return time.monotonic() - started
+async def test_a_claim_left_by_a_process_that_died_is_delivered_once_its_lease_expires(
+    runtime: Runtime,
+) -> None:
+    assert await queue(runtime, "notice-1", "yamada", "お知らせ", NOW)
+    # Another process claimed it and died before posting.
+    async with transaction(runtime.sessions) as session:
+        claimed = await claim_next(session, Lane("local", SAMPLE_TENANT), NOW, timedelta(minutes=5))
+        assert claimed is not None
+    delivery = Delivery(runtime.sessions, registry(local=Recorder(runtime)))
+    assert await delivery.run_once(NOW + timedelta(minutes=4)) == 0  # still held
+    assert await inbox_texts(runtime, "yamada") == []
+    assert await delivery.run_once(NOW + timedelta(minutes=5, seconds=1)) == 1
+    assert await inbox_texts(runtime, "yamada") == ["お知らせ"]
 
 
-async def test_a_rate_limit_paces_a_pass(runtime: Runtime) -> None:
-    # 20 a second: ten messages take about half a second.
-    assert await timed_pass(runtime, {"local": 20}, "paced") >= 0.45
-    # No limit (or a limit for another channel): the same ten go out in one pass unpaced.
-    await timed_pass(runtime, {"slack": 1}, "free")
+async def test_a_rate_limit_paces_a_pass_by_waiting_between_messages(runtime: Runtime) -> None:
     for n in range(10):
-        assert await inbox_texts(runtime, f"staff{n:02d}") == ["お知らせ", "お知らせ"]
+        await queue(runtime, f"paced-{n}", f"staff{n:02d}", "お知らせ", NOW)
+    clock = FakeClock()
+    paced = registry(local=(LocalDeliverer(runtime.sessions), 20.0))
+    delivery = Delivery(runtime.sessions, paced, clock=clock, sleep=clock.sleep)
+    assert await delivery.run_once(NOW) == 10
+    # 20 a second: a twentieth of a second before each message but the first.
+    assert clock.slept == pytest.approx([0.05] * 9)
+    for n in range(10):
+        assert await inbox_texts(runtime, f"staff{n:02d}") == ["お知らせ"]
+
+    # No pace for the channel: the same ten more go out without a wait.
+    for n in range(10):
+        await queue(runtime, f"free-{n}", f"staff{n:02d}", "お知らせ", NOW)
+    clock = FakeClock()
+    free = Delivery(runtime.sessions, registry(local=LocalDeliverer(runtime.sessions)), clock=clock)
+    assert await free.run_once(NOW) == 10
+    assert clock.slept == []
 
 
 async def test_the_same_key_twice_is_one_message(runtime: Runtime) -> None:
-    now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-    assert await queue(runtime, "guideline:2:local:yamada", "yamada", "一度目", now)
-    assert not await queue(runtime, "guideline:2:local:yamada", "yamada", "二度目", now)
+    assert await queue(runtime, "guideline:2:local:yamada", "yamada", "一度目", NOW)
+    assert not await queue(runtime, "guideline:2:local:yamada", "yamada", "二度目", NOW)
     async with transaction(runtime.sessions) as session:
         assert await pending_count(session, SAMPLE_TENANT) == 1
     assert runtime.delivery is not None
-    assert await runtime.delivery.run_once(now) == 1
-    assert await runtime.delivery.run_once(now + timedelta(hours=1)) == 0
+    assert await runtime.delivery.run_once(NOW) == 1
+    assert await runtime.delivery.run_once(NOW + timedelta(hours=1)) == 0
     assert await inbox_texts(runtime, "yamada") == ["一度目"]
+
+
+async def test_waiting_for_a_threads_opening_post_is_not_a_failed_attempt(
+    runtime: Runtime,
+) -> None:
+    thread = "report:99:policy"
+    reply = InThread(thread)
+    assert await queue(runtime, "reply", "", "返信", NOW, address=reply)
+    delivery = Delivery(runtime.sessions, registry(local=Recorder(runtime)), max_attempts=2)
+    for minute in range(5):  # far more passes than attempts allowed: it only waits
+        assert await delivery.run_once(NOW + timedelta(minutes=minute)) == 0
+    row = await outbox_row(runtime, "reply")
+    assert (row.attempts, row.dead_at, row.sent_at) == (0, None, None)
+    assert row.last_error == "waiting for its thread"
+
+    opening = InThread(thread, opens=True)
+    assert await queue(runtime, "opening", "", "報告", NOW, address=opening)
+    later = NOW + timedelta(minutes=10)
+    assert await delivery.run_once(later) == 1  # the opening post; the reply looks again soon
+    assert await delivery.run_once(later + THREAD_WAIT + timedelta(seconds=1)) == 1
+    [posted] = await threads(runtime, "policy")
+    assert posted.post.body["text"] == "報告"
+    assert [r.body["text"] for r in posted.replies] == ["返信"]
 
 
 async def test_people_are_answered_while_a_paced_pass_is_under_way(runtime: Runtime) -> None:
     """A paced pass takes a while (here 8 messages at 4 a second, about 2 s); a person who
     writes meanwhile is answered at once, not after the pass."""
-    now = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
     for n in range(8):
-        await queue(runtime, f"paced-{n}", f"staff{n:02d}", "お知らせ", now)
-    delivery = Delivery(runtime.sessions, {"local": LocalDeliverer()}, per_second={"local": 4})
+        await queue(runtime, f"paced-{n}", f"staff{n:02d}", "お知らせ", NOW)
+    paced = registry(local=(LocalDeliverer(runtime.sessions), 4.0))
+    delivery = Delivery(runtime.sessions, paced)
     finished: list[str] = []
 
     async def paced_pass() -> None:
-        await delivery.run_once(now)
+        await delivery.run_once(NOW)
         finished.append("pass")
 
     async def a_turn() -> None:

@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.scheduler import Ticker
 from bot.services.reminders import plan_reminders
 from dialogs.context import JST
+from storage.addresses import PersonAddress
 from storage.db import transaction
 from storage.models import Confirmation, GuidelineVersion, Person, Reminder, utcnow
 from storage.outbox import enqueue
@@ -274,7 +275,7 @@ async def test_two_real_tickers_on_one_database_send_each_reminder_once(
             SAMPLE_TENANT,
             key="probe",
             channel="local",
-            target="user:sato",
+            address=PersonAddress("sato"),
             body={"type": "text", "text": "お知らせ"},
         )
     ticks = {"a": counting_ticks(a), "b": counting_ticks(b)}

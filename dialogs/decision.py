@@ -458,6 +458,9 @@ def decide_entry(
         and asker.readiness.trained
         and asker.readiness.confirmed
         and bool(registry)
+        # 「上記以外」 says what the purpose is not, not what it is: no other system can be
+        # said to take it (the purpose question invites the person's own words instead).
+        and not question.purpose_other
     )
     if checked:
         alternatives = _alternatives(question, asker, town, registry)
@@ -502,8 +505,7 @@ def _alternatives(
 
     A class the person does not know is taken as the lowest the information can be (the
     municipality's class for personal information, or the least confidential class): a system
-    that refuses even that is no alternative. 「上記以外」 named the first system's list, so
-    for another system the purpose counts as not said (its own scope becomes a condition).
+    that refuses even that is no alternative.
     """
     scale = town.confidentiality_classes
     klass = question.klass_said or question.klass
@@ -513,7 +515,7 @@ def _alternatives(
     for system in registry:
         if question.system is not None and system.id == question.system.id:
             continue
-        other = replace(question, system=system, klass=klass, klass_said=None, purpose_other=False)
+        other = replace(question, system=system, klass=klass, klass_said=None)
         if decide_entry(other, asker, town).outcome in ("allowed", "conditional"):
             found.append(system)
     return tuple(found)

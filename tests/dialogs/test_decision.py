@@ -1080,6 +1080,7 @@ CASES: tuple[Case, ...] = (
         outcome="denied",
         codes=codes("purpose_not_listed", "ask_owner"),
         absent=codes("purpose_outside_scope", "purpose_within_scope"),
+        alternatives=frozenset(),  # what it is for is not known: nothing to offer
     ),
     Case(
         "§3(2)1",

@@ -240,6 +240,15 @@ RULES: tuple[EntryRule, ...] = (
         needs_system=False,
         next_step="confirm_before_use",
     ),
+    # §5: a major version published for a later 施行日: today's confirmation still counts,
+    # and the answer says by when the new one must be confirmed.
+    EntryRule(
+        "guideline_upcoming",
+        "§5",
+        "note",
+        lambda q, a, m: bool(a.readiness.upcoming_version) and a.readiness.upcoming_on is not None,
+        needs_system=False,
+    ),
     EntryRule(
         "readiness_assumed",
         "§3(1)1",
@@ -534,6 +543,12 @@ def _params(question: EntryQuestion, asker: Asker, town: MunicipalityFacts) -> d
         "policy_contact": town.policy_division.phone or town.policy_division.email,
         "lowest": town.confidentiality_classes[-1],
         "confidential_from": town.confidential_from,
+        "upcoming_version": asker.readiness.upcoming_version,
+        "upcoming_on": (
+            f"{asker.readiness.upcoming_on.month}/{asker.readiness.upcoming_on.day}"
+            if asker.readiness.upcoming_on
+            else ""
+        ),
     }
     if system is not None:
         params |= {

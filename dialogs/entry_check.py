@@ -294,7 +294,8 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
         Button("menu:pii_check", ctx.t("entry.button.check_text")),
     ]
     # §3(1)1: someone who has not finished the pre-use steps is offered to do them now.
-    if {r.code for r in decision.reasons} & {"training_missing", "confirmations_missing"}:
+    pre_use_codes = {"training_missing", "confirmations_missing", "guideline_upcoming"}
+    if {r.code for r in decision.reasons} & pre_use_codes:
         buttons.insert(0, Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"))
     return FactCard(
         title=title,

@@ -175,6 +175,10 @@ READY_ON_RECORD = Readiness(trained=True, confirmed=True)
 NOT_TRAINED = Readiness(trained=False, confirmed=False)
 NOT_CONFIRMED = Readiness(trained=True, confirmed=False)
 TRAINED_NOT_RECORDED = Readiness(trained=False, confirmed=True)
+# §5: confirmed for the version in force; Ver2.0 published to apply from 12/15.
+UPCOMING = Readiness(
+    trained=True, confirmed=True, upcoming_version="2.0", upcoming_on=date(2026, 12, 15)
+)
 
 CASES: tuple[Case, ...] = (
     Case(
@@ -309,6 +313,30 @@ CASES: tuple[Case, ...] = (
         outcome="denied",
         codes=codes("training_missing"),
         absent=codes("personal_not_allowed", "class_above_limit"),
+    ),
+    Case(
+        "§5",
+        "a version to apply later does not refuse today, but the answer says confirm it by then",
+        "class1-chat",
+        readiness=UPCOMING,
+        codes=codes("guideline_upcoming"),
+        absent=codes("confirmations_missing"),
+    ),
+    Case(
+        "§5",
+        "no version to come gives no note about one",
+        "class1-chat",
+        readiness=READY_ON_RECORD,
+        absent=codes("guideline_upcoming"),
+    ),
+    Case(
+        "§5",
+        "a version to come is named in a refusal too",
+        "class1-chat",
+        klass="2",
+        readiness=UPCOMING,
+        outcome="denied",
+        codes=codes("guideline_upcoming", "class_above_limit"),
     ),
     # --- §2: the 別表's 利用者 ---------------------------------------------------------
     Case(
@@ -1403,3 +1431,14 @@ def test_a_purpose_is_named_by_its_last_word_in_a_sentence() -> None:
     found = match_purpose("公開資料を要約してほしい", find(FIVE, "divisions-rag"))
 
     assert found is not None and found.purpose == "公開資料の要約" and not found.prohibited
+
+
+def test_a_version_to_come_is_said_with_its_day_as_everywhere_else() -> None:
+    question = EntryQuestion(system=find(FIVE, "class1-chat"), klass="1", personal=False)
+    decision = decide_entry(question, Asker(division="総務課", readiness=UPCOMING), FIVE)
+    msg = Catalogs().for_locale("ja")
+    note = next(r for r in decision.reasons if r.code == "guideline_upcoming")
+
+    assert msg.t(note.message, **note.params) == (
+        "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください。"
+    )

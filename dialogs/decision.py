@@ -159,7 +159,33 @@ def match_purpose(text: str, system: AISystem) -> PurposeMatch | None:
         tail = normalize(purpose).split("の")[-1]
         if len(tail) >= 2 and tail in folded:
             return PurposeMatch(purpose, False)
+    for listed, prohibited in (
+        (system.prohibited_purposes, True),
+        (system.purposes, False),
+    ):
+        for purpose in listed:
+            if _named_by_its_verb(normalize(purpose).replace(" ", ""), folded):
+                return PurposeMatch(purpose, prohibited)
     return None
+
+
+# A purpose made of an object and an action noun (「議事録作成」) is also named by the object
+# with the action's verb: 「議事録を作りたい」, 「マニュアルを探して」.
+_ACTIONS = {
+    "作成": ("作成", "作"),
+    "要約": ("要約", "まとめ"),
+    "校正": ("校正", "チェック"),
+    "翻訳": ("翻訳", "訳"),
+    "検索": ("検索", "探", "調べ"),
+}
+
+
+def _named_by_its_verb(purpose: str, folded: str) -> bool:
+    for action, verbs in _ACTIONS.items():
+        if purpose.endswith(action):
+            thing = purpose.removesuffix(action).removesuffix("の")
+            return len(thing) >= 2 and thing in folded and any(v in folded for v in verbs)
+    return False
 
 
 def _not_a_user(q: EntryQuestion, a: Asker, m: MunicipalityFacts) -> bool:

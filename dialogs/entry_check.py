@@ -71,7 +71,14 @@ def purpose_in(text: str, system: object | None, systems: Sequence[object]) -> s
     designated system lists or prohibits, named in full (the system asked next decides)."""
     if system is not None:
         found = match_purpose(text, system)  # type: ignore[arg-type]
-        return found.purpose if found else None
+        if found is not None:
+            return found.purpose
+        # A purpose only another system lists is still what was asked about: outside this
+        # system's scope, and what an alternative must take.
+        for other in systems:
+            if other is not system and (found := match_purpose(text, other)) is not None:  # type: ignore[arg-type]
+                return found.purpose
+        return None
     folded = normalize(text).replace(" ", "")
     named = {p for s in systems for p in (*s.prohibited_purposes, *s.purposes)}  # type: ignore[attr-defined]
     for purpose in sorted(named, key=len, reverse=True):

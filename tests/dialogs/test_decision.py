@@ -1414,6 +1414,8 @@ def test_the_raised_class_is_explained_with_both_classes() -> None:
         ("採用選考の文書作成", "採用選考", True),  # a prohibition wins over a listed purpose
         ("会議資料の要約", "要約", False),
         ("文書", "文書作成", False),  # a part typed as the answer
+        ("通知の文書を作りたい", "文書作成", False),  # the object with the action's verb
+        ("文書を読みたい", None, None),  # the object alone is not the purpose
         ("ＳＮＳへの投稿", None, None),
         ("", None, None),
     ],

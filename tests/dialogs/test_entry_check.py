@@ -303,3 +303,20 @@ async def test_alternatives_for_minutes_with_names_leave_out_the_public_terms_tr
     assert any(line.startswith("・庁内AIアシスタント（") for line in offered)
     assert not any("翻訳AIサービス" in line for line in offered)  # 約款型, no personal info
     assert not any("画像生成AI" in line for line in offered)  # suspended
+
+
+async def test_alternatives_for_making_minutes_are_only_systems_listing_that_purpose(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("議事録を作りたいんだけど、Copilotに住民の名前を入れていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    lines = card["lines"]
+    assert any("「議事録作成」は" in line and "範囲" in line for line in lines)  # Copilot's scope
+    start = lines.index("代わりに使える指定システム")
+    offered = [line for line in lines[start + 1 :] if line.startswith("・")]
+    # 庁内AIアシスタント lists 議事録作成 and takes personal information; the search AI and
+    # the translator do not list it
+    assert [line.split("（")[0] for line in offered] == ["・庁内AIアシスタント"]

@@ -382,3 +382,29 @@ async def test_a_version_to_come_is_not_reminded_to_who_confirms_it_before_the_r
 
     await runtime.tick(jst(2026, 12, 8, 10, 0))
     assert await inbox_titles(runtime, "yamada") == []
+
+
+async def test_a_pending_reminder_says_when_the_coming_version_applies(runtime: Runtime) -> None:
+    """Someone who never confirmed is reminded as usual, and told of the coming version: a
+    confirmation given now counts for it."""
+    await make_known(runtime, ["yamada"], date(2026, 11, 19))
+    async with transaction(runtime.sessions) as session:
+        await add_version(
+            session,
+            runtime.tenant_id,
+            version="2.0",
+            kind="major",
+            approver="副市長 高橋",
+            approver_role="caio",
+            effective_on=date(2026, 12, 15),
+            summary="",
+            published_by="sato",
+        )
+
+    await runtime.tick(jst(2026, 11, 30, 9, 0))
+    posts, _ = await runtime.inbox("yamada", 0)
+    assert [post.body["title"] for post in posts] == [PENDING]
+    assert posts[0].body["lines"][-1] == (
+        "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください"
+        "（§5・§3(1)1）。"
+    )

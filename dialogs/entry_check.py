@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from dialogs import pii
 from dialogs.context import DialogContext
-from dialogs.decision import Asker, Decision, EntryQuestion, Reason, decide_entry, match_purpose
+from dialogs.decision import Asker, Decision, EntryQuestion, Reason, decide_entry
 from dialogs.fields import ChoiceKind, Parsed, TextKind, Widget
 from dialogs.forms import Answers, Field, Form
 from dialogs.keywords import mentions
+from dialogs.purposes import match_purpose
 from dialogs.registry import mentioned_system
 from dialogs.text import clean, normalize
 from dialogs.ui import Button, Fact, FactCard, Option, Step

@@ -48,6 +48,11 @@ class MunicipalityFacts:
     # The lowest class personal information held by the municipality falls in (保有個人情報 is
     # normally 要機密情報): personal information said to be lower is taken as this class.
     personal_info_min_class: str = "2"
+    # Where its policy-division and CAIO channels live ("" = the deployment's default
+    # channel) and their ids there (a Slack channel id, a Teams channel conversation id).
+    shared_channel: str = ""
+    policy_channel_id: str = ""
+    caio_channel_id: str = ""
 
     def is_confidential(self, klass: str) -> bool:
         """要機密情報: the class is at or above `confidential_from` on the ordered scale."""
@@ -90,6 +95,8 @@ class PersonFacts:
     display_name: str = ""
     division: str = ""
     contact: str = ""
+    email: str = ""
+    staff_number: str = ""
     locale: str | None = None
     readiness: Readiness = ASSUMED_READY
     role: str = "staff"  # staff | admin | caio

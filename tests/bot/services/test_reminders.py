@@ -328,7 +328,7 @@ async def test_a_version_to_come_is_reminded_once_before_its_day_to_who_has_not_
     async with transaction(runtime.sessions) as session:
         await add_version(
             session,
-            runtime.tenant_id,
+            SAMPLE_TENANT,
             version="2.0",
             kind="major",
             approver="副市長 高橋",
@@ -343,7 +343,7 @@ async def test_a_version_to_come_is_reminded_once_before_its_day_to_who_has_not_
     assert await inbox_titles(runtime, "yamada") == []
 
     await runtime.tick(jst(2026, 12, 8, 10, 0))  # Tuesday: five working days before
-    posts, _ = await runtime.inbox("yamada", 0)
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
     assert [post.body["title"] for post in posts] == ["ガイドライン Ver2.0 の確認をお願いします"]
     assert posts[0].body["lines"] == [
         "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください"
@@ -367,7 +367,7 @@ async def test_a_version_to_come_is_not_reminded_to_who_confirms_it_before_the_r
     async with transaction(runtime.sessions) as session:
         await add_version(
             session,
-            runtime.tenant_id,
+            SAMPLE_TENANT,
             version="2.0",
             kind="major",
             approver="副市長 高橋",
@@ -392,7 +392,7 @@ async def test_a_pending_reminder_says_when_the_coming_version_applies(runtime: 
     async with transaction(runtime.sessions) as session:
         await add_version(
             session,
-            runtime.tenant_id,
+            SAMPLE_TENANT,
             version="2.0",
             kind="major",
             approver="副市長 高橋",
@@ -403,7 +403,7 @@ async def test_a_pending_reminder_says_when_the_coming_version_applies(runtime: 
         )
 
     await runtime.tick(jst(2026, 11, 30, 9, 0))
-    posts, _ = await runtime.inbox("yamada", 0)
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
     assert [post.body["title"] for post in posts] == [PENDING]
     assert posts[0].body["lines"][-1] == (
         "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください"

@@ -120,6 +120,9 @@ class _Channels(_Strict):
 class _Confidentiality(_Strict):
     classes: list[str] = Field(min_length=2)
     confidential_from: str
+    # The lowest class of personal information the municipality holds (保有個人情報): a
+    # person who says "personal information, class 1" is told the bot uses this one.
+    personal_info_min_class: str = "2"
 
     @field_validator("classes")
     @classmethod
@@ -128,7 +131,7 @@ class _Confidentiality(_Strict):
             raise ValueError("a class appears twice; list each class once, most confidential first")
         return classes
 
-    @field_validator("confidential_from")
+    @field_validator("confidential_from", "personal_info_min_class")
     @classmethod
     def _on_the_scale(cls, value: str, info: ValidationInfo) -> str:
         classes = info.data.get("classes") or []
@@ -186,6 +189,7 @@ class MunicipalityFile(_Strict):
             training_name=self.training.name,
             confidentiality_classes=tuple(self.confidentiality.classes),
             confidential_from=self.confidentiality.confidential_from,
+            personal_info_min_class=self.confidentiality.personal_info_min_class,
             divisions=tuple(self.organisation.divisions),
             policy_division=contact(self.contacts.policy),
             caio=contact(self.contacts.caio),

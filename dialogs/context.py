@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dialogs.catalog import Catalog, Catalogs
@@ -45,6 +45,9 @@ class MunicipalityFacts:
     # §4イ・ウ: working days before an open report without handling / result is reminded.
     report_handling_days: int = 3
     report_result_days: int = 10
+    # The lowest class personal information held by the municipality falls in (保有個人情報 is
+    # normally 要機密情報): personal information said to be lower is taken as this class.
+    personal_info_min_class: str = "2"
     # Where its policy-division and CAIO channels live ("" = the deployment's default
     # channel) and their ids there (a Slack channel id, a Teams channel conversation id).
     shared_channel: str = ""
@@ -55,6 +58,13 @@ class MunicipalityFacts:
         """要機密情報: the class is at or above `confidential_from` on the ordered scale."""
         order = self.confidentiality_classes
         return order.index(klass) <= order.index(self.confidential_from)
+
+    def personal_info_floor(self) -> str:
+        """The class personal information is at least (a setting not on the scale: the
+        least confidential class, so nothing is raised by mistake)."""
+        if self.personal_info_min_class in self.confidentiality_classes:
+            return self.personal_info_min_class
+        return self.confidentiality_classes[-1]
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,10 @@ class Readiness:
     trained: bool
     confirmed: bool
     assumed: bool = False
+    # §5: a major version published but not yet in force, not yet confirmed by this person
+    # (the confirmation of the version in force stays valid until its 施行日).
+    upcoming_version: str = ""
+    upcoming_on: date | None = None
 
 
 ASSUMED_READY = Readiness(trained=True, confirmed=True, assumed=True)

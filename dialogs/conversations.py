@@ -58,7 +58,7 @@ def build_router() -> Router:
 
         def run(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
             last = conv.last.get(entry_check.KEY, {})
-            kept = {k: v for k, v in last.items() if k in keep}
+            kept = entry_check.kept_answers(last, keep)
             return runner.start(conv, entry_check.KEY, ctx, initial=kept or None)
 
         return run
@@ -104,7 +104,7 @@ def build_router() -> Router:
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
         Intent(risk_report.KEY, report, recognise=_names_a_report),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
-        Intent(f"{entry_check.KEY}_other_system", again(("klass", "personal")), in_menu=False),
+        Intent(f"{entry_check.KEY}_other_system", again(entry_check.SAME_INFO), in_menu=False),
         Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
         Intent(designation.KEY, lambda conv, ctx, _: runner.start(conv, designation.KEY, ctx)),
         Intent(pre_use.KEY, confirm_before_use),

@@ -13,8 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from dialogs.context import ASSUMED_READY, MunicipalityFacts, Readiness
+from dialogs.purposes import PurposeMatch, match_purpose, matches
 from dialogs.text import normalize
 from storage.models import AISystem
+
+# Matching free text against a system's purposes lives in dialogs.purposes; it is named here
+# too, as the decision's own vocabulary.
+__all__ = ["Asker", "Decision", "EntryQuestion", "PurposeMatch", "Reason", "decide_entry"]
+__all__ += ["REMINDERS", "RULES", "match_purpose"]
 
 Outcome = Literal["allowed", "conditional", "denied", "ask_owner"]
 Effect = Literal["deny", "ask", "condition", "note"]
@@ -30,10 +36,21 @@ class Asker:
 class EntryQuestion:
     system: AISystem | None
     asked_name: str = ""
+    # Generative AI in general, no system named (a 個人番号 goes into none): nothing to refuse
+    # as undesignated, and no rule about one system applies.
+    any_system: bool = False
     klass: str | None = None  # None: the person does not know
     personal: bool | None = None  # None: the person does not know
     purpose: str | None = None  # None: not said
     device: Literal["work", "personal"] = "work"
+    # 特定個人情報: the information contains a 個人番号 (My Number).
+    my_number: bool = False
+    # 要配慮個人情報 (個人情報保護法2条3項): health, welfare, criminal record, … are mentioned.
+    sensitive: bool = False
+    # The person said the purpose is none of the system's listed ones (「上記以外」).
+    purpose_other: bool = False
+    # The class the person gave, when personal information raised it (set by decide_entry).
+    klass_said: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,9 @@ class Decision:
     conditions: tuple[Reason, ...]  # what to respect when entering
     next_steps: tuple[Reason, ...]  # what to do now
     alternatives: tuple[AISystem, ...] = ()  # designated systems that would take it
+    # Whether other systems were looked at (a refusal of the information, not of the person):
+    # then no alternatives means "none would take it", which the answer says.
+    alternatives_checked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,13 +123,6 @@ def _confidential_unconfirmed(q: EntryQuestion, a: Asker, m: MunicipalityFacts) 
     return confidential and not confirmed
 
 
-def _matches(purpose: str, listed: Sequence[str]) -> bool:
-    wanted = normalize(purpose)
-    if not wanted:
-        return False
-    return any(normalize(p) in wanted or wanted in normalize(p) for p in listed if normalize(p))
-
-
 def _said(purpose: str | None) -> bool:
     return purpose is not None and bool(normalize(purpose))
 
@@ -132,13 +145,30 @@ def _personal_allowed(q: EntryQuestion) -> bool:
     )
 
 
+def _prohibited(q: EntryQuestion) -> bool:
+    return _said(q.purpose) and matches(q.purpose or "", _s(q).prohibited_purposes)
+
+
 RULES: tuple[EntryRule, ...] = (
+    # 番号法 (行政手続における特定の個人を識別するための番号の利用等に関する法律) 9条・19条: a
+    # 個人番号 is used only for the affairs the law lists (social security, tax, disaster
+    # response) and provided only as it allows; municipal networks keep it in the separated
+    # マイナンバー利用事務系. So it goes into no generative-AI system, whatever the 別表 allows
+    # for other personal information.
+    EntryRule(
+        "my_number",
+        "番号法9条・19条",
+        "deny",
+        lambda q, a, m: q.my_number,
+        needs_system=False,
+        next_step="remove_my_number",
+    ),
     # §2: only designated systems; a division wanting another applies for designation.
     EntryRule(
         "not_designated",
         "§2",
         "deny",
-        lambda q, a, m: q.system is None,
+        lambda q, a, m: q.system is None and not q.any_system,
         needs_system=False,
         next_step="request_designation",
     ),
@@ -175,6 +205,15 @@ RULES: tuple[EntryRule, ...] = (
         needs_system=False,
         next_step="confirm_before_use",
     ),
+    # §5: a major version published for a later 施行日: today's confirmation still counts,
+    # and the answer says by when the new one must be confirmed.
+    EntryRule(
+        "guideline_upcoming",
+        "§5",
+        "note",
+        lambda q, a, m: bool(a.readiness.upcoming_version) and a.readiness.upcoming_on is not None,
+        needs_system=False,
+    ),
     EntryRule(
         "readiness_assumed",
         "§3(1)1",
@@ -194,7 +233,7 @@ RULES: tuple[EntryRule, ...] = (
         "purpose_prohibited",
         "§3(2)1",
         "deny",
-        lambda q, a, m: _said(q.purpose) and _matches(q.purpose or "", _s(q).prohibited_purposes),
+        lambda q, a, m: _prohibited(q),
         next_step="ask_owner",
     ),
     EntryRule(
@@ -204,8 +243,8 @@ RULES: tuple[EntryRule, ...] = (
         lambda q, a, m: (
             _said(q.purpose)
             and bool(_s(q).purposes)
-            and not _matches(q.purpose or "", _s(q).purposes)
-            and not _matches(q.purpose or "", _s(q).prohibited_purposes)
+            and not matches(q.purpose or "", _s(q).purposes)
+            and not matches(q.purpose or "", _s(q).prohibited_purposes)
         ),
         next_step="ask_owner",
     ),
@@ -213,7 +252,15 @@ RULES: tuple[EntryRule, ...] = (
         "purpose_within_scope",
         "§3(2)1",
         "condition",
-        lambda q, a, m: not _said(q.purpose) and bool(_s(q).purposes),
+        lambda q, a, m: not _said(q.purpose) and not q.purpose_other and bool(_s(q).purposes),
+    ),
+    # 「上記以外」: none of the listed purposes, so outside the scope the owner explained.
+    EntryRule(
+        "purpose_not_listed",
+        "§3(2)1",
+        "deny",
+        lambda q, a, m: q.purpose_other and not _said(q.purpose) and bool(_s(q).purposes),
+        next_step="ask_owner",
     ),
     # 別表 入力可能な情報: up to the system's class; 要機密情報 never on public-terms cloud.
     EntryRule(
@@ -257,6 +304,23 @@ RULES: tuple[EntryRule, ...] = (
         "deny",
         lambda q, a, m: _s(q).service_type == "public_terms" and _s(q).cloud_permission_on is None,
         next_step="ask_owner",
+    ),
+    # 保有個人情報 is normally 要機密情報: personal information said to be of a lower class is
+    # judged at the municipality's lowest class for it, and the answer says so.
+    EntryRule(
+        "personal_raises_class",
+        "§3(1)2",
+        "note",
+        lambda q, a, m: q.klass_said is not None,
+        needs_system=False,
+    ),
+    # 要配慮個人情報 (race, creed, medical history, criminal record, …): named on its own.
+    EntryRule(
+        "sensitive_personal",
+        "個人情報保護法2条3項",
+        "note",
+        lambda q, a, m: q.sensitive and q.personal is not False,
+        needs_system=False,
     ),
     # 保有個人情報: only where the entry allows it and the provider does not learn from it.
     EntryRule(
@@ -314,6 +378,7 @@ def decide_entry(
     registry: Sequence[AISystem] = (),
 ) -> Decision:
     """The answer to "may I enter this information into this system?"."""
+    question = _with_personal_class(question, town)
     fired = [
         rule
         for rule in RULES
@@ -359,10 +424,34 @@ def decide_entry(
         Reason(step, _STEP_CLAUSES.get(step, "§6"), "note", f"entry.next.{step}", params)
         for step in steps
     )
-    alternatives = ()
-    if outcome == "denied" and question.device == "work" and asker.readiness.trained:
+    alternatives: tuple[AISystem, ...] = ()
+    # Other systems only help when the information is refused, not the person or the device.
+    checked = (
+        outcome == "denied"
+        and question.device == "work"
+        and asker.readiness.trained
+        and asker.readiness.confirmed
+        and bool(registry)
+        # 「上記以外」 says what the purpose is not, not what it is: no other system can be
+        # said to take it (the purpose question invites the person's own words instead).
+        and not question.purpose_other
+    )
+    if checked:
         alternatives = _alternatives(question, asker, town, registry)
-    return Decision(outcome, reasons, tuple(conditions), next_steps, alternatives)
+    return Decision(
+        outcome, reasons, tuple(conditions), next_steps, alternatives, alternatives_checked=checked
+    )
+
+
+def _with_personal_class(question: EntryQuestion, town: MunicipalityFacts) -> EntryQuestion:
+    """Personal information is at least the municipality's class for it (default 2)."""
+    scale = town.confidentiality_classes
+    floor = town.personal_info_floor()
+    if question.personal is not True or question.klass not in scale:
+        return question
+    if scale.index(question.klass or "") <= scale.index(floor):
+        return question  # already at or above it
+    return replace(question, klass=floor, klass_said=question.klass)
 
 
 _STEP_CLAUSES = {
@@ -375,6 +464,7 @@ _STEP_CLAUSES = {
     "lower_the_class": "§2",
     "ask_owner": "§6",
     "read_manual": "§3(2)1",
+    "remove_my_number": "番号法9条・19条",
 }
 
 
@@ -384,14 +474,23 @@ def _alternatives(
     town: MunicipalityFacts,
     registry: Sequence[AISystem],
 ) -> tuple[AISystem, ...]:
-    """Other designated systems that would not refuse the same information from this person
-    (some may still need what is unknown, e.g. the class, to be settled)."""
+    """Other designated systems that would allow the same question (purpose, information,
+    class, this person's division, device), or allow it on conditions.
+
+    A class the person does not know is taken as the lowest the information can be (the
+    municipality's class for personal information, or the least confidential class): a system
+    that refuses even that is no alternative.
+    """
+    scale = town.confidentiality_classes
+    klass = question.klass_said or question.klass
+    if klass not in scale:
+        klass = town.personal_info_floor() if question.personal else scale[-1]
     found = []
     for system in registry:
         if question.system is not None and system.id == question.system.id:
             continue
-        other = replace(question, system=system, purpose=None)
-        if decide_entry(other, asker, town).outcome != "denied":
+        other = replace(question, system=system, klass=klass, klass_said=None)
+        if decide_entry(other, asker, town).outcome in ("allowed", "conditional"):
             found.append(system)
     return tuple(found)
 
@@ -401,6 +500,7 @@ def _params(question: EntryQuestion, asker: Asker, town: MunicipalityFacts) -> d
     params: dict[str, Any] = {
         "asked": question.asked_name,
         "klass": question.klass or "",
+        "klass_said": question.klass_said or "",
         "purpose": question.purpose or "",
         "division": asker.division or "",
         "training": town.training_name,
@@ -408,6 +508,12 @@ def _params(question: EntryQuestion, asker: Asker, town: MunicipalityFacts) -> d
         "policy_contact": town.policy_division.phone or town.policy_division.email,
         "lowest": town.confidentiality_classes[-1],
         "confidential_from": town.confidential_from,
+        "upcoming_version": asker.readiness.upcoming_version,
+        "upcoming_on": (
+            f"{asker.readiness.upcoming_on.month}/{asker.readiness.upcoming_on.day}"
+            if asker.readiness.upcoming_on
+            else ""
+        ),
     }
     if system is not None:
         params |= {
@@ -417,6 +523,7 @@ def _params(question: EntryQuestion, asker: Asker, town: MunicipalityFacts) -> d
             "owner_contact": system.owner_contact,
             "users": list(system.user_divisions),  # lists are joined by the renderer
             "purposes": list(system.purposes),
+            "prohibited": list(system.prohibited_purposes),
             "condition": system.personal_info_condition,
             "manual": system.manual_url,
         }

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from dialogs import pii
 from dialogs.context import DialogContext
 from dialogs.decision import Asker, Decision, EntryQuestion, Reason, decide_entry
-from dialogs.fields import ChoiceKind, TextKind
+from dialogs.fields import ChoiceKind, Parsed, TextKind, Widget
 from dialogs.forms import Answers, Field, Form
 from dialogs.keywords import mentions
+from dialogs.purposes import match_purpose
 from dialogs.registry import mentioned_system
-from dialogs.text import normalize
+from dialogs.text import clean, normalize
 from dialogs.ui import Button, Fact, FactCard, Option, Step
 
 KEY = "entry_check"
 OTHER = "other"
 UNKNOWN = "unknown"
+ANY = "any"  # generative AI in general: a 個人番号 goes into none, so no system is asked
+MY_NUMBER = "my_number"
 
 # --- understanding the person's own sentence ----------------------------------------------
 
@@ -32,35 +35,56 @@ UNKNOWN = "unknown"
 def understand(text: str, ctx: DialogContext) -> dict[str, str]:
     """What the sentence already answers, as initial answers of the form."""
     found: dict[str, str] = {}
+    scan = pii.scan(text)
+    my_number = mentions(text, "entry", "my_number") is not None or any(
+        f.kind == "my_number" for f in scan.findings
+    )
     if (system := mentioned_system(ctx.systems, text)) is not None:
         found["system"] = system.id
     elif (name := mentions(text, "entry", "undesignated")) is not None:
         found["system"] = OTHER
         found["asked"] = name
+    elif my_number:
+        found["system"] = ANY
     if mentions(text, "entry", "personal_device"):
         found["device"] = "personal"
-    if mentions(text, "entry", "no_personal"):
-        found["personal"] = "no"
-    elif mentions(text, "entry", "personal_info") or pii.scan(text).personal:
+    if my_number:
         found["personal"] = "yes"
+        found["my_number"] = "yes"
+    elif mentions(text, "entry", "no_personal"):
+        found["personal"] = "no"
+    elif mentions(text, "entry", "personal_info") or scan.personal:
+        found["personal"] = "yes"
+    if scan.sensitive and found.get("personal") != "no":
+        found["sensitive"] = "yes"
     if mentions(text, "entry", "unpublished"):
         found["klass"] = ctx.municipality.confidential_from
     elif mentions(text, "entry", "published"):
         found["klass"] = ctx.municipality.confidentiality_classes[-1]
-    if system is not None and (purpose := _purpose_in(text, system.purposes)) is not None:
+    if (purpose := purpose_in(text, system, ctx.systems)) is not None:
         found["purpose"] = purpose
     return found
 
 
-def _purpose_in(text: str, purposes: Sequence[str]) -> str | None:
-    folded = normalize(text)
-    for purpose in sorted(purposes, key=len, reverse=True):
-        if normalize(purpose) in folded:
-            return purpose
-    # 「要約して」 names the purpose 「公開資料の要約」 by its last word.
-    for purpose in purposes:
-        tail = normalize(purpose).split("の")[-1]
-        if len(tail) >= 2 and tail in folded:
+def purpose_in(text: str, system: object | None, systems: Sequence[object]) -> str | None:
+    """The purpose a sentence names: matched against the system's listed and prohibited
+    purposes (a prohibited one wins), or, before a system is known, any purpose some
+    designated system lists or prohibits, named in full (the system asked next decides)."""
+    if system is not None:
+        found = match_purpose(text, system)  # type: ignore[arg-type]
+        if found is not None:
+            return found.purpose
+        # A purpose only another system lists is still what was asked about: outside this
+        # system's scope, and what an alternative must take.
+        for other in systems:
+            if other is not system and (found := match_purpose(text, other)) is not None:  # type: ignore[arg-type]
+                return found.purpose
+        return None
+    folded = normalize(text).replace(" ", "")
+    named = {p for s in systems for p in (*s.prohibited_purposes, *s.purposes)}  # type: ignore[attr-defined]
+    for purpose in sorted(named, key=len, reverse=True):
+        key = normalize(purpose).replace(" ", "")
+        if len(key) >= 2 and key in folded:
             return purpose
     return None
 
@@ -77,10 +101,15 @@ def question_of(answers: Answers, ctx: DialogContext) -> EntryQuestion:
     return EntryQuestion(
         system=system,
         asked_name=answers.get("asked") or "",
+        any_system=system_id == ANY,
         klass=None if klass in (None, UNKNOWN) else klass,
-        personal={"yes": True, "no": False}.get(personal or ""),
-        purpose=ctx.t(f"forms.{KEY}.other_purpose") if purpose == OTHER else purpose,
+        personal={"yes": True, MY_NUMBER: True, "no": False}.get(personal or ""),
+        # 「上記以外」 is no purpose of its own: the answer says what the system is for.
+        purpose=None if purpose == OTHER else purpose,
+        purpose_other=purpose == OTHER,
         device="personal" if answers.get("device") == "personal" else "work",
+        my_number=personal == MY_NUMBER or answers.get("my_number") == "yes",
+        sensitive=answers.get("sensitive") == "yes",
     )
 
 
@@ -98,7 +127,7 @@ def _undecided(answers: Answers, ctx: DialogContext) -> bool:
 
 
 def _system_chosen(answers: Answers, ctx: DialogContext) -> bool:
-    return answers.get("system") not in (None, OTHER)
+    return answers.get("system") not in (None, OTHER, ANY)
 
 
 # --- the form ------------------------------------------------------------------------------
@@ -121,13 +150,53 @@ def _classes(ctx: DialogContext) -> list[Option]:
 
 
 def _personal(ctx: DialogContext) -> list[Option]:
-    return [Option(v, ctx.t(f"forms.{KEY}.personal.option.{v}")) for v in ("yes", "no", UNKNOWN)]
+    values = ("yes", MY_NUMBER, "no", UNKNOWN)
+    return [Option(v, ctx.t(f"forms.{KEY}.personal.option.{v}")) for v in values]
 
 
 def _purposes(ctx: DialogContext) -> list[Option]:
     system = next((s for s in ctx.systems if s.id == ctx.answers.get("system")), None)
     purposes = system.purposes if system else []
     return [Option(p, p) for p in purposes] + [Option(OTHER, ctx.t(f"forms.{KEY}.other_purpose"))]
+
+
+@dataclass(frozen=True)
+class PurposeKind:
+    """「何に使いますか？」: a listed purpose pressed or typed, or the person's own words.
+
+    Own words are matched against the system's listed and prohibited purposes (§3(2)1): 「人事
+    評価」 becomes the prohibited purpose and is refused as such; words matching nothing are
+    kept as said and judged outside the scope. Nothing typed is refused as "not an option".
+    """
+
+    widget: Widget = "choice"
+
+    @property
+    def free_text(self) -> bool:
+        return True
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        options = _purposes(ctx)
+        wanted = normalize(text)
+        for option in options:
+            if wanted in (normalize(option.label), normalize(option.value)):
+                return Parsed(value=option.value)
+        if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+            return Parsed(value=options[int(wanted) - 1].value)
+        said = clean(text)
+        if not said:
+            return Parsed(error="form.error.empty")
+        if len(said) > 200:
+            return Parsed(error="form.error.too_long", params={"max": 200})
+        system = next((s for s in ctx.systems if s.id == ctx.answers.get("system")), None)
+        found = match_purpose(said, system) if system is not None else None
+        return Parsed(value=found.purpose if found else said)
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        return _purposes(ctx)
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        return next((o.label for o in _purposes(ctx) if o.value == value), value)
 
 
 @dataclass(frozen=True)
@@ -148,22 +217,34 @@ def _verdict(answers: dict[str, str], ctx: DialogContext) -> Step:
 ENTRY_CHECK_FORM = Form(
     key=KEY,
     fields=(
-        Field("system", ChoiceKind(_systems)),
+        # A 個人番号 goes into no system (番号法): then which one does not matter.
+        Field("system", ChoiceKind(_systems), ask_while=lambda a, ctx: a.get("my_number") != "yes"),
         Field("personal", ChoiceKind(_personal), condition=_system_chosen, ask_while=_undecided),
         Field("klass", ChoiceKind(_classes), condition=_system_chosen, ask_while=_undecided),
         Field(
             "purpose",
-            ChoiceKind(_purposes),
+            PurposeKind(),
             required=False,
             condition=lambda a, ctx: _system_chosen(a, ctx) and bool(_purposes(ctx)[:-1]),
             ask_while=_undecided,
         ),
         Field("asked", TextKind(), ask=False),
         Field("device", TextKind(), ask=False),
+        Field("my_number", TextKind(), ask=False),
+        Field("sensitive", TextKind(), ask=False),
     ),
     on_submit=_verdict,
     confirm=False,
 )
+
+
+# 「別のシステムで確認」 keeps what was said about the information.
+SAME_INFO = ("klass", "personal", "my_number", "sensitive")
+
+
+def kept_answers(last: Mapping[str, str | None], keep: Sequence[str]) -> dict[str, str]:
+    """The answers of the last check to ask again with; "any system" is no system to keep."""
+    return {k: v for k, v in last.items() if k in keep and v is not None and v != ANY}
 
 
 def initial_answers(text: str | None, ctx: DialogContext, keep: Mapping[str, str]) -> dict:
@@ -181,7 +262,13 @@ _TONE = {"allowed": "ok", "conditional": "warn", "ask_owner": "warn", "denied": 
 
 def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext) -> FactCard:
     system = question.system
-    name = system.name if system else ctx.t("entry.unknown_system", asked=question.asked_name)
+    name = (
+        system.name
+        if system
+        else ctx.t("entry.any_system")
+        if question.any_system
+        else ctx.t("entry.unknown_system", asked=question.asked_name)
+    )
     title = ctx.t("entry.title", system=name, outcome=ctx.t(f"entry.outcome.{decision.outcome}"))
     lines: list[str] = []
     sections: list[tuple[str, Sequence[Reason]]] = [
@@ -203,6 +290,8 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
             ctx.t("entry.alternative", name=s.name, owner=s.owner_division, contact=s.owner_contact)
             for s in decision.alternatives
         ]
+    elif decision.alternatives_checked:
+        lines.append(ctx.t("entry.no_alternatives"))
     facts = ()
     if system is not None:
         owner = f"{system.owner_division} {system.owner_contact}".strip()
@@ -213,7 +302,8 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
         Button("menu:pii_check", ctx.t("entry.button.check_text")),
     ]
     # §3(1)1: someone who has not finished the pre-use steps is offered to do them now.
-    if {r.code for r in decision.reasons} & {"training_missing", "confirmations_missing"}:
+    pre_use_codes = {"training_missing", "confirmations_missing", "guideline_upcoming"}
+    if {r.code for r in decision.reasons} & pre_use_codes:
         buttons.insert(0, Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"))
     return FactCard(
         title=title,

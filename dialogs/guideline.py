@@ -10,6 +10,7 @@ from dialogs.context import DialogContext
 from dialogs.effects import PublishGuideline, Refused
 from dialogs.fields import DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Field, Form
+from dialogs.pre_use import day_text
 from dialogs.ui import Fact, FactCard, Option, Step, Text
 
 KEY = "guideline_publish"
@@ -80,6 +81,9 @@ class DivisionCounts:
     confirmed: int
     pending: int
     overdue: int
+    # §5: for a major version with a 施行日 to come, who has confirmed it already.
+    upcoming_confirmed: int = 0
+    upcoming_pending: int = 0
 
 
 def summary_card(rows: list[DivisionCounts], version: str, ctx: DialogContext) -> FactCard:
@@ -113,9 +117,23 @@ def summary_card(rows: list[DivisionCounts], version: str, ctx: DialogContext) -
             ),
         )
     )
+    lines = [ctx.t("pre_use.summary.note", days=ctx.municipality.remind_after_days)]
+    # The policy division's own record knows the versions as everyone's does.
+    state = ctx.person.pre_use
+    if state is not None and state.upcoming_on is not None:
+        lines.insert(
+            0,
+            ctx.t(
+                "pre_use.summary.upcoming",
+                version=state.upcoming_version,
+                on=day_text(state.upcoming_on),
+                confirmed=sum(r.upcoming_confirmed for r in rows),
+                pending=sum(r.upcoming_pending for r in rows),
+            ),
+        )
     return FactCard(
         title=ctx.t("pre_use.summary.title", version=version),
         facts=tuple(facts),
-        lines=(ctx.t("pre_use.summary.note", days=ctx.municipality.remind_after_days),),
+        lines=tuple(lines),
         tone="info",
     )

@@ -39,6 +39,12 @@ class PreUseState:
     latest_seq: int = 0
     latest_version: str = ""
     published: tuple[str, ...] = ()  # every version number published so far
+    # §5: the newest major version published with a 施行日 still to come. It is announced at
+    # once and confirmations of it count from publication; the confirmation of the version in
+    # force stays valid until that day, when it becomes the version in force.
+    upcoming_seq: int | None = None
+    upcoming_version: str = ""
+    upcoming_on: date | None = None
 
     @property
     def training_completed_on(self) -> date | None:
@@ -62,10 +68,32 @@ class PreUseState:
         due = self.renewal_due_on
         return due is not None and today < due
 
+    def needs_upcoming(self) -> bool:
+        """A coming major version this person has not confirmed yet (due by its 施行日)."""
+        if self.upcoming_seq is None:
+            return False
+        return self.confirmed_seq is None or self.confirmed_seq < self.upcoming_seq
+
+
+def upcoming_text(state: PreUseState, ctx: DialogContext) -> str | None:
+    """The one sentence every place says about a coming version not yet confirmed: status,
+    notice, reminder, summary and entry check ("Ver2.0 が 12/15 から適用されます…")."""
+    if not state.needs_upcoming() or state.upcoming_on is None:
+        return None
+    return ctx.t("pre_use.upcoming", version=state.upcoming_version, on=day_text(state.upcoming_on))
+
+
+def day_text(day: date) -> str:
+    return f"{day.month}/{day.day}"
+
 
 def readiness(state: PreUseState, today: date) -> Readiness:
+    upcoming = state.needs_upcoming()
     return Readiness(
-        trained=state.training_completed_on is not None, confirmed=state.confirmed(today)
+        trained=state.training_completed_on is not None,
+        confirmed=state.confirmed(today),
+        upcoming_version=state.upcoming_version if upcoming else "",
+        upcoming_on=state.upcoming_on if upcoming else None,
     )
 
 
@@ -161,6 +189,18 @@ def status_card(ctx: DialogContext) -> FactCard:
             else ctx.t("pre_use.status.missing"),
         ),
     ]
+    if state.upcoming_on is not None:
+        facts.insert(
+            1,
+            Fact(
+                ctx.t("pre_use.status.next_version"),
+                ctx.t(
+                    "pre_use.status.next_version_on",
+                    version=state.upcoming_version,
+                    on=day_text(state.upcoming_on),
+                ),
+            ),
+        )
     lines: list[str] = []
     if done and state.renewal_due_on:
         facts.append(Fact(ctx.t("pre_use.status.renewal"), state.renewal_due_on.isoformat()))
@@ -169,22 +209,37 @@ def status_card(ctx: DialogContext) -> FactCard:
     elif state.confirmed_seq is not None:
         lines.append(ctx.t("pre_use.status.expired"))
     ready = done and training is not None
-    buttons = () if ready else (Button(f"menu:{KEY}", ctx.t("pre_use.button.start"), "primary"),)
+    lines = lines or [ctx.t("pre_use.status.ready" if ready else "pre_use.status.todo")]
+    upcoming = upcoming_text(state, ctx)
+    if upcoming is not None:
+        lines.append(upcoming)
+    start = (Button(f"menu:{KEY}", ctx.t("pre_use.button.start"), "primary"),)
     return FactCard(
         title=ctx.t("pre_use.status.title"),
         facts=tuple(facts),
-        lines=tuple(lines) or (ctx.t("pre_use.status.ready" if ready else "pre_use.status.todo"),),
-        tone="ok" if ready else "warn",
-        buttons=buttons,
+        lines=tuple(lines),
+        tone="ok" if ready and upcoming is None else "warn",
+        buttons=() if ready and upcoming is None else start,
     )
 
 
-def reminder_card(kind: str, ctx: DialogContext) -> FactCard:
-    """A reminder: the confirmations are still missing, or their yearly renewal is due."""
-    renewal = kind == "renewal"
+def reminder_card(kind: str, ctx: DialogContext, state: PreUseState | None = None) -> FactCard:
+    """A reminder: the confirmations are still missing, their yearly renewal is due, or a
+    coming version is to be confirmed before its 施行日 (kind "upcoming")."""
+    titles = {
+        "renewal": "notice.renewal_title",
+        "upcoming": "notice.upcoming_title",
+    }
+    lines = []
+    if kind != "upcoming":
+        lines.append(ctx.t("notice.renewal" if kind == "renewal" else "notice.pending"))
+    upcoming = upcoming_text(state, ctx) if state is not None else None
+    if upcoming is not None:
+        lines.append(upcoming)
+    version = state.upcoming_version if state is not None else ""
     return FactCard(
-        title=ctx.t("notice.renewal_title" if renewal else "notice.pending_title"),
-        lines=(ctx.t("notice.renewal" if renewal else "notice.pending"),),
+        title=ctx.t(titles.get(kind, "notice.pending_title"), version=version),
+        lines=tuple(lines),
         tone="warn",
         buttons=(Button(f"menu:{KEY}", ctx.t("pre_use.button.start"), "primary"),),
     )

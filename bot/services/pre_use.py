@@ -14,7 +14,7 @@ from bot.business_time import working_days_between
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.effects import PublishGuideline
 from dialogs.guideline import APPROVER_ROLE, DivisionCounts
-from dialogs.pre_use import PreUseState
+from dialogs.pre_use import PreUseState, day_text
 from dialogs.ui import Button, Fact, FactCard
 from storage.addresses import PersonAddress
 from storage.admin import audit
@@ -34,17 +34,23 @@ from storage.pre_use import (
 
 @dataclass(frozen=True)
 class Versions:
-    """The published versions: the one in force and the last major one."""
+    """The published versions: the one in force, the last major one, and the newest major
+    one to take effect next (to be confirmed by its 施行日; a confirmation counts for every
+    version published before it was given)."""
 
     current: GuidelineVersion
     last_major: GuidelineVersion
+    upcoming: GuidelineVersion | None = None
 
     @classmethod
     def of(cls, versions: Sequence[GuidelineVersion], today: date) -> Versions:
         effective = [v for v in versions if v.effective_on <= today] or list(versions[:1])
         current = effective[-1]
         majors = [v for v in effective if v.kind == "major"] or [effective[0]]
-        return cls(current=current, last_major=majors[-1])
+        # "not in effective": the first version counts as in force even when dated ahead.
+        coming = [v for v in versions if v.kind == "major" and v.effective_on > today]
+        coming = [v for v in coming if v not in effective]
+        return cls(current=current, last_major=majors[-1], upcoming=coming[0] if coming else None)
 
 
 async def ensure_first_version(session: AsyncSession, town: MunicipalityFacts, today: date) -> bool:
@@ -86,6 +92,9 @@ def state_of(
         latest_seq=max(seqs),
         latest_version=seqs[max(seqs)],
         published=tuple(seqs.values()),
+        upcoming_seq=versions.upcoming.seq if versions.upcoming else None,
+        upcoming_version=versions.upcoming.version if versions.upcoming else "",
+        upcoming_on=versions.upcoming.effective_on if versions.upcoming else None,
     )
 
 
@@ -200,9 +209,19 @@ def summary_rows(
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for standing in people:
         counts[standing.division][standing.status(today, town)] += 1
+        if standing.state.upcoming_seq is not None:
+            ahead = not standing.state.needs_upcoming()
+            counts[standing.division]["upcoming_confirmed" if ahead else "upcoming_pending"] += 1
     order = {name: i for i, name in enumerate(town.divisions)}
     return [
-        DivisionCounts(name, c["confirmed"], c["pending"], c["overdue"])
+        DivisionCounts(
+            name,
+            c["confirmed"],
+            c["pending"],
+            c["overdue"],
+            upcoming_confirmed=c["upcoming_confirmed"],
+            upcoming_pending=c["upcoming_pending"],
+        )
         for name, c in sorted(counts.items(), key=lambda kv: (order.get(kv[0], 999), kv[0]))
     ]
 
@@ -211,13 +230,25 @@ def summary_rows(
 
 
 def notice_card(version: GuidelineVersion, ctx: DialogContext) -> FactCard:
+    """The announcement of a published version. A major one with a 施行日 to come says the
+    same as every other place: it applies from that day, confirm before then (§5)."""
     major = version.kind == "major"
-    title_key = "notice.major_title" if major else "notice.minor_title"
+    coming = major and version.effective_on > ctx.now.date()
+    title_key = (
+        "notice.major_upcoming_title"
+        if coming
+        else "notice.major_title"
+        if major
+        else "notice.minor_title"
+    )
     lines = [version.summary] if version.summary else []
-    if major:
+    on = day_text(version.effective_on)
+    if coming:
+        lines.append(ctx.t("pre_use.upcoming", version=version.version, on=on))
+    elif major:
         lines.append(ctx.t("notice.reconfirm"))
     return FactCard(
-        title=ctx.t(title_key, version=version.version),
+        title=ctx.t(title_key, version=version.version, on=on),
         facts=(
             Fact(ctx.t("notice.effective"), version.effective_on.isoformat()),
             Fact(ctx.t("notice.approver"), version.approver),

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours, is_business_time, next_business_time
 from bot.business_time import working_days_between as working_days
-from bot.services.pre_use import is_renewal, person_state, standings
+from bot.services.pre_use import Standing, is_renewal, person_state, standings
 from bot.services.reports import overdue_stage, thread_key
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.pre_use import reminder_card
@@ -34,8 +34,11 @@ async def plan_reminders(
     today = now.astimezone(JST).date()
     planned = 0
     for standing in await standings(session, town, today):
-        if not standing.channel or standing.status(today, town) == "confirmed":
+        if not standing.channel:
             continue  # a roster entry with no chat account cannot be written to
+        if standing.status(today, town) == "confirmed":
+            planned += await _plan_upcoming(session, town, standing, now, hours)
+            continue
         renewal = is_renewal(standing.state)
         days = working_days(standing.since, today, hours)
         if days < (0 if renewal else town.remind_after_days):
@@ -72,6 +75,33 @@ async def plan_reminders(
     return planned
 
 
+async def _plan_upcoming(
+    session: AsyncSession,
+    town: MunicipalityFacts,
+    standing: Standing,
+    now: datetime,
+    hours: BusinessHours,
+) -> int:
+    """§5: someone whose confirmation holds today but not for the version published to take
+    effect later is reminded once, `remind_after_days` working days before its 施行日 (the
+    notice at publication said the same)."""
+    state = standing.state
+    if not state.needs_upcoming() or state.upcoming_on is None:
+        return 0
+    today = now.astimezone(JST).date()
+    if working_days(today, state.upcoming_on, hours) > town.remind_after_days:
+        return 0
+    return await plan(
+        session,
+        town.tenant_id,
+        key=f"upcoming:{town.tenant_id}:{standing.channel}:{standing.user_id}:{state.upcoming_seq}",
+        channel=standing.channel,
+        user_id=standing.user_id,
+        kind="upcoming",
+        due_at=next_business_time(now, hours),
+    )
+
+
 async def send_due_reminders(
     session: AsyncSession,
     town: MunicipalityFacts,
@@ -93,7 +123,10 @@ async def send_due_reminders(
             sent += await _remind_report(session, town, reminder, now, context_for, shared_channel)
             continue
         state = await person_state(session, town, reminder.channel, reminder.user_id, today)
-        if state.confirmed(today) and state.training_completed_on is not None:
+        done = state.confirmed(today) and state.training_completed_on is not None
+        if reminder.kind == "upcoming":
+            done = done and not state.needs_upcoming()
+        if done:
             continue  # done since it was planned: nothing to remind
         person = await session.get(Person, (town.tenant_id, reminder.channel, reminder.user_id))
         ctx = context_for(person.locale if person else None)
@@ -103,7 +136,7 @@ async def send_due_reminders(
             key=f"reminder:{reminder.id}",
             channel=reminder.channel,
             address=PersonAddress(reminder.user_id),
-            body=reminder_card(reminder.kind, ctx).to_dict(),
+            body=reminder_card(reminder.kind, ctx, state).to_dict(),
             priority=Priority.BULK,  # everyone's pre-use reminders: like a broadcast
             not_before=now,  # due on the same clock as the reminder (tests pass their own)
         )

@@ -7,14 +7,22 @@ readable and does not change when the sample 別表 does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
 
 from dialogs.catalog import Catalogs
 from dialogs.context import ASSUMED_READY, MunicipalityFacts, Readiness
-from dialogs.decision import REMINDERS, RULES, Asker, Decision, EntryQuestion, decide_entry
+from dialogs.decision import (
+    REMINDERS,
+    RULES,
+    Asker,
+    Decision,
+    EntryQuestion,
+    decide_entry,
+    match_purpose,
+)
 from storage.models import AISystem
 from tests.towns import town
 
@@ -27,6 +35,7 @@ REMINDER_CODES = frozenset(code for code, _ in REMINDERS)
 FIVE = town(("3A", "3B", "3C", "2", "1"))
 THREE = town(("3", "2", "1"))
 THREE_FROM_3 = town(("3", "2", "1"), confidential_from="3")
+PERSONAL_FROM_3C = replace(FIVE, personal_info_min_class="3C")
 
 
 def system(id: str, name: str, **fields: object) -> AISystem:
@@ -129,7 +138,8 @@ THREE_CLASS_SYSTEMS = (
 
 
 def registry_for(facts: MunicipalityFacts) -> tuple[AISystem, ...]:
-    return FIVE_CLASS_SYSTEMS if facts is FIVE else THREE_CLASS_SYSTEMS
+    five = facts.confidentiality_classes == FIVE.confidentiality_classes
+    return FIVE_CLASS_SYSTEMS if five else THREE_CLASS_SYSTEMS
 
 
 def find(facts: MunicipalityFacts, system_id: str) -> AISystem:
@@ -152,6 +162,9 @@ class Case:
     absent: frozenset[str] = frozenset()  # codes that must NOT appear
     town: MunicipalityFacts = FIVE
     alternatives: frozenset[str] | None = None  # ids offered instead (checked when given)
+    my_number: bool = False
+    sensitive: bool = False
+    purpose_other: bool = False
 
 
 def codes(*names: str) -> frozenset[str]:
@@ -162,6 +175,10 @@ READY_ON_RECORD = Readiness(trained=True, confirmed=True)
 NOT_TRAINED = Readiness(trained=False, confirmed=False)
 NOT_CONFIRMED = Readiness(trained=True, confirmed=False)
 TRAINED_NOT_RECORDED = Readiness(trained=False, confirmed=True)
+# §5: confirmed for the version in force; Ver2.0 published to apply from 12/15.
+UPCOMING = Readiness(
+    trained=True, confirmed=True, upcoming_version="2.0", upcoming_on=date(2026, 12, 15)
+)
 
 CASES: tuple[Case, ...] = (
     Case(
@@ -296,6 +313,30 @@ CASES: tuple[Case, ...] = (
         outcome="denied",
         codes=codes("training_missing"),
         absent=codes("personal_not_allowed", "class_above_limit"),
+    ),
+    Case(
+        "§5",
+        "a version to apply later does not refuse today, but the answer says confirm it by then",
+        "class1-chat",
+        readiness=UPCOMING,
+        codes=codes("guideline_upcoming"),
+        absent=codes("confirmations_missing"),
+    ),
+    Case(
+        "§5",
+        "no version to come gives no note about one",
+        "class1-chat",
+        readiness=READY_ON_RECORD,
+        absent=codes("guideline_upcoming"),
+    ),
+    Case(
+        "§5",
+        "a version to come is named in a refusal too",
+        "class1-chat",
+        klass="2",
+        readiness=UPCOMING,
+        outcome="denied",
+        codes=codes("guideline_upcoming", "class_above_limit"),
     ),
     # --- §2: the 別表's 利用者 ---------------------------------------------------------
     Case(
@@ -896,12 +937,255 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "§3(2)1",
-        "refused personal info suggests removing it, not lowering the class",
+        "refused personal info suggests removing it, not applying for designation",
         "class1-chat",
         personal=True,
         outcome="denied",
         codes=codes("remove_personal"),
-        absent=codes("lower_the_class"),
+        absent=codes("request_designation"),
+    ),
+    Case(
+        "§2",
+        "refused public information suggests lowering the class, not removing personal info",
+        "class1-chat",
+        klass="3C",
+        personal=False,
+        outcome="denied",
+        codes=codes("lower_the_class"),
+        absent=codes("remove_personal"),
+    ),
+    # --- 番号法: a 個人番号 goes into no generative-AI system -------------------------------
+    Case(
+        "番号法9条・19条",
+        "a My Number is refused even where personal information of its class is allowed",
+        "closed-class2",
+        klass="2",
+        personal=True,
+        my_number=True,
+        outcome="denied",
+        codes=codes("my_number", "remove_my_number"),
+        absent=REMINDER_CODES | codes("personal_minimum_necessary"),
+        alternatives=frozenset(),  # no other system takes it either
+    ),
+    Case(
+        "番号法9条・19条",
+        "a My Number is refused on the divisions-only system that takes class 3C personal info",
+        "divisions-rag",
+        klass="3C",
+        personal=True,
+        purpose="例規の検索",
+        division="市民課",
+        my_number=True,
+        outcome="denied",
+        codes=codes("my_number"),
+        absent=codes("class_above_limit", "personal_not_allowed"),
+    ),
+    Case(
+        "番号法9条・19条",
+        "a My Number is refused on a class-1 system even when the class was said to be 1",
+        "class1-chat",
+        klass="1",
+        personal=True,
+        my_number=True,
+        outcome="denied",
+        codes=codes("my_number", "personal_not_allowed"),
+    ),
+    Case(
+        "番号法9条・19条",
+        "a My Number is refused even with the class and personal info left unknown",
+        "closed-class2",
+        klass=None,
+        personal=None,
+        my_number=True,
+        outcome="denied",
+        codes=codes("my_number"),
+        absent=codes("class_unknown", "personal_unknown"),
+    ),
+    # --- personal information implies a class (保有個人情報 is 要機密情報) ---------------------
+    Case(
+        "§3(1)2",
+        "personal info said to be class 1 is judged as class 2, and the answer says so",
+        "closed-class2",
+        klass="1",
+        personal=True,
+        outcome="conditional",
+        codes=codes("personal_raises_class", "personal_minimum_necessary"),
+    ),
+    Case(
+        "§3(1)2",
+        "personal info said to be class 1 is refused on a class-1 system for its class too",
+        "class1-chat",
+        klass="1",
+        personal=True,
+        outcome="denied",
+        codes=codes("personal_raises_class", "class_above_limit", "personal_not_allowed"),
+    ),
+    Case(
+        "§3(1)2",
+        "personal info said to be class 3C keeps its higher class",
+        "divisions-rag",
+        klass="3C",
+        personal=True,
+        purpose="例規の検索",
+        division="市民課",
+        outcome="conditional",
+        absent=codes("personal_raises_class"),
+    ),
+    Case(
+        "§3(1)2",
+        "personal info said to be class 2 is exactly the lowest class for it: nothing to explain",
+        "closed-class2",
+        klass="2",
+        personal=True,
+        outcome="conditional",
+        absent=codes("personal_raises_class"),
+    ),
+    Case(
+        "§3(1)2",
+        "information without personal info keeps the class said",
+        "class1-chat",
+        klass="1",
+        personal=False,
+        absent=codes("personal_raises_class", "class_above_limit"),
+    ),
+    Case(
+        "§3(1)2",
+        "on a three-class scale personal info said to be class 1 is judged as class 2",
+        "closed-class2",
+        klass="1",
+        personal=True,
+        town=THREE,
+        outcome="denied",  # this 閉域 system takes no personal information at all
+        codes=codes("personal_raises_class"),
+        absent=codes("class_above_limit"),
+    ),
+    Case(
+        "§3(1)2",
+        "where personal info is set to start at class 3, class 2 is refused on a class-2 system",
+        "closed-class2",
+        klass="2",
+        personal=True,
+        town=PERSONAL_FROM_3C,
+        outcome="denied",
+        codes=codes("personal_raises_class", "class_above_limit"),
+    ),
+    # --- 要配慮個人情報 (個人情報保護法2条3項), named on its own ------------------------------
+    Case(
+        "個人情報保護法2条3項",
+        "special-care personal information is named in the answer where personal info is allowed",
+        "closed-class2",
+        klass="2",
+        personal=True,
+        sensitive=True,
+        outcome="conditional",
+        codes=codes("sensitive_personal", "personal_minimum_necessary"),
+    ),
+    Case(
+        "個人情報保護法2条3項",
+        "special-care personal information is named in a refusal too",
+        "class1-chat",
+        klass="2",
+        personal=True,
+        sensitive=True,
+        outcome="denied",
+        codes=codes("sensitive_personal", "personal_not_allowed"),
+    ),
+    Case(
+        "個人情報保護法2条3項",
+        "a special-care topic without anyone's personal information is no special-care note",
+        "class1-chat",
+        klass="1",
+        personal=False,
+        sensitive=True,
+        absent=codes("sensitive_personal"),
+    ),
+    # --- §3(2)1: 「上記以外」 and prohibited purposes ------------------------------------------
+    Case(
+        "§3(2)1",
+        "none of the listed purposes (「上記以外」) is refused, naming what the system is for",
+        "guarded-purposes",
+        purpose_other=True,
+        outcome="denied",
+        codes=codes("purpose_not_listed", "ask_owner"),
+        absent=codes("purpose_outside_scope", "purpose_within_scope"),
+        alternatives=frozenset(),  # what it is for is not known: nothing to offer
+    ),
+    Case(
+        "§3(2)1",
+        "「上記以外」 on a system without listed purposes is no refusal",
+        "class1-chat",
+        purpose_other=True,
+        absent=codes("purpose_not_listed"),
+    ),
+    Case(
+        "§3(2)1",
+        "a prohibited purpose beats 「上記以外」: the prohibition is the reason",
+        "guarded-purposes",
+        purpose="人事評価",
+        purpose_other=True,
+        outcome="denied",
+        codes=codes("purpose_prohibited"),
+        absent=codes("purpose_not_listed"),
+    ),
+    # --- alternatives: only systems that would allow the same question ---------------------
+    Case(
+        "§2",
+        "an alternative for a prohibited purpose is never a system that prohibits it too",
+        None,
+        purpose="人事評価",
+        division="総務課",
+        outcome="denied",
+        alternatives=frozenset(
+            {
+                "class1-chat",
+                "closed-class2",
+                "permitted-public",
+                "misset-public",
+                "public-class2",
+                "ml-unconfirmed",
+            }
+        ),
+    ),
+    Case(
+        "§2",
+        "an alternative must list the purpose asked about",
+        "class1-chat",
+        klass="2",
+        purpose="例規の検索",
+        division="税務課",
+        outcome="denied",
+        codes=codes("class_above_limit"),
+        alternatives=frozenset({"closed-class2", "divisions-rag"}),
+    ),
+    Case(
+        "§2",
+        "a system listing purposes that do not include the one asked is no alternative",
+        "class1-chat",
+        klass="2",
+        purpose="イベントの企画案",
+        division="税務課",
+        outcome="denied",
+        alternatives=frozenset({"closed-class2"}),
+    ),
+    Case(
+        "§3(1)2",
+        "an unknown class with personal info looks for systems taking its lowest class",
+        "class1-chat",
+        klass=None,
+        personal=True,
+        division="総務課",
+        outcome="denied",
+        alternatives=frozenset({"closed-class2"}),
+    ),
+    Case(
+        "§3(2)1",
+        "a system that could not judge either is no alternative (personal info unknown)",
+        "class1-chat",
+        klass="2",
+        personal=None,
+        division="総務課",
+        outcome="denied",
+        alternatives=frozenset(),
     ),
 )
 
@@ -916,6 +1200,9 @@ def decide(case: Case) -> Decision:
         personal=case.personal,
         purpose=case.purpose,
         device="personal" if case.device == "personal" else "work",
+        my_number=case.my_number,
+        sensitive=case.sensitive,
+        purpose_other=case.purpose_other,
     )
     asker = Asker(division=case.division, readiness=case.readiness)
     return decide_entry(question, asker, facts, registry_for(facts))
@@ -1079,3 +1366,81 @@ def test_confidential_information_needs_both_provider_confirmations_on_the_syste
     decision = decide_entry(question, Asker(division="総務課"), FIVE)
 
     assert decision.outcome == "denied"
+
+
+# --- 番号法, and matching free text against a system's purposes ------------------------------
+
+
+def test_a_my_number_about_no_system_in_particular_is_refused_by_the_law_alone() -> None:
+    question = EntryQuestion(system=None, any_system=True, personal=True, my_number=True)
+
+    decision = decide_entry(question, Asker(division="総務課"), FIVE, FIVE_CLASS_SYSTEMS)
+    msg = Catalogs().for_locale("ja")
+    reason = next(r for r in decision.reasons if r.code == "my_number")
+
+    assert decision.outcome == "denied"
+    assert "not_designated" not in seen_codes(decision)  # nothing was named to be designated
+    assert reason.clause == "番号法9条・19条"
+    assert "マイナンバー利用事務系" in msg.t(reason.message, **reason.params)
+    assert decision.alternatives == () and decision.alternatives_checked
+
+
+def test_a_refusal_of_the_person_looks_for_no_alternatives() -> None:
+    question = EntryQuestion(system=find(FIVE, "class1-chat"), klass="2", personal=False)
+    not_confirmed = Asker(division="総務課", readiness=NOT_CONFIRMED)
+
+    decision = decide_entry(question, not_confirmed, FIVE, FIVE_CLASS_SYSTEMS)
+
+    assert decision.outcome == "denied"
+    assert not decision.alternatives_checked  # no other system helps before §3(1)1 is done
+
+
+def test_the_raised_class_is_explained_with_both_classes() -> None:
+    question = EntryQuestion(system=find(FIVE, "closed-class2"), klass="1", personal=True)
+    decision = decide_entry(question, Asker(division="総務課"), FIVE)
+    msg = Catalogs().for_locale("ja")
+    note = next(r for r in decision.reasons if r.code == "personal_raises_class")
+
+    text = msg.t(note.message, **note.params)
+
+    assert "機密性2以上" in text and "機密性1ではなく" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "purpose", "prohibited"),
+    [
+        ("人事評価", "人事評価", True),
+        ("職員の人事評価の文案を作りたい", "人事評価", True),
+        ("採用選考の文書作成", "採用選考", True),  # a prohibition wins over a listed purpose
+        ("会議資料の要約", "要約", False),
+        ("文書", "文書作成", False),  # a part typed as the answer
+        ("通知の文書を作りたい", "文書作成", False),  # the object with the action's verb
+        ("文書を読みたい", None, None),  # the object alone is not the purpose
+        ("ＳＮＳへの投稿", None, None),
+        ("", None, None),
+    ],
+)
+def test_free_text_is_matched_against_listed_and_prohibited_purposes(
+    text: str, purpose: str | None, prohibited: bool | None
+) -> None:
+    found = match_purpose(text, find(FIVE, "guarded-purposes"))
+
+    assert (found.purpose if found else None) == purpose
+    assert (found.prohibited if found else None) == prohibited
+
+
+def test_a_purpose_is_named_by_its_last_word_in_a_sentence() -> None:
+    found = match_purpose("公開資料を要約してほしい", find(FIVE, "divisions-rag"))
+
+    assert found is not None and found.purpose == "公開資料の要約" and not found.prohibited
+
+
+def test_a_version_to_come_is_said_with_its_day_as_everywhere_else() -> None:
+    question = EntryQuestion(system=find(FIVE, "class1-chat"), klass="1", personal=False)
+    decision = decide_entry(question, Asker(division="総務課", readiness=UPCOMING), FIVE)
+    msg = Catalogs().for_locale("ja")
+    note = next(r for r in decision.reasons if r.code == "guideline_upcoming")
+
+    assert msg.t(note.message, **note.params) == (
+        "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください。"
+    )

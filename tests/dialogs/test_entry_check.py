@@ -129,3 +129,194 @@ async def test_the_decision_is_in_english_for_an_english_speaker(runtime: Runtim
         "- Microsoft 365 Copilot Chat must not be given personal information. (§3(1)2)"
         in card["lines"]
     )
+
+
+# --- 番号法: a 個人番号 goes into no generative-AI system ---------------------------------
+
+
+async def test_a_my_number_is_refused_at_once_whatever_the_system_allows(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    # 庁内AIアシスタント takes personal information up to class 2, but not a 個人番号
+    await chat.say("AIアシスタントにマイナンバー入れていい?")
+    card = chat.last[-1].to_dict()
+    assert card["title"] == "庁内AIアシスタント への入力 — 入力できません"
+    assert any(
+        "特定個人情報" in line
+        and "マイナンバー利用事務系" in line
+        and "（番号法9条・19条）" in line
+        for line in card["lines"]
+    )
+    assert any("個人番号を削除してから" in line for line in card["lines"])
+    assert "同じ内容で使える指定システムはありません。" in card["lines"]
+    assert "守ること" not in card["lines"]  # a refusal lists no conditions
+
+
+async def test_a_my_number_asks_no_system_at_all(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("マイナンバーをAIに入れていい？")  # no system named
+    card = chat.last[-1].to_dict()
+    assert card["title"] == "生成AIシステム への入力 — 入力できません"
+    assert any("（番号法9条・19条）" in line for line in card["lines"])
+    assert not any("指定システムではありません" in line for line in card["lines"])
+
+
+async def test_a_my_number_can_be_said_as_the_answer_about_personal_information(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("例規検索AIに入れていい？")
+    await chat.press("マイナンバー（個人番号）を含む")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")  # no class asked: the law decides
+    assert any("（番号法9条・19条）" in line for line in card["lines"])
+
+
+# --- personal information implies a class; 要配慮個人情報 named on its own -----------------
+
+
+async def test_personal_information_said_to_be_class_1_is_judged_as_class_2(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("Qommonsに住民の氏名を入れていい？")
+    assert "入力する情報はどれにあたりますか？" in chat.text
+    await chat.press(
+        "公開済み・公開してよい情報（機密性1）例: ホームページの記事、公開済みの議事録"
+    )
+    await chat.press("文書作成")
+    card = chat.last[-1].to_dict()
+    assert card["title"] == "庁内AIアシスタント への入力 — 条件付きで入力できます"
+    assert any(
+        "保有個人情報は機密性2以上として扱います" in line and "機密性1ではなく" in line
+        for line in card["lines"]
+    )
+
+
+async def test_personal_information_said_to_be_class_1_on_copilot_is_refused_for_its_class(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("公開済みの住民の氏名一覧をCopilotに入れていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    assert any("機密性2です" in line and "機密性1まで" in line for line in card["lines"])
+    assert any("機密性2として判断しました" in line for line in card["lines"])
+
+
+async def test_special_care_personal_information_is_named_in_the_answer(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("相談者の病歴をCopilotに入れていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    assert any(
+        "要配慮個人情報" in line and "個人情報保護法2条3項" in line for line in card["lines"]
+    )
+
+
+# --- §3(2)1: a prohibited purpose, named anywhere ------------------------------------------
+
+
+async def test_a_prohibited_purpose_in_the_question_is_refused_at_once(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("Qommonsで人事評価の文案を作っていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"] == "庁内AIアシスタント への入力 — 入力できません"
+    assert any(
+        "「人事評価」には使えません" in line and "禁止されている用途" in line
+        for line in card["lines"]
+    )
+    assert not any("個人情報" in line and "判断できません" in line for line in card["lines"])
+    # Copilot prohibits 人事評価 too; no other system lists it: none is offered
+    assert "同じ内容で使える指定システムはありません。" in card["lines"]
+
+
+async def test_a_prohibited_purpose_typed_as_the_answer_is_refused_as_prohibited(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("公開済みの議事録をQommonsに入れていい？")
+    await chat.press("含まない")
+    assert "何に使いますか？" in chat.text
+    await chat.say("人事評価")
+    card = chat.last[-1].to_dict()
+    assert card["title"] == "庁内AIアシスタント への入力 — 入力できません"
+    assert any("「人事評価」には使えません" in line for line in card["lines"])
+
+
+async def test_a_purpose_in_own_words_is_matched_or_judged_outside_the_scope(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("公開済みの議事録をQommonsに入れていい？")
+    await chat.press("含まない")
+    await chat.say("会議の要約")  # 要約 is listed
+    assert chat.last[-1].to_dict()["title"] == "庁内AIアシスタント への入力 — 入力できます"
+    await chat.say("公開済みの議事録をQommonsに入れていい？")
+    await chat.press("含まない")
+    await chat.say("SNS投稿の作成")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    assert any("「SNS投稿の作成」は" in line and "範囲" in line for line in card["lines"])
+
+
+async def test_none_of_the_listed_purposes_names_what_the_system_is_for(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("公開済みの議事録をQommonsに入れていい？")
+    await chat.press("含まない")
+    await chat.press("上記以外")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    assert not any("「上記以外」" in line for line in card["lines"])
+    assert any(
+        "庁内AIアシスタント を使える業務は" in line and "それ以外の業務には使えません" in line
+        for line in card["lines"]
+    )
+    # what the purpose is, is not known: no other system is said to take it
+    assert "代わりに使える指定システム" not in card["lines"]
+    assert "同じ内容で使える指定システムはありません。" not in card["lines"]
+
+
+# --- alternatives: only systems that would allow the same question -------------------------
+
+
+async def test_alternatives_for_minutes_with_names_leave_out_the_public_terms_translator(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("Copilotに会議の議事録（発言者の氏名入り）を入れていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    lines = card["lines"]
+    start = lines.index("代わりに使える指定システム")
+    offered = [line for line in lines[start + 1 :] if line.startswith("・")]
+    assert any(line.startswith("・庁内AIアシスタント（") for line in offered)
+    assert not any("翻訳AIサービス" in line for line in offered)  # 約款型, no personal info
+    assert not any("画像生成AI" in line for line in offered)  # suspended
+
+
+async def test_alternatives_for_making_minutes_are_only_systems_listing_that_purpose(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("議事録を作りたいんだけど、Copilotに住民の名前を入れていい？")
+    card = chat.last[-1].to_dict()
+    assert card["title"].endswith("入力できません")
+    lines = card["lines"]
+    assert any("「議事録作成」は" in line and "範囲" in line for line in lines)  # Copilot's scope
+    start = lines.index("代わりに使える指定システム")
+    offered = [line for line in lines[start + 1 :] if line.startswith("・")]
+    # 庁内AIアシスタント lists 議事録作成 and takes personal information; the search AI and
+    # the translator do not list it
+    assert [line.split("（")[0] for line in offered] == ["・庁内AIアシスタント"]

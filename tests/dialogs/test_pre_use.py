@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import col, update
 
 from bot.runtime import Runtime
 from dialogs.context import JST
 from dialogs.pre_use import PreUseState
 from dialogs.ui import Reply
-from storage.models import TrainingRecord
+from storage.db import transaction
+from storage.models import GuidelineVersion, TrainingRecord
 from tests.chat import Chat
 from tests.conftest import SAMPLE_MUNICIPALITY, SAMPLE_PERSONAS, Database, settings_for
 
@@ -322,22 +324,112 @@ async def test_a_minor_change_is_only_announced(runtime: Runtime) -> None:
     assert notices[0]["buttons"] == []  # no 利用開始: nothing to confirm again
 
 
-async def test_a_major_revision_not_yet_in_force_leaves_the_confirmations_valid(
+def day(d: date) -> str:
+    return f"{d.month}/{d.day}"
+
+
+async def test_a_major_revision_not_yet_in_force_is_said_the_same_way_everywhere(
     runtime: Runtime,
 ) -> None:
+    """§5, one meaning: a major version published with a later 施行日 is announced at once,
+    confirmations of it count from publication, the confirmation of the version in force
+    stays valid until the 施行日, and every place says the same sentence."""
     yamada = Persona(runtime, "yamada")
+    tanaka = Persona(runtime, "tanaka")
     await yamada.complete_pre_use()
+    await tanaka.complete_pre_use()
     sato = Persona(runtime, "sato")
+    effective = today() + timedelta(days=30)
+    upcoming = (
+        f"ガイドライン Ver2.0 が {day(effective)} から適用されます。"
+        "それまでに利用前の確認をしてください"
+    )
 
-    await publish(sato, "2.0", MAJOR, today() + timedelta(days=30), "来月から区分を改めます。")
+    await publish(sato, "2.0", MAJOR, effective, "来月から区分を改めます。")
     assert "ガイドライン Ver2.0" in sato.text and "を公開しました" in sato.text
 
+    # the notice, at once: applies from the 施行日, confirm before then
+    await runtime.deliver()
+    [notice] = await inbox(runtime, "yamada")
+    assert notice["title"] == f"ガイドライン Ver2.0 を公開しました（{day(effective)} から適用）"
+    assert any(line.startswith(upcoming) for line in notice["lines"])
+    assert not any("やり直してください" in line for line in notice["lines"])
+    assert [b["id"] for b in notice["buttons"]] == ["menu:pre_use"]
+
+    # 私の状況: still ready today (Ver1.0 in force), and the same sentence
     status = await my_status(yamada)
     assert facts(status)["現在のガイドライン"] == "1.0"
+    assert facts(status)["次のガイドライン"] == f"Ver2.0（{day(effective)} から適用）"
     assert facts(status)["利用前の確認"] == "済み（Ver1.0）"
-    await yamada.say(COPILOT_QUESTION)
-    assert not any(c["title"] == REFUSED for c in cards(yamada))
-    assert "個人情報（氏名・住所・電話番号など）は含まれますか？" in yamada.text
+    assert "利用前の準備は済んでいます。" in status["lines"]
+    assert any(line.startswith(upcoming) for line in status["lines"])
+    assert START in yamada.labels
+
+    # the entry check: not refused (the Ver1.0 confirmation holds), the same sentence as a note
+    await yamada.say("公開済みの議事録をCopilotで要約していい？")
+    await yamada.press("含まない")
+    verdict = cards(yamada)[-1]
+    assert verdict["title"] == "Microsoft 365 Copilot Chat への入力 — 入力できます"
+    assert any(line.startswith(f"・{upcoming}") for line in verdict["lines"])
+    assert START in yamada.labels
+
+    # 確認状況: the version in force, and how far everyone is with the coming one
+    await sato.say("確認状況")
+    summary = card(sato, "利用前の確認の状況（Ver1.0）")
+    assert facts(summary)["税務課"] == "確認済み 1 ／ 未確認 0 ／ 期限超過 0"
+    assert summary["lines"][0] == (
+        f"Ver2.0 が {day(effective)} から適用されます。Ver2.0 を確認済み 0 人／まだの人 3 人"
+        f"（{day(effective)} までに確認が必要）。"
+    )
+
+    # confirming now counts for Ver2.0: nothing more to do, nothing said about it any more
+    await yamada.complete_pre_use()
+    assert "利用前の確認を記録しました（ガイドライン Ver2.0）" in yamada.text
+    status = await my_status(yamada)
+    assert facts(status)["現在のガイドライン"] == "1.0"
+    assert facts(status)["利用前の確認"] == "済み（Ver2.0）"
+    assert status["lines"] == ["利用前の準備は済んでいます。"]
+    assert START not in yamada.labels
+    await yamada.say("公開済みの議事録をCopilotで要約していい？")
+    await yamada.press("含まない")
+    assert not any("Ver2.0" in line for line in cards(yamada)[-1]["lines"])
+    await sato.say("確認状況")
+    assert "Ver2.0 を確認済み 1 人／まだの人 2 人" in card(sato, "利用前の確認の状況")["lines"][0]
+
+    # someone who has not confirmed Ver2.0 sees the same sentence until the day
+    tanaka_status = await my_status(tanaka)
+    assert any(line.startswith(upcoming) for line in tanaka_status["lines"])
+
+
+async def test_on_the_effective_day_only_a_confirmation_of_the_new_version_counts(
+    runtime: Runtime,
+) -> None:
+    """The old confirmation holds until the 施行日; from that day Ver2.0 is in force and
+    whoever confirmed it early is ready, the others are asked to confirm."""
+    early, late = Persona(runtime, "yamada"), Persona(runtime, "tanaka")
+    await early.complete_pre_use()
+    await late.complete_pre_use()
+    effective = today() + timedelta(days=30)
+    await publish(Persona(runtime, "sato"), "2.0", MAJOR, effective, "区分を改めます。")
+    await early.complete_pre_use()  # Ver2.0, confirmed before its day
+
+    # the 施行日 arrives (the calendar moved, here: the version's date)
+    async with transaction(runtime.sessions) as session:
+        await session.exec(
+            update(GuidelineVersion)
+            .where(col(GuidelineVersion.version) == "2.0")
+            .values(effective_on=today())
+        )
+
+    status = await my_status(early)
+    assert facts(status)["現在のガイドライン"] == "2.0"
+    assert facts(status)["利用前の確認"] == "済み（Ver2.0）"
+    assert "次のガイドライン" not in facts(status)
+    status = await my_status(late)
+    assert facts(status)["利用前の確認"] == "未完了"
+    assert "ガイドラインが Ver2.0 に改定されました。確認し直してください。" in status["lines"]
+    await late.say(COPILOT_QUESTION)
+    assert any("利用前の確認" in line for line in card(late, REFUSED)["lines"])
 
 
 async def test_only_the_policy_division_publishes_and_a_version_is_published_once(

@@ -21,6 +21,7 @@ from bot.services.reminders import plan_reminders
 from dialogs.context import JST
 from storage.addresses import PersonAddress
 from storage.db import transaction
+from storage.guideline import add_version
 from storage.models import Confirmation, GuidelineVersion, Person, Reminder, utcnow
 from storage.outbox import enqueue
 from storage.reminders import reminders_for
@@ -315,3 +316,97 @@ async def test_two_real_tickers_on_one_database_send_each_reminder_once(
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_version_to_come_is_reminded_once_before_its_day_to_who_has_not_confirmed_it(
+    runtime: Runtime,
+) -> None:
+    """§5: Ver2.0 applies from Tuesday 12/15. Whoever's Ver1.0 confirmation still holds is
+    reminded once, five working days before, with the sentence the notice gave; whoever
+    confirmed Ver2.0 already is not."""
+    await make_known(runtime, ["yamada", "tanaka"], date(2026, 10, 1))
+    await Chat(runtime, "yamada").complete_pre_use()
+    async with transaction(runtime.sessions) as session:
+        await add_version(
+            session,
+            SAMPLE_TENANT,
+            version="2.0",
+            kind="major",
+            approver="副市長 高橋",
+            approver_role="caio",
+            effective_on=date(2026, 12, 15),
+            summary="区分を改めます。",
+            published_by="sato",
+        )
+    await Chat(runtime, "tanaka").complete_pre_use()  # after publication: counts for Ver2.0
+
+    await runtime.tick(jst(2026, 12, 7, 10, 0))  # Monday: six working days before
+    assert await inbox_titles(runtime, "yamada") == []
+
+    await runtime.tick(jst(2026, 12, 8, 10, 0))  # Tuesday: five working days before
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
+    assert [post.body["title"] for post in posts] == ["ガイドライン Ver2.0 の確認をお願いします"]
+    assert posts[0].body["lines"] == [
+        "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください"
+        "（§5・§3(1)1）。"
+    ]
+    assert [b["id"] for b in posts[0].body["buttons"]] == ["menu:pre_use"]
+    assert await inbox_titles(runtime, "tanaka") == []
+
+    await runtime.tick(jst(2026, 12, 9, 10, 0))
+    await runtime.tick(jst(2026, 12, 14, 10, 0))
+    assert len(await inbox_titles(runtime, "yamada")) == 1  # once only
+    [reminder] = await reminder_rows(runtime, "yamada")
+    assert reminder.kind == "upcoming"
+
+
+async def test_a_version_to_come_is_not_reminded_to_who_confirms_it_before_the_reminder_goes(
+    runtime: Runtime,
+) -> None:
+    await make_known(runtime, ["yamada"], date(2026, 10, 1))
+    await Chat(runtime, "yamada").complete_pre_use()
+    async with transaction(runtime.sessions) as session:
+        await add_version(
+            session,
+            SAMPLE_TENANT,
+            version="2.0",
+            kind="major",
+            approver="副市長 高橋",
+            approver_role="caio",
+            effective_on=date(2026, 12, 15),
+            summary="",
+            published_by="sato",
+        )
+    await runtime.tick(jst(2026, 12, 5, 10, 0))  # Saturday: seven working days before, too early
+    await runtime.tick(jst(2026, 12, 8, 7, 0))  # Tuesday before hours: planned for 9:00
+    assert len(await reminder_rows(runtime, "yamada")) == 1
+    await Chat(runtime, "yamada").complete_pre_use()  # Ver2.0 confirmed meanwhile
+
+    await runtime.tick(jst(2026, 12, 8, 10, 0))
+    assert await inbox_titles(runtime, "yamada") == []
+
+
+async def test_a_pending_reminder_says_when_the_coming_version_applies(runtime: Runtime) -> None:
+    """Someone who never confirmed is reminded as usual, and told of the coming version: a
+    confirmation given now counts for it."""
+    await make_known(runtime, ["yamada"], date(2026, 11, 19))
+    async with transaction(runtime.sessions) as session:
+        await add_version(
+            session,
+            SAMPLE_TENANT,
+            version="2.0",
+            kind="major",
+            approver="副市長 高橋",
+            approver_role="caio",
+            effective_on=date(2026, 12, 15),
+            summary="",
+            published_by="sato",
+        )
+
+    await runtime.tick(jst(2026, 11, 30, 9, 0))
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
+    assert [post.body["title"] for post in posts] == [PENDING]
+    assert posts[0].body["lines"][-1] == (
+        "ガイドライン Ver2.0 が 12/15 から適用されます。それまでに利用前の確認をしてください"
+        "（§5・§3(1)1）。"
+    )

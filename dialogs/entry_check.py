@@ -20,7 +20,7 @@ from dialogs.forms import Answers, Field, Form
 from dialogs.keywords import mentions
 from dialogs.registry import mentioned_system
 from dialogs.text import normalize
-from dialogs.ui import Button, Fact, FactCard, Option, Step
+from dialogs.ui import Button, Fact, FactCard, Link, Option, Step
 
 KEY = "entry_check"
 OTHER = "other"
@@ -215,12 +215,14 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     # §3(1)1: someone who has not finished the pre-use steps is offered to do them now.
     if {r.code for r in decision.reasons} & {"training_missing", "confirmations_missing"}:
         buttons.insert(0, Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"))
+    manual = system.manual_url if system is not None else ""
     return FactCard(
         title=title,
         facts=facts,
         lines=tuple(lines),
         tone=_TONE[decision.outcome],  # type: ignore[arg-type]
         buttons=tuple(buttons),
+        links=(Link(ctx.t("registry.column.manual_url"), manual),) if manual else (),
     )
 
 

@@ -9,7 +9,14 @@ from datetime import date
 from typing import Any
 
 from dialogs.context import DialogContext
-from dialogs.fields import ChoiceKind, DateKind, TextKind, YesNoKind, catalog_choices
+from dialogs.fields import (
+    ChoiceKind,
+    DateKind,
+    TextKind,
+    YesNoKind,
+    catalog_choices,
+    stored_length,
+)
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES, check_entry
 from dialogs.ui import Option, Step
@@ -29,6 +36,10 @@ class SaveSystem:
     values: dict[str, Any]
     mode: str  # add | edit
     request: int | None = None
+
+
+def _stored(column: str) -> int:
+    return stored_length(AISystem, column)
 
 
 def _valid_id(value: str) -> str | None:
@@ -110,12 +121,16 @@ FIELDS: tuple[Field, ...] = (
     Field("mode", TextKind(), ask=False),
     Field("request", TextKind(), ask=False),
     Field("system", TextKind(), ask=False),
-    Field("id", TextKind(max_length=64, validator=_valid_id, fold_width=True), condition=_adding),
-    Field("name", TextKind(max_length=200)),
+    Field(
+        "id",
+        TextKind(max_length=_stored("id"), validator=_valid_id, fold_width=True),
+        condition=_adding,
+    ),
+    Field("name", TextKind(max_length=_stored("name"))),
     Field("aliases", TextKind(max_length=500), required=False),
     Field("service_type", catalog_choices("registry.service_types", SERVICE_TYPES)),
     Field("owner_division", ChoiceKind(_divisions)),
-    Field("owner_contact", TextKind(max_length=200), required=False),
+    Field("owner_contact", TextKind(max_length=_stored("owner_contact")), required=False),
     Field("users_all_staff", YesNoKind()),
     Field(
         "user_divisions",
@@ -128,7 +143,7 @@ FIELDS: tuple[Field, ...] = (
     Field("personal_info", YesNoKind()),
     Field(
         "personal_info_condition",
-        TextKind(max_length=500),
+        TextKind(max_length=_stored("personal_info_condition")),
         required=False,
         condition=lambda a, ctx: a.get("personal_info") == "yes",
     ),
@@ -141,8 +156,12 @@ FIELDS: tuple[Field, ...] = (
         required=False,
         condition=lambda a, ctx: a.get("service_type") == "public_terms",
     ),
-    Field("manual_url", TextKind(max_length=500), required=False),
-    Field("description", TextKind(max_length=2000, multiline=True), required=False),
+    Field("manual_url", TextKind(max_length=_stored("manual_url")), required=False),
+    Field(
+        "description",
+        TextKind(max_length=_stored("description"), multiline=True),
+        required=False,
+    ),
 )
 
 SYSTEM_FORM = Form(key=KEY, fields=FIELDS, on_submit=_save, validate=_problems)

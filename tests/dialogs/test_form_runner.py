@@ -6,6 +6,7 @@ Each test reads like the conversation it checks: what the person sends, what the
 from __future__ import annotations
 
 from bot.runtime import Runtime
+from dialogs.ui import FormView
 from tests.chat import Chat
 
 
@@ -191,10 +192,19 @@ async def test_the_whole_form_can_be_filled_at_once_and_is_checked(runtime: Runt
     assert form["inputs"][0]["value"] == "山田 花子"
 
     await chat.submit({"name": "", "division": "観光課", "contact": "メールで"})
-    errors = chat.last[0].to_dict()["errors"]
-    assert any(e.startswith("所属:") for e in errors)
-    assert any(e.startswith("連絡先:") for e in errors)
-    assert any(e.startswith("氏名:") for e in errors)
+    view = chat.last[0]
+    assert isinstance(view, FormView)
+    # Each error belongs to its field, so a card or a modal can show it beside the input.
+    assert view.field_errors == {
+        "name": "この項目は必須のため、スキップできません。",
+        "division": "選択肢から選んでください（情報政策課、DX推進課、税務課、市民課、福祉課、"
+        "子育て支援課、総務課、広報課）。ボタンを押すか、番号でも答えられます。",
+        "contact": "連絡先は内線番号（例: 内線1234）、電話番号（例: 03-1234-5678）または"
+        "メールアドレスで入力してください。",
+    }
+    assert view.errors == ("入力内容を確認してください（3件）。各項目の下に理由があります。",)
+    # What was sent stays in the inputs, to be corrected rather than typed again.
+    assert {i.key: i.value for i in view.inputs}["contact"] == "メールで"
 
     await chat.submit({"name": "山田 花子", "division": "税務課", "contact": "yamada@example.jp"})
     assert "内容を確認してください" in chat.text

@@ -14,6 +14,7 @@ from importlib import resources
 from aiohttp import web
 
 from bot.runtime import Runtime
+from bot.services.home import home_of
 from bot.settings import Persona
 from dialogs.turn import Turn
 
@@ -33,6 +34,7 @@ def add_local_channel(app: web.Application) -> None:
     app.router.add_post("/api/turn", _turn)
     app.router.add_get("/api/channels/{key}", _channel)
     app.router.add_get("/api/inbox/{persona}", _inbox)
+    app.router.add_get("/api/home/{persona}", _home)
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
@@ -84,6 +86,10 @@ async def _turn(request: web.Request) -> web.Response:
         return _bad_request("text must be a string")
     if action is not None and (not isinstance(action, str) or len(action) > 300):
         return _bad_request("action must be a short string")
+    # The page's reference of the reply whose button was pressed ("reply-12", "post:7").
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > 100):
+        return _bad_request("message must be a short string")
     if not isinstance(values, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and len(v) <= _MAX_FIELD
         for k, v in values.items()
@@ -98,6 +104,7 @@ async def _turn(request: web.Request) -> web.Response:
         text=(text or "")[:_MAX_FIELD] if action is None else None,
         action=action,
         values=values,
+        message_ref=message if action is not None else None,
         locale=locale,
         event_id=str(body.get("event_id") or uuid.uuid4())[:200],
         user_name=persona.name,
@@ -149,3 +156,14 @@ async def _inbox(request: web.Request) -> web.Response:
             "last": last,
         }
     )
+
+
+async def _home(request: web.Request) -> web.Response:
+    """A persona's home view (read-only: nothing is stored by looking at it)."""
+    runtime = request.app[RUNTIME]
+    persona = _personas(runtime).get(request.match_info["persona"])
+    if persona is None:
+        raise web.HTTPNotFound()
+    locale = request.query.get("locale")
+    view = await home_of(runtime, CHANNEL, persona.id, locale if locale in ("ja", "en") else None)
+    return web.json_response(view.to_dict())

@@ -33,9 +33,14 @@ async def open_reports_of(
 
 
 async def home_of(
-    runtime: Runtime, channel: str, user_id: str, locale: str | None = None
+    runtime: Runtime,
+    channel: str,
+    user_id: str,
+    locale: str | None = None,
+    user_name: str | None = None,
 ) -> HomeView:
-    """What `user_id` on `channel` sees on their home, in their language."""
+    """What `user_id` on `channel` sees on their home, in their language; `user_name` is what
+    the platform's directory calls them (used until they register a profile)."""
     tenant = runtime.tenant_id
     async with transaction(runtime.sessions) as session:
         person = await get_person(session, tenant, channel, user_id)
@@ -44,7 +49,12 @@ async def home_of(
         reports = await open_reports_of(session, tenant, channel, user_id)
     # The context is built as for a turn of this person, so the words and roles match.
     turn = Turn(
-        tenant_id=tenant, channel=channel, user_id=user_id, conversation_id="home", locale=locale
+        tenant_id=tenant,
+        channel=channel,
+        user_id=user_id,
+        conversation_id="home",
+        locale=locale,
+        user_name=user_name,
     )
     ctx = runtime.context(turn, person, (), state, granted)
     return home_view(

@@ -165,5 +165,6 @@ async def _home(request: web.Request) -> web.Response:
     if persona is None:
         raise web.HTTPNotFound()
     locale = request.query.get("locale")
-    view = await home_of(runtime, CHANNEL, persona.id, locale if locale in ("ja", "en") else None)
+    locale = locale if locale in ("ja", "en") else None
+    view = await home_of(runtime, CHANNEL, persona.id, locale, user_name=persona.name)
     return web.json_response(view.to_dict())

@@ -148,3 +148,53 @@ async def test_not_ready_when_the_database_is_unreachable(database: Database) ->
         response = await client.get("/readyz")
         assert response.status == 503
         assert (await response.json())["database"] == "unreachable"
+
+
+# --- vocabulary v2 over the wire ----------------------------------------------------------
+
+
+async def test_a_pressed_reply_is_named_and_replaced_by_its_answer(
+    client: TestClient[Any, Any],
+) -> None:
+    await _turn(client, action="menu:profile")
+    question = await _turn(client, text="山田 花子")
+    [asked] = [r for r in question["replies"] if r["type"] == "choices"]
+    assert [b["label"] for b in asked["navigation"]] == ["戻る", "中止"]
+    tax = next(b for b in asked["answers"] if b["label"] == "税務課")
+
+    answer = await _turn(client, action=tax["id"], message="reply-7")
+    replaced, *rest = answer["replies"]
+    assert replaced == {
+        "type": "text",
+        "text": "2/3 所属の課を選んでください。\n✔ 税務課",
+        "replaces": "reply-7",
+    }
+    assert rest[0]["text"].startswith("3/3 ")
+
+
+async def test_a_message_reference_must_be_a_short_string(client: TestClient[Any, Any]) -> None:
+    for message in (7, "x" * 101):
+        response = await client.post(
+            "/api/turn", json={"persona": "yamada", "action": "menu:menu", "message": message}
+        )
+        assert response.status == 400
+        assert (await response.json())["error"] == "message must be a short string"
+
+
+async def test_the_home_view_is_read_without_changing_anything(
+    client: TestClient[Any, Any], runtime: Runtime
+) -> None:
+    response = await client.get("/api/home/tanaka")
+    assert response.status == 200
+    home = await response.json()
+    assert home["type"] == "home"
+    assert home["title"] == "田中 一郎 さんのホーム"
+    assert [s["title"] for s in home["sections"]] == [
+        "私の状況（利用前の確認）",
+        "対応中の私の報告（0件）",
+    ]
+    assert home["actions"][0]["id"] == "menu:entry_check"
+    assert await runtime.person("tanaka") is None  # looking registered nobody
+    english = await (await client.get("/api/home/tanaka?locale=en")).json()
+    assert english["title"] == "Home of 田中 一郎"
+    assert (await client.get("/api/home/nobody")).status == 404

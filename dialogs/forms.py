@@ -566,9 +566,17 @@ class FormRunner:
     ) -> Choices:
         answers: list[Button] = []
         default = field.default(ctx) if field.default else None
-        if default:
+        options = field.kind.options(ctx)
+        # A default that is one of the options is that option, marked (a select preselects
+        # it); any other default (a name, a date) is an answer of its own, offered first.
+        if default and default not in {o.value for o in options}:
             answers.append(Button(f"f:{seq}:pick:__default__", default, "primary"))
-        answers += [Button(f"f:{seq}:pick:{o.value}", o.label) for o in field.kind.options(ctx)]
+        answers += [
+            Button(
+                f"f:{seq}:pick:{o.value}", o.label, "primary" if o.value == default else "default"
+            )
+            for o in options
+        ]
         navigation: list[Button] = []
         if not field.required:
             navigation.append(Button(f"f:{seq}:skip", ctx.t("form.button.skip")))

@@ -177,11 +177,13 @@
     for (const spec of answers) {
       const id = String(spec.id ?? "");
       labels.set(id, String(spec.label ?? ""));
-      select.append(new Option(String(spec.label ?? ""), id));
+      // The answer offered as the likely one (the person's own division) is preselected.
+      const preselected = spec.style === "primary";
+      select.append(new Option(String(spec.label ?? ""), id, preselected, preselected));
     }
     const ok = el("button", "btn btn-primary", word("select_submit"));
     ok.type = "button";
-    ok.disabled = true;
+    ok.disabled = !select.value;
     select.addEventListener("change", () => {
       ok.disabled = !select.value;
     });

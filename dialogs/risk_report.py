@@ -309,7 +309,8 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     if verb not in (*POLICY_VERBS, *STAFF_VERBS):
         return Step().say(Text(ctx.t("fallback.unknown_button")))
     if not may(verb, ctx):
-        return Step().say(Text(ctx.t("report.refused")))
+        # Only the one who pressed is told, not the whole shared channel.
+        return Step().say(Text(ctx.t("report.refused"), private=True))
     forms = {"handling": HANDLING, "result": RESULT, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
         return Step().do(OpenReportForm(report_id, forms[verb]))

@@ -8,7 +8,9 @@ threads. Replies travel as the JSON of the reply vocabulary; the page renders th
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import replace
 from importlib import resources
 
 from aiohttp import web
@@ -17,10 +19,14 @@ from bot.runtime import Runtime
 from bot.services.home import home_of
 from bot.settings import Persona
 from dialogs.turn import Turn
+from dialogs.ui import Reply
+from storage.db import transaction
+from storage.posts import replace_body
 
 CHANNEL = "local"
 CONVERSATION = "main"
 SHARED_CHANNELS = ("policy", "caio")
+_POST_REF = re.compile(r"^post:\d{1,18}$")
 _MAX_FIELD = 100_000  # characters; the router answers politely above its own, lower limit
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -111,7 +117,27 @@ async def _turn(request: web.Request) -> web.Response:
         user_division=persona.division,
     )
     replies = await runtime.handle(turn)
-    return web.json_response({"replies": [reply.to_dict() for reply in replies]})
+    shown = await _replace_posts(runtime, replies)
+    return web.json_response({"replies": [reply.to_dict() for reply in shown]})
+
+
+async def _replace_posts(runtime: Runtime, replies: list[Reply]) -> list[Reply]:
+    """A reply replacing a shared-channel post ("post:<id>", e.g. a report card with its new
+    status) rewrites that post for everyone; the rest go to the person who acted."""
+    posts = {
+        int(ref.removeprefix("post:")): reply
+        for reply in replies
+        if (ref := getattr(reply, "replaces", None)) and _POST_REF.match(ref)
+    }
+    if not posts:
+        return replies
+    async with transaction(runtime.sessions) as session:
+        for post_id, reply in posts.items():
+            await replace_body(
+                session, runtime.tenant_id, post_id, replace(reply, replaces=None).to_dict()
+            )
+    rewritten = {id(reply) for reply in posts.values()}
+    return [reply for reply in replies if id(reply) not in rewritten]
 
 
 async def _channel(request: web.Request) -> web.Response:

@@ -359,6 +359,15 @@ def test_a_risk_report_reaches_the_policy_thread_and_the_caio(
             "the acknowledgement never appeared as a reply in the thread",
         )
         assert len(browser.find_elements(By.CSS_SELECTOR, "#channel-policy .thread")) == 1
+        # The card pressed shows where the report stands, without the button just pressed.
+        _wait(browser).until(
+            lambda d: (
+                "受付済み・対応中" in d.find_element(By.CSS_SELECTOR, "#channel-policy .post").text
+            ),
+            "the report card never showed its new status",
+        )
+        assert not browser.find_elements(By.CSS_SELECTOR, '#channel-policy [data-action$=":ack"]')
+        assert browser.find_elements(By.CSS_SELECTOR, '#channel-policy [data-action$=":close"]')
 
         # The reporter is told in her own conversation.
         _choose_persona(browser, "yamada")

@@ -289,6 +289,10 @@ async def test_the_whole_form_tells_each_input_its_limits(runtime: Runtime) -> N
     assert inputs["description"].max_length == 2000
     assert inputs["service_type"].max_length is None  # a choice has no length
     assert inputs["owner_division"].kind == "choice"
+    # Hints and placeholders come from the catalogue, where it has them.
+    assert inputs["aliases"].hint == "カンマか「、」で区切って複数書けます。"
+    assert inputs["manual_url"].placeholder == "https://"
+    assert inputs["name"].hint == inputs["name"].placeholder == ""
 
 
 async def test_an_answer_longer_than_its_column_is_refused_at_the_question(

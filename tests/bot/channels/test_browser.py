@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -145,7 +146,9 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
 
 
 def _wait(driver: WebDriver) -> WebDriverWait:
-    return WebDriverWait(driver, WAIT_SECONDS)
+    # A question answered is replaced in the page, so an element found a moment ago may be
+    # gone when it is looked at: look again rather than fail.
+    return WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _bot_says(driver: WebDriver, fragment: str) -> WebElement:
@@ -287,6 +290,16 @@ def test_may_i_enter_this_in_the_browser(server: str, browser: WebDriver, tmp_pa
         _button(browser, '[data-action$=":pick:要約"]').click()
         verdict = _bot_says(browser, "庁内AIアシスタント への入力 — 条件付きで入力できます")
         assert "必要最小限" in verdict.text
+        # The 別表's manual is a link that opens apart from the chat.
+        manual = verdict.find_element(By.CSS_SELECTOR, "a.link")
+        assert manual.text == "マニュアル"
+        assert manual.get_attribute("href") == (
+            "https://intra.city.sakura.example.lg.jp/ai/assistant-manual"
+        )
+        assert (manual.get_attribute("target"), manual.get_attribute("rel")) == (
+            "_blank",
+            "noopener noreferrer",
+        )
     finally:
         _save_screenshot(browser, tmp_path / "entry-check.png")
 
@@ -372,6 +385,12 @@ def test_a_risk_report_reaches_the_policy_thread_and_the_caio(
         # The reporter is told in her own conversation.
         _choose_persona(browser, "yamada")
         _bot_says(browser, "が受付しました")
+
+        # A button of the policy division pressed by her is refused to her alone.
+        browser.find_element(By.CSS_SELECTOR, '#channel-policy [data-action$=":close"]').click()
+        refused = _bot_says(browser, "情報政策課またはCAIOだけが行えます")
+        tag = refused.find_element(By.CSS_SELECTOR, ".reply-private .private-tag")
+        assert tag.text == "あなたにだけ表示されています"
     finally:
         _save_screenshot(browser, tmp_path / "risk-report.png")
 

@@ -18,7 +18,7 @@ from storage.people import get_person
 from storage.reports import list_reports
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.town import Town
 
 
 async def open_reports_of(
@@ -33,7 +33,7 @@ async def open_reports_of(
 
 
 async def home_of(
-    runtime: Runtime,
+    town: Town,
     channel: str,
     user_id: str,
     locale: str | None = None,
@@ -41,10 +41,10 @@ async def home_of(
 ) -> HomeView:
     """What `user_id` on `channel` sees on their home, in their language; `user_name` is what
     the platform's directory calls them (used until they register a profile)."""
-    tenant = runtime.tenant_id
+    runtime, tenant = town.runtime, town.tenant_id
     async with transaction(runtime.sessions) as session:
         person = await get_person(session, tenant, channel, user_id)
-        state = await person_state(session, runtime.facts, channel, user_id, runtime.today())
+        state = await person_state(session, town.facts, channel, user_id, runtime.today())
         granted = await roles_of(session, tenant, channel, user_id)
         reports = await open_reports_of(session, tenant, channel, user_id)
     # The context is built as for a turn of this person, so the words and roles match.
@@ -56,7 +56,7 @@ async def home_of(
         locale=locale,
         user_name=user_name,
     )
-    ctx = runtime.context(turn, person, (), state, granted)
+    ctx = runtime.context(turn, town.facts, person, (), state, granted)
     return home_view(
         ctx,
         [

@@ -13,7 +13,7 @@ from tests.dialogs.test_risk_report import Persona, file_report
 async def test_a_newcomer_s_home_says_what_is_missing_and_offers_the_usual_things(
     runtime: Runtime,
 ) -> None:
-    home = await home_of(runtime, "local", "tanaka", user_name="田中 一郎")
+    home = await home_of(await runtime.town(), "local", "tanaka", user_name="田中 一郎")
 
     assert render(home).splitlines() == [
         "▸▸ 田中 一郎 さんのホーム",
@@ -31,7 +31,7 @@ async def test_a_newcomer_s_home_says_what_is_missing_and_offers_the_usual_thing
         "  [使い方] (button:menu:help)",
     ]
     # Looking changed nothing: the person is not even registered by it.
-    assert await runtime.person("tanaka") is None
+    assert await (await runtime.town()).person("tanaka") is None
     assert from_dict(home.to_dict()) == home
 
 
@@ -39,7 +39,7 @@ async def test_my_open_reports_are_on_my_home_and_nobody_else_s(runtime: Runtime
     yamada = Persona(runtime, "yamada")
     number = await file_report(yamada)
 
-    home = await home_of(runtime, "local", "yamada")
+    home = await home_of(await runtime.town(), "local", "yamada")
     assert isinstance(home, HomeView)
     reports = home.sections[1]
     assert reports.title == "対応中の私の報告（1件）"
@@ -47,11 +47,11 @@ async def test_my_open_reports_are_on_my_home_and_nobody_else_s(runtime: Runtime
         (number, "攻撃的・危険な内容（受付待ち）")
     ]
 
-    others = await home_of(runtime, "local", "tanaka")
+    others = await home_of(await runtime.town(), "local", "tanaka")
     assert others.sections[1].title == "対応中の私の報告（0件）"
 
 
 async def test_the_home_speaks_the_person_s_language(runtime: Runtime) -> None:
-    home = await home_of(runtime, "local", "suzuki", locale="en")
+    home = await home_of(await runtime.town(), "local", "suzuki", locale="en")
     assert home.title == "Home of suzuki"
     assert [b.label for b in home.actions][:2] == ["May I enter this?", "Report a risk case"]

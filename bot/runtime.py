@@ -279,6 +279,10 @@ class Runtime:
             person=facts,
             locale=locale,
             systems=tuple(systems),
+            # The message whose button was pressed and whom the message mentions, for the
+            # effects too (a report card replaced by its new status).
+            pressed=turn.message_ref,
+            mentions=turn.mentions,
         )
 
     def notice_context(self, town: MunicipalityFacts, locale: str | None) -> DialogContext:

@@ -181,7 +181,11 @@ def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
 def _roles(words: list[str], ctx: DialogContext) -> Step:
     if len(words) == 2 and words[1] == "list":
         return Step().do(ShowRoles())
+    if len(words) >= 2 and words[1] in ("add", "remove") and ctx.mentions:
+        # The platform marked whom the message mentions: its user ids, not the words shown.
+        return Step().do(*(ChangeRole(words[1], user) for user in dict.fromkeys(ctx.mentions)))
     if len(words) == 3 and words[1] in ("add", "remove"):
+        # No platform mentions (the local channel, the console): the id as typed.
         user = words[2].removeprefix("@")
         if user:
             return Step().do(ChangeRole(words[1], user))

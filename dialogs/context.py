@@ -119,6 +119,9 @@ class DialogContext:
     # The active form's answers so far (the runner's live dict), so a field's choices can
     # depend on earlier answers (e.g. the purposes of the system chosen before).
     answers: Mapping[str, str | None] = field(default_factory=dict)
+    # From the turn (see Turn): the message whose button was pressed, the people mentioned.
+    pressed: str | None = None
+    mentions: tuple[str, ...] = ()
 
     @property
     def msg(self) -> Catalog:
@@ -129,6 +132,9 @@ class DialogContext:
 
     def with_locale(self, locale: str) -> DialogContext:
         return replace(self, locale=locale)
+
+    def with_turn(self, message_ref: str | None, mentions: tuple[str, ...]) -> DialogContext:
+        return replace(self, pressed=message_ref, mentions=tuple(mentions))
 
     def with_answers(self, answers: Mapping[str, str | None]) -> DialogContext:
         return replace(self, answers=answers)

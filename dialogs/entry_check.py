@@ -21,7 +21,7 @@ from dialogs.keywords import mentions
 from dialogs.purposes import match_purpose
 from dialogs.registry import mentioned_system
 from dialogs.text import clean, normalize
-from dialogs.ui import Button, Fact, FactCard, Option, Step
+from dialogs.ui import Button, Fact, FactCard, Link, Option, Step
 
 KEY = "entry_check"
 OTHER = "other"
@@ -305,12 +305,14 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     pre_use_codes = {"training_missing", "confirmations_missing", "guideline_upcoming"}
     if {r.code for r in decision.reasons} & pre_use_codes:
         buttons.insert(0, Button("menu:pre_use", ctx.t("pre_use.button.start"), "primary"))
+    manual = system.manual_url if system is not None else ""
     return FactCard(
         title=title,
         facts=facts,
         lines=tuple(lines),
         tone=_TONE[decision.outcome],  # type: ignore[arg-type]
         buttons=tuple(buttons),
+        links=(Link(ctx.t("registry.column.manual_url"), manual),) if manual else (),
     )
 
 

@@ -7,14 +7,21 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from dialogs.context import DialogContext
 from dialogs.keywords import control_word
 from dialogs.text import clean, normalize
-from dialogs.ui import Option
+from dialogs.ui import MULTI_SEPARATOR, Option, join_values
+from storage.models import max_length_of
 
-Widget = Literal["text", "longtext", "choice", "date"]
+Widget = Literal["text", "longtext", "choice", "multichoice", "date"]
+
+
+def stored_length(model: type[Any], column: str) -> int:
+    """The length of a storage model's string column: the one source of truth for how long
+    an answer stored there may be (a form that accepted more would fail at 送信)."""
+    return max_length_of(model, column)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ Validator = Callable[[str], str | None]
 
 @dataclass(frozen=True)
 class TextKind:
+    """Free text; `max_length` should come from `stored_length` when a column stores it."""
+
     max_length: int = 200
     multiline: bool = False
     validator: Validator | None = None
@@ -113,6 +122,52 @@ class ChoiceKind:
             if option.value == value:
                 return option.label
         return value
+
+
+_SEPARATORS = re.compile(r"[,、，;；\s]+")
+
+
+@dataclass(frozen=True)
+class MultiChoiceKind:
+    """Any number of a list (checkboxes on a card): ticked, or typed as labels or numbers
+    separated by 「、」 or commas. With one option it is a single box to tick (「確認しました」)."""
+
+    choices: Callable[[DialogContext], Sequence[Option]]
+    widget: Widget = "multichoice"
+
+    @property
+    def free_text(self) -> bool:
+        return False
+
+    def parse(self, text: str, ctx: DialogContext) -> Parsed:
+        options = self.choices(ctx)
+        whole = normalize(text)
+        for option in options:  # a label may itself hold a separator
+            if whole in (normalize(option.label), normalize(option.value)):
+                return Parsed(value=option.value)
+        chosen: list[str] = []
+        for part in (p for p in _SEPARATORS.split(whole) if p):
+            match = next(
+                (o for o in options if part in (normalize(o.label), normalize(o.value))), None
+            )
+            if match is None and part.isdigit() and 1 <= int(part) <= len(options):
+                match = options[int(part) - 1]
+            if match is None:
+                labels = "、".join(o.label for o in options)
+                return Parsed(error="form.error.choice", params={"choices": labels})
+            if match.value not in chosen:
+                chosen.append(match.value)
+        if not chosen:
+            return Parsed(error="form.error.empty")
+        order = [o.value for o in options]
+        return Parsed(value=join_values(sorted(chosen, key=order.index)))
+
+    def options(self, ctx: DialogContext) -> Sequence[Option]:
+        return self.choices(ctx)
+
+    def display(self, value: str, ctx: DialogContext) -> str:
+        labels = {o.value: o.label for o in self.choices(ctx)}
+        return "、".join(labels.get(v, v) for v in value.split(MULTI_SEPARATOR) if v)
 
 
 def catalog_choices(prefix: str, values: Sequence[str]) -> ChoiceKind:

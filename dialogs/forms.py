@@ -6,22 +6,38 @@ a final confirmation with 修正, and progress saved after every answer (the cal
 `ConversationData` with each turn, so a restart resumes at the same question).
 
 Button ids are `f:<seq>:<verb>[:<arg>]`; `seq` numbers the prompt that showed them, so a
-button from an earlier prompt is recognised as stale instead of being acted on.
+button from an earlier prompt is recognised as stale instead of being acted on. A question's
+answers and its navigation (skip, whole form, back, cancel) are separate lists of its
+`Choices`; when the channel says which message was pressed (`DialogContext.pressed`), that
+message is replaced by what was answered, so its buttons cannot be pressed twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dialogs.context import DialogContext
 from dialogs.fields import FieldKind, Parsed
 from dialogs.keywords import control_word
 from dialogs.state import ConversationData, FormProgress
 from dialogs.text import normalize
-from dialogs.ui import Button, Choices, Fact, FactCard, FormInput, FormView, Step, Text
+from dialogs.ui import (
+    Button,
+    Choices,
+    Fact,
+    FactCard,
+    FormInput,
+    FormView,
+    Reply,
+    Step,
+    Text,
+)
 
 Answers = Mapping[str, str | None]
+_WITH_OPTIONS = ("choice", "multichoice")
+# Buttons whose label in the catalogue is `form.button.<verb>` (what a pressed one said).
+_VERB_LABELS = ("continue", "later", "cancel", "skip", "back", "submit", "edit", "whole")
 
 
 @dataclass(frozen=True)
@@ -183,10 +199,8 @@ class FormRunner:
         title = self.title(conv.active, ctx) if conv.active else ""
         return Choices(
             ctx.t("form.continue_question", title=title),
-            (
-                Button(f"f:{seq}:continue", ctx.t("form.button.continue"), "primary"),
-                Button(f"f:{seq}:later", ctx.t("form.button.later")),
-            ),
+            answers=(Button(f"f:{seq}:continue", ctx.t("form.button.continue"), "primary"),),
+            navigation=(Button(f"f:{seq}:later", ctx.t("form.button.later")),),
         )
 
     def on_button(self, conv: ConversationData, action: str, ctx: DialogContext) -> Step:
@@ -198,6 +212,25 @@ class FormRunner:
         if seq != conv.seq:
             return self._stale(conv, ctx)
         form, progress = self._active(conv)
+        # What the pressed message becomes, read before the press changes the progress.
+        answered = self._answered(conv, form, progress, verb, arg, ctx)
+        step = self._on_current_button(conv, form, progress, verb, arg, ctx)
+        if step is None:
+            return self._stale(conv, ctx)
+        if answered is not None and ctx.pressed is not None:
+            step.replies.insert(0, answered)
+        return step
+
+    def _on_current_button(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        verb: str,
+        arg: str | None,
+        ctx: DialogContext,
+    ) -> Step | None:
+        """The step for a press of the current prompt; None when it offers no such button."""
         if verb == "cancel":
             return self._cancel(conv, form, ctx)
         if verb == "later":
@@ -223,7 +256,7 @@ class FormRunner:
                 return self._skip(conv, form, progress, current, ctx)
             if verb == "pick" and arg is not None:
                 return self._pick(conv, form, progress, current, arg, ctx)
-        return self._stale(conv, ctx)
+        return None
 
     def on_values(
         self, conv: ConversationData, values: Mapping[str, str], ctx: DialogContext
@@ -232,7 +265,7 @@ class FormRunner:
         ctx = self._bound(conv, ctx)
         form, progress = self._active(conv)
         answers: dict[str, str | None] = dict(progress.answers)
-        errors: list[str] = []
+        errors: dict[str, str] = {}
         for field in form.fields:
             if not field.ask or field.key not in values:
                 continue  # hidden fields come only from the bot's own understanding
@@ -244,30 +277,35 @@ class FormRunner:
             if parsed.ok:
                 answers[field.key] = parsed.value
             else:
-                label = ctx.t(f"forms.{form.key}.{field.key}.label")
-                errors.append(f"{label}: {ctx.t(parsed.error or '', **parsed.params)}")
+                errors[field.key] = ctx.t(parsed.error or "", **parsed.params)
         unreadable = {f.key for f in form.fields if f.key in values and values[f.key].strip()}
         unreadable -= {key for key, value in answers.items() if value is not None}
         for field in form.applicable(answers, ctx):
             if field.key in unreadable:
                 continue  # already said why it was not understood
             if field.required and answers.get(field.key) is None and field.key in values:
-                label = ctx.t(f"forms.{form.key}.{field.key}.label")
-                errors.append(f"{label}: {ctx.t('form.error.required')}")
+                errors[field.key] = ctx.t("form.error.required")
         conv.next_seq()
         if errors:
-            return Step().say(self.whole_form(conv, ctx, values=values, errors=errors))
+            # The view with the errors takes the place of the one sent, where it can.
+            view = self.whole_form(conv, ctx, values=values, field_errors=errors)
+            return Step().say(replace(view, replaces=ctx.pressed))
         progress.answers = answers
+        step = Step()
+        if ctx.pressed is not None:  # the form sent becomes a line saying so
+            title, label = self._title(form, ctx), ctx.t("form.button.review")
+            answered = ctx.t("form.answered", question=title, answer=label)
+            step.say(Text(answered, replaces=ctx.pressed))
         progress.history = [f.key for f in form.applicable(answers, ctx) if f.key in answers]
         progress.mode = "asking"
-        return self._prompt(conv, form, ctx, Step(), new_seq=False)
+        return self._prompt(conv, form, ctx, step, new_seq=False)
 
     def whole_form(
         self,
         conv: ConversationData,
         ctx: DialogContext,
         values: Mapping[str, str] | None = None,
-        errors: Sequence[str] = (),
+        field_errors: Mapping[str, str] | None = None,
     ) -> FormView:
         """The active form as one view, prefilled with the answers (or the values just sent)."""
         ctx = self._bound(conv, ctx)
@@ -279,24 +317,34 @@ class FormRunner:
                 value = progress.answers.get(field.key) or (
                     field.default(ctx) if field.default else None
                 )
-            options = tuple(field.kind.options(ctx)) if field.kind.widget == "choice" else ()
+            widget = field.kind.widget
+            options = tuple(field.kind.options(ctx)) if widget in _WITH_OPTIONS else ()
+            prefix = f"forms.{form.key}.{field.key}"
             inputs.append(
                 FormInput(
                     key=field.key,
-                    label=ctx.t(f"forms.{form.key}.{field.key}.label"),
-                    kind=field.kind.widget,
+                    label=ctx.t(f"{prefix}.label"),
+                    kind=widget,
                     required=field.required,
                     value=value or "",
                     options=options,
+                    hint=ctx.t(f"{prefix}.hint") if ctx.msg.has(f"{prefix}.hint") else "",
+                    # Only free text has a length; the kinds without one say nothing.
+                    max_length=getattr(field.kind, "max_length", None),
+                    placeholder=ctx.t(f"{prefix}.placeholder")
+                    if ctx.msg.has(f"{prefix}.placeholder")
+                    else "",
                 )
             )
+        errors = field_errors or {}
         seq = conv.seq
         return FormView(
             title=self._title(form, ctx),
             inputs=tuple(inputs),
             submit=Button(f"f:{seq}:values", ctx.t("form.button.review"), "primary"),
             cancel=Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"),
-            errors=tuple(errors),
+            errors=(ctx.t("form.error.fields", count=len(errors)),) if errors else (),
+            field_errors=dict(errors),
         )
 
     # --- the steps ------------------------------------------------------------------------
@@ -324,14 +372,14 @@ class FormRunner:
         field: Field,
         value: str,
         ctx: DialogContext,
-    ) -> Step:
+    ) -> Step | None:
         if value == "__default__" and field.default is not None:
             default = field.default(ctx)
             if default is not None:
                 return self._accept(conv, form, progress, field, default, ctx)
         if value in {o.value for o in field.kind.options(ctx)}:
             return self._accept(conv, form, progress, field, value, ctx)
-        return self._stale(conv, ctx)
+        return None
 
     def _skip(
         self,
@@ -492,11 +540,11 @@ class FormRunner:
             progress.mode = "confirming"
         if progress.mode == "choosing_edit":
             fields = form.applicable(progress.answers, ctx)
-            buttons = tuple(
+            answers = tuple(
                 Button(f"f:{seq}:edit:{f.key}", ctx.t(f"forms.{form.key}.{f.key}.label"))
                 for f in fields
             )
-            return step.say(Choices(ctx.t("form.which_field"), buttons))
+            return step.say(Choices(ctx.t("form.which_field"), answers))
         return step.say(self._confirmation(form, progress, seq, ctx))
 
     def _next_missing(self, form: Form, progress: FormProgress, ctx: DialogContext) -> Field | None:
@@ -508,26 +556,75 @@ class FormRunner:
             return field
         return None
 
-    def _ask(
-        self, form: Form, progress: FormProgress, field: Field, seq: int, ctx: DialogContext
-    ) -> Choices:
+    def _question(
+        self, form: Form, progress: FormProgress, field: Field, ctx: DialogContext
+    ) -> str:
         applicable = form.applicable(progress.answers, ctx)
         position = [f.key for f in applicable].index(field.key) + 1
         prompt = ctx.t(f"forms.{form.key}.{field.key}.prompt")
-        text = f"{position}/{len(applicable)} {prompt}" if form.confirm else prompt
-        buttons: list[Button] = []
+        return f"{position}/{len(applicable)} {prompt}" if form.confirm else prompt
+
+    def _ask(
+        self, form: Form, progress: FormProgress, field: Field, seq: int, ctx: DialogContext
+    ) -> Choices:
+        answers: list[Button] = []
         default = field.default(ctx) if field.default else None
-        if default:
-            buttons.append(Button(f"f:{seq}:pick:__default__", default, "primary"))
-        buttons += [Button(f"f:{seq}:pick:{o.value}", o.label) for o in field.kind.options(ctx)]
+        options = field.kind.options(ctx)
+        # A default that is one of the options is that option, marked (a select preselects
+        # it); any other default (a name, a date) is an answer of its own, offered first.
+        if default and default not in {o.value for o in options}:
+            answers.append(Button(f"f:{seq}:pick:__default__", default, "primary"))
+        answers += [
+            Button(
+                f"f:{seq}:pick:{o.value}", o.label, "primary" if o.value == default else "default"
+            )
+            for o in options
+        ]
+        navigation: list[Button] = []
         if not field.required:
-            buttons.append(Button(f"f:{seq}:skip", ctx.t("form.button.skip")))
+            navigation.append(Button(f"f:{seq}:skip", ctx.t("form.button.skip")))
         if not progress.history:  # nothing answered yet (prefilled answers do not count)
-            buttons.append(Button(f"f:{seq}:whole", ctx.t("form.button.whole")))
+            navigation.append(Button(f"f:{seq}:whole", ctx.t("form.button.whole")))
         if progress.history and progress.history[0] != field.key:
-            buttons.append(Button(f"f:{seq}:back", ctx.t("form.button.back")))
-        buttons.append(Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"))
-        return Choices(text, tuple(buttons))
+            navigation.append(Button(f"f:{seq}:back", ctx.t("form.button.back")))
+        navigation.append(Button(f"f:{seq}:cancel", ctx.t("form.button.cancel"), "danger"))
+        question = self._question(form, progress, field, ctx)
+        return Choices(question, tuple(answers), tuple(navigation))
+
+    def _answered(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        verb: str,
+        arg: str | None,
+        ctx: DialogContext,
+    ) -> Reply | None:
+        """The pressed prompt as a static record of what was answered, without buttons."""
+        if verb == "values":
+            return None
+        if verb == "pick" and progress.current is not None and arg is not None:
+            field = form.field(progress.current)
+            default = field.default(ctx) if field.default else None
+            label = default if arg == "__default__" else field.kind.display(arg, ctx)
+        elif verb == "edit" and arg is not None:
+            label = ctx.t(f"forms.{form.key}.{arg}.label")
+        else:
+            label = ctx.t(f"form.button.{verb}") if verb in _VERB_LABELS else None
+        if not label:
+            return None
+        if progress.mode == "confirming" and verb in ("submit", "edit", "cancel", "back"):
+            card = self._confirmation(form, progress, conv.seq, ctx)
+            return replace(card, buttons=(), lines=(f"✔ {label}",), replaces=ctx.pressed)
+        if verb in ("continue", "later"):
+            question = ctx.t("form.continue_question", title=self._title(form, ctx))
+        elif progress.mode == "choosing_edit":
+            question = ctx.t("form.which_field")
+        elif progress.current is not None:
+            question = self._question(form, progress, form.field(progress.current), ctx)
+        else:
+            return None
+        return Text(ctx.t("form.answered", question=question, answer=label), replaces=ctx.pressed)
 
     def _confirmation(
         self, form: Form, progress: FormProgress, seq: int, ctx: DialogContext

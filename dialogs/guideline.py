@@ -8,10 +8,11 @@ from datetime import date
 
 from dialogs.context import DialogContext
 from dialogs.effects import PublishGuideline, Refused
-from dialogs.fields import DateKind, Parsed, TextKind, catalog_choices
+from dialogs.fields import DateKind, Parsed, TextKind, catalog_choices, stored_length
 from dialogs.forms import Field, Form
 from dialogs.pre_use import day_text
 from dialogs.ui import Fact, FactCard, Option, Step, Text
+from storage.models import GuidelineVersion
 
 KEY = "guideline_publish"
 # §5: a change is approved by the CAIO; a minor, formal one by the policy-division head.
@@ -40,7 +41,8 @@ class NewVersionKind:
         return True
 
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
-        parsed = TextKind(max_length=32, fold_width=True).parse(text, ctx)
+        longest = stored_length(GuidelineVersion, "version")
+        parsed = TextKind(max_length=longest, fold_width=True).parse(text, ctx)
         state = ctx.person.pre_use
         if parsed.ok and state is not None and parsed.value in state.published:
             return Parsed(error="publish.duplicate", params={"version": parsed.value})
@@ -58,9 +60,12 @@ PUBLISH_FORM = Form(
     fields=(
         Field("version", NewVersionKind()),
         Field("kind", catalog_choices("forms.guideline_publish.kinds", ("major", "minor"))),
-        Field("approver", TextKind(max_length=200)),
+        Field("approver", TextKind(max_length=stored_length(GuidelineVersion, "approver"))),
         Field("effective_on", DateKind(allow_future=True)),
-        Field("summary", TextKind(max_length=2000, multiline=True)),
+        Field(
+            "summary",
+            TextKind(max_length=stored_length(GuidelineVersion, "summary"), multiline=True),
+        ),
     ),
     on_submit=_publish,
 )

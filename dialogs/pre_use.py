@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from dialogs.context import JST, DialogContext, Readiness
 from dialogs.effects import SaveConfirmation
-from dialogs.fields import ChoiceKind, DateKind
+from dialogs.fields import DateKind, MultiChoiceKind
 from dialogs.forms import Answers, Field, Form
 from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
 
@@ -136,7 +136,8 @@ PRE_USE_FORM = Form(
             condition=_declares_training,
             default=_known_training_date,
         ),
-        *(Field(item, ChoiceKind(_confirm)) for item in ITEMS),
+        # A box to tick each: checkboxes on a card, one press each in a chat.
+        *(Field(item, MultiChoiceKind(_confirm)) for item in ITEMS),
     ),
     on_submit=_save,
 )

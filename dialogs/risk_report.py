@@ -313,7 +313,9 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     if verb not in (*POLICY_VERBS, *STAFF_VERBS):
         return Step().say(Text(ctx.t("fallback.unknown_button")))
     if not may(verb, ctx):
-        return Step().say(Text(ctx.t("report.refused"))).do(Refused(f"report:{report_id}:{verb}"))
+        # Only the one who pressed is told, not the whole shared channel.
+        refused = Text(ctx.t("report.refused"), private=True)
+        return Step().say(refused).do(Refused(f"report:{report_id}:{verb}"))
     forms = {"handling": HANDLING, "result": RESULT, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
         return Step().do(OpenReportForm(report_id, forms[verb]))

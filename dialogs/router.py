@@ -55,6 +55,7 @@ class Router:
         self.intents |= {key: i for key, i in builtin.items() if key not in self.intents}
 
     def route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
+        ctx = ctx.with_turn(turn.message_ref, turn.mentions)
         if turn.action:
             conv.awaiting = None
             return self._on_button(conv, turn, ctx)

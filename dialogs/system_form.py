@@ -9,11 +9,18 @@ from datetime import date
 from typing import Any
 
 from dialogs.context import DialogContext
-from dialogs.fields import ChoiceKind, DateKind, TextKind, YesNoKind, catalog_choices
+from dialogs.fields import (
+    ChoiceKind,
+    DateKind,
+    TextKind,
+    YesNoKind,
+    catalog_choices,
+    stored_length,
+)
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES, check_entry
 from dialogs.ui import Option, Step
-from storage.models import AISystem, max_length_of
+from storage.models import AISystem
 
 KEY = "system_form"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -104,7 +111,7 @@ def _save(answers: dict[str, str], ctx: DialogContext) -> Step:
 
 def _text(field: str, **options: Any) -> TextKind:
     """A text answer no longer than its column (one source of truth for the length)."""
-    return TextKind(max_length=max_length_of(AISystem, field), **options)
+    return TextKind(max_length=stored_length(AISystem, field), **options)
 
 
 def _adding(a: Answers, ctx: DialogContext) -> bool:

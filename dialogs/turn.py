@@ -42,6 +42,12 @@ class Turn:
     user_name: str | None = None
     user_division: str | None = None
     user_email: str | None = None
+    # The platform's reference of the message whose button was pressed (a Slack message ts,
+    # a Teams activity id, the web chat's reply id), so a step can replace that message.
+    message_ref: str | None = None
+    # The user ids the message mentions, as the platform marks them (Slack <@U…>, Teams
+    # mention entities); empty where a channel has none (then text is read as typed).
+    mentions: tuple[str, ...] = ()
 
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:

@@ -30,6 +30,19 @@ async def add_post(
     return post
 
 
+async def replace_body(
+    session: AsyncSession, tenant_id: str, post_id: int, body: dict[str, Any]
+) -> bool:
+    """Show a post as `body` from now on (a report card with its new status); False when
+    this tenant has no such post."""
+    post = await session.get(ChannelPost, post_id)
+    if post is None or post.tenant_id != tenant_id:
+        return False
+    post.body = body
+    session.add(post)
+    return True
+
+
 async def list_threads(
     session: AsyncSession, tenant_id: str, channel_key: str, limit: int = 50
 ) -> list[Thread]:

@@ -31,6 +31,9 @@ class Chat:
         self.channel = channel
         self.email = email
         self.last: list[Reply] = []
+        # The conversation as a platform that can replace messages shows it: (ref, reply).
+        self.screen: list[tuple[str, Reply]] = []
+        self._shown = 0
 
     async def send(self, **fields: object) -> list[Reply]:
         fields.setdefault("user_division", self.division)
@@ -44,14 +47,39 @@ class Chat:
             **fields,  # type: ignore[arg-type]
         )
         self.last = await self.runtime.handle(turn)
+        for reply in self.last:
+            self._show(reply)
         return self.last
+
+    def _show(self, reply: Reply) -> None:
+        replaces = getattr(reply, "replaces", None)
+        for index, (ref, _) in enumerate(self.screen):
+            if ref == replaces:
+                self.screen[index] = (ref, reply)
+                return
+        self._shown += 1
+        self.screen.append((f"msg-{self._shown}", reply))
 
     async def say(self, text: str, event_id: str | None = None) -> list[Reply]:
         return await self.send(text=text, event_id=event_id or str(uuid.uuid4()))
 
-    async def press(self, label: str) -> list[Reply]:
-        """Press the button with this label (or id) among the last replies."""
-        return await self.send(action=self.button(label).id, event_id=str(uuid.uuid4()))
+    async def press(self, label: str, *, in_place: bool = False) -> list[Reply]:
+        """Press the button with this label (or id) among the last replies; `in_place` says
+        which message it was on, as Slack and Teams do, so the bot may replace that one."""
+        button = self.button(label)
+        ref = self.ref_of(button) if in_place else None
+        return await self.send(action=button.id, message_ref=ref, event_id=str(uuid.uuid4()))
+
+    def ref_of(self, button: Button) -> str:
+        for ref, reply in reversed(self.screen):
+            if button in getattr(reply, "buttons", ()):
+                return ref
+        raise AssertionError(f"{button} is on no message shown")
+
+    @property
+    def shown(self) -> str:
+        """The whole conversation as it stands on the screen, replacements applied."""
+        return "\n".join(render(reply) for _, reply in self.screen)
 
     async def complete_pre_use(self, trained_on: str = "2026-10-01") -> None:
         """Go through 利用開始 as a person would: the training date, then each confirmation."""

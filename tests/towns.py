@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
+
 from dialogs.context import Contact, MunicipalityFacts
+
+SAMPLE_FILE = Path(__file__).resolve().parents[1] / "config" / "municipality.toml"
 
 
 def town(classes: tuple[str, ...], confidential_from: str = "2") -> MunicipalityFacts:
@@ -21,3 +27,17 @@ def town(classes: tuple[str, ...], confidential_from: str = "2") -> Municipality
         security=policy,
         inquiry=policy,
     )
+
+
+def with_many_divisions(folder: Path, count: int = 40) -> Path:
+    """The sample municipality's file with `count` divisions (its own eight first, then
+    第1課, 第2課, ...), as a large city has: a question of divisions becomes a select."""
+    sample = tomllib.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
+    own = list(sample["organisation"]["divisions"])
+    divisions = own + [f"第{n}課" for n in range(1, count - len(own) + 1)]
+    listed = ", ".join(f'"{d}"' for d in divisions)
+    text = SAMPLE_FILE.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^divisions = \[.*\]$", lambda _: f"divisions = [{listed}]", text)
+    path = folder / "municipality-many-divisions.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -21,7 +21,7 @@ from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.registry import check_entry
 from dialogs.state import ConversationData
-from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from dialogs.ui import Button, Choices, Fact, FactCard, Link, Reply, Text
 from storage.addresses import POLICY, PersonAddress
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
@@ -69,7 +69,9 @@ def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
     facts = tuple(
         Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c)) for c in COLUMNS
     )
-    return FactCard(title=system.name, facts=facts, tone="info")
+    manual = system.manual_url
+    links = (Link(ctx.t("registry.column.manual_url"), manual),) if manual else ()
+    return FactCard(title=system.name, facts=facts, tone="info", links=links)
 
 
 def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext) -> FactCard:

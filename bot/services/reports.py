@@ -8,7 +8,7 @@ and its notifications are stored together or not at all.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -208,7 +208,21 @@ def may_add(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: 
     return system is not None and bool(division) and system.owner_division == division
 
 
-async def act(
+def status_card(report: RiskReport, ctx: DialogContext) -> FactCard:
+    """The thread's top post as it stands now: its status, and only the buttons that still
+    apply (none once closed), to take the place of the card whose button was pressed."""
+    card = summary_card(report, _system_name(report, ctx), ctx)
+    status = Fact(ctx.t("report.state.label"), ctx.t(f"report.state.{report.status}"))
+    still = {
+        "open": ("ack", "ask", "escalate", "close"),
+        "acknowledged": ("ask", "escalate", "close"),
+    }
+    verbs = still.get(report.status, ())
+    buttons = tuple(b for b in card.buttons if b.id.rsplit(":", 1)[-1] in verbs)
+    return replace(card, facts=(*card.facts, status), buttons=buttons, replaces=ctx.pressed)
+
+
+async def _act(
     session: AsyncSession,
     report: RiskReport,
     verb: str,
@@ -315,6 +329,27 @@ async def act(
         )
         return [Text(ctx.t(f"report.done.{verb}", number=report.number))]
     raise ValueError(verb)
+
+
+async def act(
+    session: AsyncSession,
+    report: RiskReport,
+    verb: str,
+    answers: Mapping[str, str],
+    ctx: DialogContext,
+    where: Where,
+) -> list[Reply]:
+    """One step on a report (see `_act`); when the press came from the report's card (the
+    thread's top post), that card is shown again with its new status, and what is said to the
+    one who pressed is theirs alone."""
+    before = report.status
+    replies = await _act(session, report, verb, answers, ctx, where)
+    if ctx.pressed is None or verb not in ("ack", "escalate", "close"):
+        return replies
+    told = [replace(r, private=True) if isinstance(r, Text) else r for r in replies]
+    if report.status == before and verb != "escalate":
+        return told  # nothing changed (already acknowledged or closed)
+    return [*told, status_card(report, ctx)]
 
 
 async def report_card(session: AsyncSession, report: RiskReport, ctx: DialogContext) -> FactCard:

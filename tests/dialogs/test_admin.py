@@ -462,6 +462,16 @@ async def test_an_added_admin_may_run_the_commands_until_removed(runtime: Runtim
     ]
 
 
+async def test_admin_add_takes_whom_the_platform_says_was_mentioned(runtime: Runtime) -> None:
+    """On Slack 「admin add @田中 一郎」 arrives with the mention marked; the shown name is
+    not an id, so the mention decides, not the words."""
+    admin, tanaka = persona(runtime, "sato"), persona(runtime, "tanaka")
+    await admin.send(text="admin add @田中 一郎", mentions=("tanaka",), event_id="mention-1")
+    assert admin.text == "tanaka を管理者に追加しました。"
+    await tanaka.say("system list")
+    assert card(tanaka, "別表のシステム（5件）")["lines"] == SAMPLE_LIST
+
+
 async def test_a_confirmation_pressed_after_losing_the_role_is_refused(runtime: Runtime) -> None:
     admin, tanaka = persona(runtime, "sato"), persona(runtime, "tanaka")
     await admin.say("admin add @tanaka")

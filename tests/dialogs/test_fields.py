@@ -9,8 +9,10 @@ import pytest
 from bot.settings import load_municipality
 from dialogs.catalog import Catalogs
 from dialogs.context import JST, DialogContext, PersonFacts
-from dialogs.fields import ChoiceKind, DateKind
+from dialogs.fields import ChoiceKind, DateKind, MultiChoiceKind, TextKind, stored_length
+from dialogs.system_form import FIELDS as SYSTEM_FIELDS
 from dialogs.ui import Option
+from storage.models import AISystem
 from tests.conftest import SAMPLE_MUNICIPALITY
 
 
@@ -63,3 +65,22 @@ def test_a_choice_by_label_value_or_number(ctx: DialogContext) -> None:
     assert kind.parse("PUBLIC", ctx).value == "public"
     assert kind.parse("１", ctx).value == "internal"
     assert kind.parse("3", ctx).error == "form.error.choice"
+
+
+def test_several_choices_ticked_or_typed(ctx: DialogContext) -> None:
+    kind = MultiChoiceKind(
+        lambda _: [Option("a", "引継ぎ"), Option("b", "個人端末"), Option("c", "DeepSeek")]
+    )
+    assert kind.parse("DeepSeek、引継ぎ", ctx).value == "a,c"  # in the list's order
+    assert kind.parse("1, 3", ctx).value == "a,c"
+    assert kind.parse("a,c", ctx).value == "a,c"  # as a card sends the ticked values
+    assert kind.parse("引継ぎ、北海道", ctx).error == "form.error.choice"
+    assert kind.display("a,c", ctx) == "引継ぎ、DeepSeek"
+
+
+def test_a_system_entry_never_accepts_more_than_its_column_holds() -> None:
+    columns = AISystem.__table__.columns  # type: ignore[attr-defined]
+    for field in SYSTEM_FIELDS:
+        stored = field.key in columns and getattr(columns[field.key].type, "length", None)
+        if isinstance(field.kind, TextKind) and stored:
+            assert field.kind.max_length == stored_length(AISystem, field.key), field.key

@@ -397,7 +397,8 @@ async def test_staff_cannot_press_the_policy_divisions_buttons(runtime: Runtime)
     report_id = yamada.button("対処を追記（イ）").id.split(":")[1]
     for verb in ("ack", "ask", "escalate", "close"):
         await yamada.act(f"report:{report_id}:{verb}")
-        assert yamada.text == "この操作は情報政策課またはCAIOだけが行えます。", verb
+        # 🔒: only the one who pressed sees it, even in the shared channel.
+        assert yamada.text == "🔒 この操作は情報政策課またはCAIOだけが行えます。", verb
     await yamada.say(f"報告 RC-{fiscal_year_now()}-0001")
     shown = card(yamada)
     assert shown["lines"][-2:] == ["経過", shown["lines"][-1]]  # only the filing happened

@@ -3,7 +3,9 @@
 A script has one user line per line; `#` starts a comment line, blank lines are ignored,
 and `[button:ID]` presses the button with that id. Because ids of form buttons carry a
 prompt number, `[button:LABEL]` also presses the button of the last replies with that label
-(「[button:続ける]」), which keeps scripts readable.
+(「[button:続ける]」), which keeps scripts readable, and `[button:N]` the N-th answer of a
+question shown as a numbered list (a select). The reply pressed is named in the turn
+(`console:<n>`), so the bot can replace it by what was answered.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import uuid
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.channels.plain import render
+from bot.channels.plain import SELECT_FROM, render
 from bot.runtime import Runtime
 from bot.town import Town
 from dialogs.turn import Turn
-from dialogs.ui import Reply, from_dict
+from dialogs.ui import Choices, Reply, from_dict
 
 CHANNEL = "local"  # the same people and conversations as the web chat
 CONVERSATION = "main"
@@ -39,29 +41,56 @@ def script_lines(source: TextIO, *, interactive: bool) -> Iterable[str]:
         yield line
 
 
-def _button_id(wanted: str, last: list[Reply]) -> str:
-    """A button's id given its id or the label it showed in the last replies."""
-    for reply in last:
-        for button in getattr(reply, "buttons", ()):
-            if wanted == button.label:
-                return button.id
-    return wanted
+# A reply as the terminal showed it: its reference and the reply.
+Shown = tuple[str, Reply]
 
 
-def to_turn(town: Town, user_id: str, line: str, last: list[Reply]) -> Turn:
+def _pressed(wanted: str, last: list[Shown]) -> tuple[str, str | None]:
+    """(the button's id, the reference of the reply showing it) for an id, a label, or the
+    number of an answer in a select."""
+    for ref, reply in last:
+        if not (isinstance(reply, Choices) and len(reply.answers) > SELECT_FROM):
+            continue
+        if wanted.isdigit() and 1 <= int(wanted) <= len(reply.answers):
+            return reply.answers[int(wanted) - 1].id, ref
+    for by_label in (False, True):
+        for ref, reply in last:
+            for button in getattr(reply, "buttons", ()):
+                if wanted == (button.label if by_label else button.id):
+                    return button.id, ref
+    return wanted, None
+
+
+def to_turn(town: Town, user_id: str, line: str, last: list[Shown]) -> Turn:
     persona = next((p for p in town.personas if p.id == user_id), None)
     button = _BUTTON.match(line.strip())
+    action, ref = _pressed(button["id"], last) if button else (None, None)
     return Turn(
         tenant_id=town.tenant_id,
         channel=CHANNEL,
         user_id=user_id,
         conversation_id=CONVERSATION,
         text=None if button else line,
-        action=_button_id(button["id"], last) if button else None,
+        action=action,
+        message_ref=ref,
         event_id=str(uuid.uuid4()),
         user_name=persona.name if persona else None,
         user_division=persona.division if persona else None,
     )
+
+
+class Numbering:
+    """References for the replies the terminal shows: console:1, console:2, ..."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def shown(self, replies: list[Reply]) -> list[Shown]:
+        numbered = []
+        for reply in replies:
+            self.count += 1
+            numbered.append((f"console:{self.count}", reply))
+        return numbered
 
 
 def emit(replies: list[Reply], *, as_json: bool, out: TextIO) -> None:
@@ -111,7 +140,8 @@ async def run_chat(
     interactive = source.isatty()
     if interactive and not as_json:
         sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
-    last: list[Reply] = []
+    last: list[Shown] = []
+    numbering = Numbering()
     _, seen = await town.inbox(user_id, None)
     background = _Background(runtime)
     for line in script_lines(source, interactive=interactive):
@@ -119,7 +149,7 @@ async def run_chat(
             sys.stdout.write(f"you> {line}\n")
         replies = await runtime.handle(to_turn(town, user_id, line, last))
         emit(replies, as_json=as_json, out=sys.stdout)
-        last = replies or last
+        last = numbering.shown(replies) or last
         # What the turn set off on this channel (a notice, a progress report) is delivered
         # at once here — it is the database itself — and shown as the bot's own messages;
         # mail and other platforms go in the background.
@@ -129,6 +159,6 @@ async def run_chat(
         if posts:
             arrived = [from_dict(post.body) for post in posts]
             emit(arrived, as_json=as_json, out=sys.stdout)
-            last = arrived
+            last = numbering.shown(arrived)
     await background.finish(finish_seconds)
     return 0

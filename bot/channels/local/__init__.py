@@ -8,21 +8,28 @@ threads. Replies travel as the JSON of the reply vocabulary; the page renders th
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import replace
 from importlib import resources
 
 from aiohttp import web
 
 from bot.runtime import Runtime, TenantNotChosen
+from bot.services.home import home_of
 from bot.settings import Persona
 from bot.town import Town
 from dialogs.turn import Turn, valid_id
+from dialogs.ui import Reply
 from storage.addresses import CAIO, POLICY, target_of
+from storage.db import transaction
+from storage.posts import replace_body
 
 CHANNEL = "local"
 CONVERSATION = "main"
 # The shared channels as the local deliverer keeps their posts (the page asks for these keys).
 SHARED_CHANNELS = (target_of(POLICY), target_of(CAIO))
+_POST_REF = re.compile(r"^post:\d{1,18}$")
 _MAX_FIELD = 100_000  # characters; the router answers politely above its own, lower limit
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -36,6 +43,7 @@ def add_local_channel(app: web.Application) -> None:
     app.router.add_post("/api/turn", _turn)
     app.router.add_get("/api/channels/{key}", _channel)
     app.router.add_get("/api/inbox/{persona}", _inbox)
+    app.router.add_get("/api/home/{persona}", _home)
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
@@ -108,6 +116,10 @@ async def _turn(request: web.Request) -> web.Response:
         return _bad_request("text must be a string")
     if action is not None and (not isinstance(action, str) or len(action) > 300):
         return _bad_request("action must be a short string")
+    # The page's reference of the reply whose button was pressed ("reply-12", "post:7").
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > 100):
+        return _bad_request("message must be a short string")
     if not isinstance(values, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and len(v) <= _MAX_FIELD
         for k, v in values.items()
@@ -125,13 +137,34 @@ async def _turn(request: web.Request) -> web.Response:
         text=(text or "")[:_MAX_FIELD] if action is None else None,
         action=action,
         values=values,
+        message_ref=message if action is not None else None,
         locale=locale,
         event_id=str(event_id or uuid.uuid4()),
         user_name=persona.name,
         user_division=persona.division,
     )
     replies = await runtime.handle(turn)
-    return web.json_response({"replies": [reply.to_dict() for reply in replies]})
+    shown = await _replace_posts(town, replies)
+    return web.json_response({"replies": [reply.to_dict() for reply in shown]})
+
+
+async def _replace_posts(town: Town, replies: list[Reply]) -> list[Reply]:
+    """A reply replacing a shared-channel post ("post:<id>", e.g. a report card with its new
+    status) rewrites that post for everyone; the rest go to the person who acted."""
+    posts = {
+        int(ref.removeprefix("post:")): reply
+        for reply in replies
+        if (ref := getattr(reply, "replaces", None)) and _POST_REF.match(ref)
+    }
+    if not posts:
+        return replies
+    async with transaction(town.runtime.sessions) as session:
+        for post_id, reply in posts.items():
+            await replace_body(
+                session, town.tenant_id, post_id, replace(reply, replaces=None).to_dict()
+            )
+    rewritten = {id(reply) for reply in posts.values()}
+    return [reply for reply in replies if id(reply) not in rewritten]
 
 
 async def _channel(request: web.Request) -> web.Response:
@@ -178,3 +211,16 @@ async def _inbox(request: web.Request) -> web.Response:
             "last": last,
         }
     )
+
+
+async def _home(request: web.Request) -> web.Response:
+    """A persona's home view (read-only: nothing is stored by looking at it)."""
+    runtime = request.app[RUNTIME]
+    town = await _town(runtime, request.query.get("tenant"))
+    persona = _personas(town).get(request.match_info["persona"]) if town else None
+    if town is None or persona is None:
+        raise web.HTTPNotFound()
+    locale = request.query.get("locale")
+    locale = locale if locale in ("ja", "en") else None
+    view = await home_of(town, CHANNEL, persona.id, locale, user_name=persona.name)
+    return web.json_response(view.to_dict())

@@ -22,12 +22,15 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.towns import with_many_divisions
 
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,12 +82,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a freshly started `python -m bot serve`."""
+    """The base URL of a freshly started `python -m bot serve`, for a city of 40 divisions."""
     tmp = tmp_path_factory.mktemp("web")
     port = _free_port()
     env = {
         **os.environ,
         "AIGUIDE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/web.db",
+        "AIGUIDE_MUNICIPALITY_FILE": str(with_many_divisions(tmp, 40)),
         "AIGUIDE_PORT": str(port),
         "AIGUIDE_HOST": "127.0.0.1",
     }
@@ -142,7 +146,9 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
 
 
 def _wait(driver: WebDriver) -> WebDriverWait:
-    return WebDriverWait(driver, WAIT_SECONDS)
+    # A question answered is replaced in the page, so an element found a moment ago may be
+    # gone when it is looked at: look again rather than fail.
+    return WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _bot_says(driver: WebDriver, fragment: str) -> WebElement:
@@ -284,6 +290,16 @@ def test_may_i_enter_this_in_the_browser(server: str, browser: WebDriver, tmp_pa
         _button(browser, '[data-action$=":pick:要約"]').click()
         verdict = _bot_says(browser, "庁内AIアシスタント への入力 — 条件付きで入力できます")
         assert "必要最小限" in verdict.text
+        # The 別表's manual is a link that opens apart from the chat.
+        manual = verdict.find_element(By.CSS_SELECTOR, "a.link")
+        assert manual.text == "マニュアル"
+        assert manual.get_attribute("href") == (
+            "https://intra.city.sakura.example.lg.jp/ai/assistant-manual"
+        )
+        assert (manual.get_attribute("target"), manual.get_attribute("rel")) == (
+            "_blank",
+            "noopener noreferrer",
+        )
     finally:
         _save_screenshot(browser, tmp_path / "entry-check.png")
 
@@ -356,9 +372,139 @@ def test_a_risk_report_reaches_the_policy_thread_and_the_caio(
             "the acknowledgement never appeared as a reply in the thread",
         )
         assert len(browser.find_elements(By.CSS_SELECTOR, "#channel-policy .thread")) == 1
+        # The card pressed shows where the report stands, without the button just pressed.
+        _wait(browser).until(
+            lambda d: (
+                "受付済み・対応中" in d.find_element(By.CSS_SELECTOR, "#channel-policy .post").text
+            ),
+            "the report card never showed its new status",
+        )
+        assert not browser.find_elements(By.CSS_SELECTOR, '#channel-policy [data-action$=":ack"]')
+        assert browser.find_elements(By.CSS_SELECTOR, '#channel-policy [data-action$=":close"]')
 
         # The reporter is told in her own conversation.
         _choose_persona(browser, "yamada")
         _bot_says(browser, "が受付しました")
+
+        # A button of the policy division pressed by her is refused to her alone.
+        browser.find_element(By.CSS_SELECTOR, '#channel-policy [data-action$=":close"]').click()
+        refused = _bot_says(browser, "情報政策課またはCAIOだけが行えます")
+        tag = refused.find_element(By.CSS_SELECTOR, ".reply-private .private-tag")
+        assert tag.text == "あなたにだけ表示されています"
     finally:
         _save_screenshot(browser, tmp_path / "risk-report.png")
+
+
+# ---- vocabulary v2 ---------------------------------------------------------------------------
+
+
+def _replaced(driver: WebDriver, fragment: str) -> WebElement:
+    """Wait for a reply that replaced an earlier one and says `fragment`."""
+
+    def found(d: WebDriver) -> WebElement | bool:
+        replies = d.find_elements(By.CSS_SELECTOR, "#conversation .reply.replaced")
+        matching = [r for r in replies if fragment in r.text]
+        return bool(matching) and matching[-1]
+
+    return _wait(driver).until(found, f"no replaced reply says {fragment!r}")
+
+
+def test_forty_divisions_are_one_select_and_answered_questions_become_lines(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "suzuki")
+        _button(browser, '[data-action="menu:profile"]').click()
+        _bot_says(browser, "1/3")
+        _button(browser, 'button[data-action$=":pick:__default__"]').click()
+
+        # The question pressed is replaced by its answer: a line, no buttons left to press.
+        first = _replaced(browser, "✔ 鈴木 CAIO")
+        assert "1/3 お名前を教えてください。" in first.text
+        assert first.find_elements(By.CSS_SELECTOR, "button, select") == []
+
+        # Forty answers are one select; the navigation stays buttons beside it.
+        asked = _bot_says(browser, "2/3")
+        select = _wait(browser).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#conversation select.answers")[-1:],
+            "the divisions never came as a select",
+        )[0]
+        offered = [option.text for option in Select(select).options]
+        assert offered[0] == "選んでください"
+        # Every division (and the one the directory gives her, offered as one press).
+        assert {"情報政策課", "第1課", "第32課"} <= set(offered)
+        assert len(offered) >= 1 + 40
+        assert asked.find_elements(By.CSS_SELECTOR, '.navigation [data-action$=":back"]')
+        assert not asked.find_elements(By.CSS_SELECTOR, 'button[data-action*=":pick:"]')
+        Select(select).select_by_visible_text("第4課")
+        _button(browser, ".answer-select button").click()
+        second = _replaced(browser, "✔ 第4課")
+        assert "2/3 所属の課を選んでください。" in second.text
+        assert second.find_elements(By.CSS_SELECTOR, "button, select") == []
+        _bot_says(browser, "3/3")
+        said = browser.find_elements(By.CSS_SELECTOR, "#conversation .msg-person")
+        assert said[-1].text.endswith("第4課")  # what she chose, as her own message
+    finally:
+        _save_screenshot(browser, tmp_path / "select.png")
+
+
+def test_a_whole_form_shows_each_error_beside_its_input(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "sato")
+        _button(browser, '[data-action="menu:profile"]').click()
+        _bot_says(browser, "1/3")
+        _button(browser, 'button[data-action$=":whole"]').click()
+        form = _wait(browser).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#conversation form.reply-form")[-1:],
+            "the whole form never appeared",
+        )[0]
+        assert form.find_element(By.NAME, "name").get_attribute("maxlength") == "60"
+        _fill(form, "contact", "よろしく")
+        form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+
+        # The form comes back in place of the one sent, the reason under the contact input.
+        def invalid(d: WebDriver) -> list[WebElement]:
+            return d.find_elements(By.CSS_SELECTOR, "#conversation .field-invalid")
+
+        [field] = _wait(browser).until(invalid, "no input was marked as wrong")
+        assert field.find_element(By.CSS_SELECTOR, "textarea, input").get_attribute("name") == (
+            "contact"
+        )
+        error = field.find_element(By.CSS_SELECTOR, ".field-error")
+        assert error.text.startswith("連絡先は内線番号")
+        control = field.find_element(By.NAME, "contact")
+        assert control.get_attribute("aria-invalid") == "true"
+        assert error.get_attribute("id") in control.get_attribute("aria-describedby").split()
+        assert control.get_attribute("value") == "よろしく"  # kept, to be corrected
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#conversation form.reply-form")) == 1
+    finally:
+        _save_screenshot(browser, tmp_path / "field-errors.png")
+
+
+def test_the_home_panel_shows_where_one_stands_and_its_actions_talk(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server)
+    try:
+        _choose_persona(browser, "yamada")
+        _button(browser, '[data-action="menu:profile"]')  # the conversation has started
+        browser.find_element(By.ID, "home-button").click()
+        panel = _wait(browser).until(
+            lambda d: (
+                (p := d.find_element(By.ID, "home-panel")).is_displayed()
+                and "山田 花子 さんのホーム" in p.text
+                and p
+            ),
+            "the home panel never opened",
+        )
+        assert "私の状況（利用前の確認）" in panel.text
+        assert "対応中の私の報告（" in panel.text
+        panel.find_element(By.CSS_SELECTOR, '[data-action="menu:help"]').click()
+        _bot_says(browser, "生成AI利用ガイドラインのアシスタントです")
+        assert not browser.find_element(By.ID, "home-panel").is_displayed()
+    finally:
+        _save_screenshot(browser, tmp_path / "home.png")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.cli import aiguide, sqlite_at
+from tests.towns import with_many_divisions
 
 REPO = Path(__file__).resolve().parents[3]
 TIMEOUT = 120
@@ -23,9 +24,12 @@ def chat(
     return run_cli(tmp_path, "chat", "--as", user, "--script", str(script), as_json=as_json)
 
 
-def run_cli(tmp_path: Path, *args: str, as_json: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    tmp_path: Path, *args: str, as_json: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     flags = ["--json"] if as_json else []
-    return aiguide(*args, *flags, env=sqlite_at(tmp_path / "c.db"), timeout=TIMEOUT)
+    env = {**sqlite_at(tmp_path / "c.db"), **(env or {})}
+    return aiguide(*args, *flags, env=env, timeout=TIMEOUT)
 
 
 def replies(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
@@ -52,7 +56,8 @@ def question(parsed: list[dict[str, Any]], progress: str) -> dict[str, Any]:
 
 
 def default_button(reply: dict[str, Any]) -> str:
-    return next(b["label"] for b in reply["buttons"] if b["id"].endswith(":pick:__default__"))
+    """The answer offered as one press: the one marked primary."""
+    return next(b["label"] for b in reply["answers"] if b["style"] == "primary")
 
 
 PROFILE_SCRIPT = [
@@ -105,7 +110,7 @@ def test_the_profile_is_still_there_in_the_next_session(tmp_path: Path) -> None:
 
 def test_a_name_typed_by_someone_without_a_persona_is_remembered(tmp_path: Path) -> None:
     first = replies(chat(tmp_path, ["プロフィール"], user="kimura"))
-    assert not any(b["id"].endswith("__default__") for b in question(first, "1/3")["buttons"])
+    assert not any(b["style"] == "primary" for b in question(first, "1/3")["answers"])
 
     done = replies(
         chat(tmp_path, ["木村 太郎", "市民課", "[button:スキップ]", "はい"], user="kimura")
@@ -202,3 +207,43 @@ def test_a_stale_button_in_a_form_repeats_the_current_question(tmp_path: Path) -
     said = texts(parsed)
     stale = next(i for i, t in enumerate(said) if "古くなっています" in t)
     assert said[stale + 1].startswith("1/3 ")
+
+
+# --- vocabulary v2 in the terminal --------------------------------------------------------
+
+
+def test_forty_divisions_are_a_numbered_list_and_a_number_picks_one(tmp_path: Path) -> None:
+    town = {"AIGUIDE_MUNICIPALITY_FILE": str(with_many_divisions(tmp_path, 40))}
+    script = tmp_path / "many.txt"
+    script.write_text("プロフィール\n[button:山田 花子]\n[button:12]\n", encoding="utf-8")
+
+    result = run_cli(
+        tmp_path, "chat", "--as", "yamada", "--script", str(script), as_json=False, env=town
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    asked = lines.index("bot> 2/3 所属の課を選んでください。")
+    listed = lines[asked + 1 : lines.index("       [戻る] (button:f:2:back)")]
+    # Forty answers on a few lines, numbered; the navigation stays buttons.
+    assert len(listed) <= 6
+    assert listed[0].startswith("       1.情報政策課 2.DX推進課 3.税務課")
+    assert "12.第4課" in " ".join(listed)
+    assert "40.第32課" in listed[-1]
+    assert "(button:f:2:pick" not in result.stdout
+    # The question answered is shown again as answered, with no buttons, and the form goes on.
+    assert "bot> ↻ 2/3 所属の課を選んでください。" in lines
+    assert "     ✔ 第4課" in lines
+    assert lines[-4] == "bot> 3/3 連絡先（内線番号・電話番号・メールアドレス）を入力してください。"
+
+
+def test_a_pressed_question_replaces_the_one_shown_and_names_it(tmp_path: Path) -> None:
+    parsed = replies(chat(tmp_path, ["プロフィール", "[button:山田 花子]"]))
+
+    # The terminal numbers what it shows: the intro is console:1, the question console:2.
+    assert parsed[2] == {
+        "type": "text",
+        "text": "1/3 お名前を教えてください。\n✔ 山田 花子",
+        "replaces": "console:2",
+    }
+    assert parsed[3]["text"].startswith("2/3 ")

@@ -182,3 +182,103 @@ async def test_an_inbox_position_too_large_for_the_database_is_a_clear_400(
 ) -> None:
     response = await client.get("/api/inbox/yamada?after=99999999999999999999999999")
     assert response.status == 400
+
+
+# --- vocabulary v2 over the wire ----------------------------------------------------------
+
+
+async def test_a_pressed_reply_is_named_and_replaced_by_its_answer(
+    client: TestClient[Any, Any],
+) -> None:
+    await _turn(client, action="menu:profile")
+    question = await _turn(client, text="山田 花子")
+    [asked] = [r for r in question["replies"] if r["type"] == "choices"]
+    assert [b["label"] for b in asked["navigation"]] == ["戻る", "中止"]
+    tax = next(b for b in asked["answers"] if b["label"] == "税務課")
+
+    answer = await _turn(client, action=tax["id"], message="reply-7")
+    replaced, *rest = answer["replies"]
+    assert replaced == {
+        "type": "text",
+        "text": "2/3 所属の課を選んでください。\n✔ 税務課",
+        "replaces": "reply-7",
+    }
+    assert rest[0]["text"].startswith("3/3 ")
+
+
+async def test_a_message_reference_must_be_a_short_string(client: TestClient[Any, Any]) -> None:
+    for message in (7, "x" * 101):
+        response = await client.post(
+            "/api/turn", json={"persona": "yamada", "action": "menu:menu", "message": message}
+        )
+        assert response.status == 400
+        assert (await response.json())["error"] == "message must be a short string"
+
+
+async def test_the_home_view_is_read_without_changing_anything(
+    client: TestClient[Any, Any], runtime: Runtime
+) -> None:
+    response = await client.get("/api/home/tanaka")
+    assert response.status == 200
+    home = await response.json()
+    assert home["type"] == "home"
+    assert home["title"] == "田中 一郎 さんのホーム"
+    assert [s["title"] for s in home["sections"]] == [
+        "私の状況（利用前の確認）",
+        "対応中の私の報告（0件）",
+    ]
+    assert home["actions"][0]["id"] == "menu:entry_check"
+    assert await (await runtime.town()).person("tanaka") is None  # looking registered nobody
+    english = await (await client.get("/api/home/tanaka?locale=en")).json()
+    assert english["title"] == "Home of 田中 一郎"
+    assert (await client.get("/api/home/nobody")).status == 404
+
+
+REPORT = {
+    "contact": "内線1234",
+    "system": "copilot",
+    "happened_on": "",
+    "detected_on": "2026-11-27",
+    "category": "bias",
+    "what": "採用案内の文案に性別で役割を決めつける表現が出力された。",
+    "entered": "none",
+    "impact": "internal",
+    "severity": "unsure",
+    "excerpt": "",
+    "done_so_far": "",
+}
+
+
+async def test_acknowledging_from_the_thread_shows_the_card_s_new_status_in_place(
+    client: TestClient[Any, Any], runtime: Runtime
+) -> None:
+    started = await _turn(client, action="menu:risk_report")
+    whole = await _turn(client, action=_id(started, ":whole"))
+    [form] = [r for r in whole["replies"] if r["type"] == "form"]
+    review = await _turn(client, action=form["submit"]["id"], values=REPORT)
+    await _turn(client, action=_id(review, ":submit"))
+    await runtime.deliver()
+    [thread] = (await (await client.get("/api/channels/policy")).json())["threads"]
+    card = thread["body"]
+    ack = next(b["id"] for b in card["buttons"] if b["id"].endswith(":ack"))
+
+    answer = await _turn(client, persona="sato", action=ack, message=f"post:{thread['id']}")
+
+    # The one who pressed is told privately; the card itself now says where the report stands.
+    assert [(r["text"], r.get("private")) for r in answer["replies"]] == [
+        (f"{card['title'].split()[0]} を受付しました。報告者に知らせました。", True)
+    ]
+    await runtime.deliver()
+    [thread] = (await (await client.get("/api/channels/policy")).json())["threads"]
+    facts = {f["label"]: f["value"] for f in thread["body"]["facts"]}
+    assert facts["状況"] == "受付済み・対応中"
+    assert not any(b["id"].endswith(":ack") for b in thread["body"]["buttons"])
+    assert "replaces" not in thread["body"]
+    assert any("が受付しました" in r["body"]["text"] for r in thread["replies"])
+
+
+def _id(answer: dict[str, Any], suffix: str) -> str:
+    """The id of the button among the replies whose id ends with `suffix`."""
+    return next(
+        b["id"] for r in answer["replies"] for b in r.get("buttons", []) if b["id"].endswith(suffix)
+    )

@@ -13,6 +13,11 @@
   const NETWORK_RETRIES = 2; // extra attempts after the first, on network errors only
   const BUTTON_STYLES = new Set(["default", "primary", "danger"]);
   const TONES = new Set(["info", "ok", "warn", "bad"]);
+  // More answers than this are one select menu rather than a row of buttons (the menu's ten
+  // items stay buttons; forty divisions do not).
+  const SELECT_FROM = 12;
+  const LINK_PROTOCOLS = new Set(["http:", "https:"]);
+  const MULTI_SEPARATOR = ",";
   const CHANNELS = [
     { key: "policy", paneId: "channel-policy", titleId: "policy-title", word: "policy_channel" },
     { key: "caio", paneId: "channel-caio", titleId: "caio-title", word: "caio_channel" },
@@ -100,25 +105,40 @@
   //
   // Each renderer gets the reply and `act(payload, label)`, which sends a button press or a
   // form submission on behalf of some persona and shows `label` as that person's message.
+  // Every rendered reply has a reference (data-ref) that a press sends along as `message`, so
+  // the bot can answer with a reply that `replaces` it (an answered question becomes a line).
 
   const RENDERERS = {
     text: renderText,
     choices: renderChoices,
     card: renderCard,
     form: renderForm,
+    home: renderHome,
   };
 
   /** One reply as an element, or null. Never throws: a bad reply must not break the page. */
-  function renderReply(reply, act) {
+  function renderReply(reply, act, ref) {
     if (typeof reply === "string") return renderText({ text: reply });
     if (!reply || typeof reply !== "object") return null;
     const render = RENDERERS[reply.type];
+    const own = ref || nextId("reply");
+    // Presses name the reply they came from.
+    const actFrom = (payload, label) => act({ ...payload, message: own }, label);
+    let node;
     try {
-      return render ? render(reply, act) : renderUnknown(reply);
+      node = render ? render(reply, actFrom) : renderUnknown(reply);
     } catch (error) {
       console.error("could not render reply", reply, error);
-      return renderUnknown(reply);
+      node = renderUnknown(reply);
     }
+    if (!node) return null;
+    node.dataset.ref = own;
+    if (reply.private === true) {
+      node.classList.add("reply-private");
+      const tag = el("p", "private-tag", word("private"));
+      node.prepend(tag);
+    }
+    return node;
   }
 
   function renderUnknown(reply) {
@@ -135,8 +155,76 @@
   function renderChoices(reply, act) {
     const node = el("div", "reply reply-choices");
     if (reply.text) node.append(el("p", "text", reply.text));
-    node.append(renderButtons(reply.buttons, act));
+    // The first version's replies have one flat list, all of it answers.
+    const split = Array.isArray(reply.answers) || Array.isArray(reply.navigation);
+    const answers = split ? reply.answers || [] : reply.buttons || [];
+    const navigation = split ? reply.navigation || [] : [];
+    if (Array.isArray(answers) && answers.length > SELECT_FROM) {
+      node.append(renderSelect(answers, act));
+    } else if (Array.isArray(answers) && answers.length) {
+      node.append(renderButtons(answers, act));
+    }
+    if (Array.isArray(navigation) && navigation.length) {
+      const row = renderButtons(navigation, act);
+      row.classList.add("navigation");
+      node.append(row);
+    }
     return node;
+  }
+
+  /** Many answers as one select and an OK button; the option values are the button ids. */
+  function renderSelect(answers, act) {
+    const row = el("div", "answer-select");
+    const select = el("select", "answers");
+    select.setAttribute("aria-label", word("select_placeholder"));
+    select.append(new Option(word("select_placeholder"), ""));
+    const labels = new Map();
+    for (const spec of answers) {
+      const id = String(spec.id ?? "");
+      labels.set(id, String(spec.label ?? ""));
+      // The answer offered as the likely one (the person's own division) is preselected.
+      const preselected = spec.style === "primary";
+      select.append(new Option(String(spec.label ?? ""), id, preselected, preselected));
+    }
+    const ok = el("button", "btn btn-primary", word("select_submit"));
+    ok.type = "button";
+    ok.disabled = !select.value;
+    select.addEventListener("change", () => {
+      ok.disabled = !select.value;
+    });
+    ok.addEventListener("click", () => {
+      const id = select.value;
+      if (!id) return;
+      disableReply(ok);
+      act({ action: id }, labels.get(id));
+    });
+    row.append(select, ok);
+    return row;
+  }
+
+  function renderLinks(links) {
+    const list = el("ul", "links");
+    for (const link of Array.isArray(links) ? links : []) {
+      let url;
+      try {
+        url = new URL(String(link.url ?? ""), window.location.href);
+      } catch (error) {
+        continue;
+      }
+      // Only web addresses become links; anything else (javascript:, data:) stays text.
+      const item = el("li");
+      if (LINK_PROTOCOLS.has(url.protocol)) {
+        const anchor = el("a", "link", link.label || url.href);
+        anchor.href = url.href;
+        anchor.target = "_blank";
+        anchor.rel = "noopener noreferrer";
+        item.append(anchor);
+      } else {
+        item.append(el("span", "link", `${link.label ?? ""} ${link.url ?? ""}`));
+      }
+      list.append(item);
+    }
+    return list;
   }
 
   function renderCard(reply, act) {
@@ -156,8 +244,22 @@
     for (const line of Array.isArray(reply.lines) ? reply.lines : []) {
       node.append(el("p", "text", line));
     }
+    if (Array.isArray(reply.links) && reply.links.length) node.append(renderLinks(reply.links));
     if (Array.isArray(reply.buttons) && reply.buttons.length) {
       node.append(renderButtons(reply.buttons, act));
+    }
+    return node;
+  }
+
+  /** A person's home: sections as cards, then quick actions. Looking at it changes nothing. */
+  function renderHome(reply, act) {
+    const node = el("div", "reply reply-home");
+    if (reply.title) node.append(el("h3", "home-title", reply.title));
+    for (const section of Array.isArray(reply.sections) ? reply.sections : []) {
+      node.append(renderCard(section, act));
+    }
+    if (Array.isArray(reply.actions) && reply.actions.length) {
+      node.append(renderButtons(reply.actions, act));
     }
     return node;
   }
@@ -207,10 +309,16 @@
       for (const error of errors) list.append(el("li", null, error));
       form.append(list);
     }
+    const fieldErrors =
+      reply.field_errors && typeof reply.field_errors === "object" ? reply.field_errors : {};
     const controls = [];
     for (const input of Array.isArray(reply.inputs) ? reply.inputs : []) {
-      const field = renderField(input);
-      controls.push([String(input.key), field.control]);
+      const key = String(input.key);
+      const error = Object.prototype.hasOwnProperty.call(fieldErrors, key)
+        ? fieldErrors[key]
+        : null;
+      const field = renderField(input, error);
+      controls.push([key, field.control]);
       form.append(field.node);
     }
     form.append(renderFormActions(form, reply, controls, act));
@@ -224,7 +332,9 @@
     row.append(makeButton(submit, "submit"));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const values = Object.fromEntries(controls.map(([key, control]) => [key, control.value]));
+      const values = Object.fromEntries(
+        controls.map(([key, control]) => [key, valueOf(control)]),
+      );
       disableReply(form);
       act({ action: submit.id, values }, submit.label);
     });
@@ -239,11 +349,21 @@
     return row;
   }
 
-  function renderField(spec) {
+  /** A control's value; a set of checkboxes gives its ticked values joined. */
+  function valueOf(control) {
+    if (control.classList.contains("checkboxes")) {
+      return Array.from(control.querySelectorAll("input[type=checkbox]:checked"), (box) => box.value)
+        .join(MULTI_SEPARATOR);
+    }
+    return control.value;
+  }
+
+  function renderField(spec, error) {
     const node = el("div", "field");
     const control = makeControl(spec);
     control.id = nextId("field");
-    control.name = String(spec.key ?? "");
+    if (control.tagName !== "FIELDSET") control.name = String(spec.key ?? "");
+    else control.dataset.name = String(spec.key ?? "");
     const label = el("label", "field-label", spec.label ?? "");
     label.htmlFor = control.id;
     if (spec.required) {
@@ -254,23 +374,56 @@
       control.setAttribute("aria-required", "true");
     }
     node.append(label, control);
+    const described = [];
     if (spec.hint) {
       const hint = el("p", "field-hint", spec.hint);
       hint.id = nextId("hint");
-      control.setAttribute("aria-describedby", hint.id);
+      described.push(hint.id);
       node.append(hint);
     }
+    if (typeof error === "string" && error) {
+      // Next to its input, and announced: the person sees which answer to fix and why.
+      const message = el("p", "field-error", error);
+      message.id = nextId("error");
+      described.push(message.id);
+      node.classList.add("field-invalid");
+      control.setAttribute("aria-invalid", "true");
+      node.append(message);
+    }
+    if (described.length) control.setAttribute("aria-describedby", described.join(" "));
     return { node, control };
   }
 
   function makeControl(spec) {
     const value = String(spec.value ?? "");
     if (spec.kind === "choice") return makeSelect(spec, value);
+    if (spec.kind === "multichoice") return makeCheckboxes(spec, value);
     const control = spec.kind === "longtext" ? el("textarea") : el("input");
     if (spec.kind === "longtext") control.rows = 4;
     else control.type = spec.kind === "date" ? "date" : "text";
+    // The limit is the server's (the column that stores the answer); the server checks again.
+    if (Number.isInteger(spec.max_length) && spec.max_length > 0) {
+      control.maxLength = spec.max_length;
+    }
+    if (spec.placeholder) control.placeholder = String(spec.placeholder);
     control.value = value;
     return control;
+  }
+
+  function makeCheckboxes(spec, value) {
+    const group = el("fieldset", "checkboxes");
+    const ticked = new Set(value.split(MULTI_SEPARATOR).filter(Boolean));
+    for (const option of Array.isArray(spec.options) ? spec.options : []) {
+      const row = el("label", "checkbox");
+      const box = el("input");
+      box.type = "checkbox";
+      box.name = String(spec.key ?? "");
+      box.value = String(option.value ?? "");
+      box.checked = ticked.has(box.value);
+      row.append(box, el("span", null, option.label ?? ""));
+      group.append(row);
+    }
+    return group;
   }
 
   function makeSelect(spec, value) {
@@ -318,6 +471,7 @@
     node.append(el("div", "msg-who", word("bot")));
     const act = (payload, label) => sendTurn(personaId, payload, label);
     for (const reply of replies) {
+      if (replaceShown(personaId, reply, act)) continue;
       const body = renderReply(reply, act);
       if (body) {
         body.classList.add("bubble");
@@ -325,6 +479,23 @@
       }
     }
     return node;
+  }
+
+  /**
+   * A reply that replaces one already shown takes its place (same reference, so it can be
+   * replaced again); its old buttons are gone with it. False when that reply is not here.
+   */
+  function replaceShown(personaId, reply, act) {
+    if (!reply || typeof reply.replaces !== "string") return false;
+    const old = Array.from(transcriptOf(personaId).querySelectorAll("[data-ref]")).find(
+      (node) => node.dataset.ref === reply.replaces,
+    );
+    if (!old) return false;
+    const body = renderReply(reply, act, reply.replaces);
+    if (!body) return false;
+    body.classList.add("bubble", "replaced");
+    old.replaceWith(body);
+    return true;
   }
 
   function errorBubble() {
@@ -369,7 +540,13 @@
     } finally {
       pending.remove();
     }
-    appendTo(personaId, replies ? botBubbles(personaId, replies) : errorBubble());
+    if (!replies) {
+      appendTo(personaId, errorBubble());
+      return;
+    }
+    const group = botBubbles(personaId, replies);
+    // A turn whose only reply replaced an earlier one adds no empty bubble group.
+    if (group.querySelector(".reply")) appendTo(personaId, group);
   }
 
   async function postTurn(body) {
@@ -396,7 +573,50 @@
     }
   }
 
+  // ---- the home panel --------------------------------------------------------------------
+
+  function closeHome() {
+    $("home-panel").hidden = true;
+    $("home-panel").replaceChildren();
+    $("home-button").setAttribute("aria-expanded", "false");
+    $("home-button").textContent = word("home");
+  }
+
+  /** The selected persona's home view; its actions go to that persona's conversation. */
+  async function openHome() {
+    const personaId = state.persona;
+    if (!personaId) return;
+    const panel = $("home-panel");
+    try {
+      const query = `?locale=${encodeURIComponent(locale)}&${tenantQuery()}`;
+      const response = await fetch(`/api/home/${encodeURIComponent(personaId)}${query}`, {
+        cache: "no-store",
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const view = await response.json();
+      const act = (payload, label) => {
+        closeHome();
+        sendTurn(personaId, payload, label);
+      };
+      const body = renderReply(view, act);
+      if (personaId !== state.persona) return; // switched while it loaded
+      panel.replaceChildren(...(body ? [body] : []));
+    } catch (error) {
+      console.error("home failed", error);
+      panel.replaceChildren(el("p", "text", word("error")));
+    }
+    panel.hidden = false;
+    $("home-button").setAttribute("aria-expanded", "true");
+    $("home-button").textContent = word("home_close");
+  }
+
+  function toggleHome() {
+    if ($("home-panel").hidden) openHome();
+    else closeHome();
+  }
+
   function showPersona(personaId) {
+    closeHome();
     state.persona = personaId;
     $("conversation").replaceChildren(transcriptOf(personaId));
     scrollToEnd();
@@ -470,7 +690,7 @@
     const time = el("time", "post-time", formatJst(post.at));
     time.dateTime = String(post.at ?? "");
     node.append(time);
-    const body = renderReply(post.body, channelAct);
+    const body = renderReply(post.body, channelAct, `post:${post.id}`);
     if (body) node.append(body);
     return node;
   }
@@ -548,6 +768,7 @@
     $("conversation-title").textContent = word("conversation");
     $("message").placeholder = word("placeholder");
     $("send").textContent = word("send");
+    $("home-button").textContent = word("home");
     for (const channel of CHANNELS) $(channel.titleId).textContent = word(channel.word);
   }
 
@@ -581,6 +802,7 @@
   async function start() {
     $("composer").addEventListener("submit", onComposerSubmit);
     $("message").addEventListener("keydown", onMessageKeydown);
+    $("home-button").addEventListener("click", toggleHome);
     const setup = await loadSetup();
     tenant = String(setup.tenant || tenant);
     state.words = setup.words || {};

@@ -17,7 +17,15 @@ from bot.services.pre_use import (
     standings,
     summary_rows,
 )
-from bot.services.reports import Where, act, file_report, may_add, may_see, report_card
+from bot.services.reports import (
+    Where,
+    act,
+    file_report,
+    may_add,
+    may_see,
+    open_reports_card,
+    report_card,
+)
 from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.designation import (
@@ -31,6 +39,7 @@ from dialogs.effects import (
     SaveConfirmation,
     SaveProfile,
     SetLocale,
+    ShowOpenReports,
     ShowPreUseSummary,
 )
 from dialogs.entry_check import LogEntryCheck
@@ -172,6 +181,12 @@ class EffectHandler:
                 initial = {"report": str(report_id)}
                 started = self.runtime.router.runner.start(conv, form, ctx, initial=initial)
                 return [Text(ctx.t("report.about", number=report.number)), *started.replies]
+            case ShowOpenReports():
+                return [
+                    await open_reports_card(
+                        session, self.runtime.tenant_id, ctx, turn.channel, turn.user_id
+                    )
+                ]
             case ShowPreUseSummary():
                 today = self.runtime.today()
                 people = await standings(session, self.runtime.facts, today)

@@ -73,3 +73,8 @@ def mentions(text: str, group: str, meaning: str) -> str | None:
         if key and key in folded:
             return word
     return None
+
+
+def exact_intent(text: str) -> str | None:
+    """The intent whose keyword list holds exactly this message (「ヘルプ」, 「報告」)."""
+    return _match("intent", normalize(text), exact=True)

@@ -17,6 +17,7 @@ from dialogs.router import Intent, Router, Run
 from dialogs.state import ConversationData
 from dialogs.system_form import SYSTEM_FORM
 from dialogs.ui import Step
+from dialogs.understand import warm_up
 
 
 def _asks_about_a_system(text: str, ctx: DialogContext) -> bool:
@@ -30,6 +31,8 @@ def _names_a_report(text: str, ctx: DialogContext) -> bool:
 
 
 def build_router() -> Router:
+    # The dictionary and the intent model load here, at start, not in someone's first turn.
+    warm_up()
     router = Router(
         forms=[
             ENTRY_CHECK_FORM,

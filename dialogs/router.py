@@ -69,8 +69,10 @@ class Router:
         self.intents |= {key: i for key, i in builtin.items() if key not in self.intents}
 
     def route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
+        if turn.action in (KEEP, DROP):
+            return self._on_held(conv, ctx, keep=turn.action == KEEP)
         if turn.action:
-            conv.awaiting = None
+            conv.awaiting, conv.held = None, None
             return self._on_button(conv, turn, ctx)
         text = clean(turn.text or "")
         if not text:
@@ -117,8 +119,6 @@ class Router:
                 if seq == str(conv.seq):
                     return self.runner.on_values(conv, turn.values, ctx)
             return self.runner.on_button(conv, action, ctx)
-        if action in (KEEP, DROP):
-            return self._on_held(conv, ctx, keep=action == KEEP)
         prefix = action.split(":", 1)[0]
         if prefix in self.buttons:
             return self.buttons[prefix](conv, ctx, action)

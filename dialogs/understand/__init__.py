@@ -21,7 +21,8 @@ from typing import Any
 
 from dialogs.keywords import exact_intent
 from dialogs.text import normalize
-from dialogs.understand.analyser import Analysis, analyse, warm_up
+from dialogs.understand.analyser import Analysis, analyse
+from dialogs.understand.analyser import warm_up as _warm_analyser
 from dialogs.understand.model import shipped
 from dialogs.understand.slots import Slots, slots_of
 
@@ -95,6 +96,13 @@ def cues() -> tuple[Cue, ...]:
     )
 
 
+def warm_up() -> None:
+    """Load the dictionary and the model (at start, not in someone's first turn)."""
+    _warm_analyser()
+    shipped()
+    cues()
+
+
 def interrupting_intents() -> frozenset[str]:
     """Intents that, recognised with confidence, interrupt a free-text answer."""
     return frozenset(k for k, v in _data()["intent"].items() if v.get("interrupts"))
@@ -147,7 +155,7 @@ def understand(
     if ranked[best] >= SURE and ranked[best] - second >= MARGIN:
         return Understanding(best, ranked[best], (), slots)
     offered = tuple(i for i in order if i != NONE and ranked[i] >= OFFER)[:3]
-    if best == NONE and len(offered) < 2:
-        # Most likely nothing the bot does, and no close second: say so (no guessing game).
+    if best == NONE and (not offered or ranked[best] - ranked[offered[0]] >= MARGIN):
+        # Most likely nothing the bot does, and nothing close: say so (no guessing game).
         return Understanding(NONE, ranked[best], offered, slots)
     return Understanding(None, ranked[best], offered, slots)

@@ -78,7 +78,7 @@ def _tokenizer():  # type: ignore[no-untyped-def]
 
 def warm_up() -> None:
     """Load the dictionary now (at start), not in the first person's turn."""
-    analyse("起動")
+    _tokenizer().tokenize("起動")
 
 
 @lru_cache(maxsize=512)
@@ -91,3 +91,9 @@ def analyse(text: str) -> Analysis:
     )
     folded = katakana_to_hiragana(nfkc).replace(" ", "").replace("\u3000", "")
     return Analysis(folded=folded, tokens=tokens)
+
+
+def reading(word: str) -> str:
+    """How a word sounds, in hiragana (Sudachi's reading form)."""
+    nfkc = unicodedata.normalize("NFKC", word)
+    return katakana_to_hiragana("".join(m.reading_form() for m in _tokenizer().tokenize(nfkc)))

@@ -14,7 +14,7 @@ from typing import Any
 from dialogs import pii
 from dialogs.keywords import mentions
 from dialogs.registry import mentioned_system
-from dialogs.understand.analyser import Analysis, analyse
+from dialogs.understand.analyser import Analysis, analyse, reading
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,16 @@ def _purpose_words() -> dict[str, tuple[str, ...]]:
     return {key: tuple(words) for key, words in tomllib.loads(text)["purpose"].items()}
 
 
+@cache
+def _readings() -> dict[str, tuple[str, ...]]:
+    """Each purpose word also as it sounds, in hiragana: 「ぎじろく」 is 議事録."""
+    found: dict[str, tuple[str, ...]] = {}
+    for purpose, words in _purpose_words().items():
+        sounds = {reading(w) for w in words if not w.startswith("text:") and not w.isascii()}
+        found[purpose] = tuple(s for s in sounds if len(s) >= 3)
+    return found
+
+
 def purposes_in(analysis: Analysis) -> tuple[str, ...]:
     lemmas = set(analysis.lemmas)
     found = []
@@ -51,6 +61,9 @@ def purposes_in(analysis: Analysis) -> tuple[str, ...]:
             if hit:
                 found.append(purpose)
                 break
+        else:
+            if any(sound in analysis.folded for sound in _readings()[purpose]):
+                found.append(purpose)
     return tuple(found)
 
 

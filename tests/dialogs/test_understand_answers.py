@@ -1,0 +1,170 @@
+"""Answers inside forms: typed answers match options tolerantly, and text that is clearly
+something else (a command, another request, a question about the field) is never stored.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.runtime import Runtime
+from tests.chat import Chat
+
+CONFIRM_ITEMS = 5
+
+
+async def _at_first_confirmation(chat: Chat) -> None:
+    await chat.say("利用開始")
+    await chat.say("2026-10-01")
+    assert "確認しました" in chat.labels
+
+
+@pytest.mark.parametrize("typed", ["はい", "わかりました", "ok", "ＯＫ", "了解です", "1"])
+async def test_a_confirmation_is_given_by_any_way_of_saying_yes(
+    runtime: Runtime, typed: str
+) -> None:
+    chat = Chat(runtime)
+    await _at_first_confirmation(chat)
+    for _ in range(CONFIRM_ITEMS):
+        await chat.say(typed)
+        assert "選択肢から選んでください" not in chat.text, typed
+    assert "内容を確認してください" in chat.text
+    await chat.say("はい")
+    assert "利用前の確認を記録しました" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "system"),
+    [
+        ("コパイロット", "Microsoft 365 Copilot Chat"),
+        ("copilot", "Microsoft 365 Copilot Chat"),
+        ("ｺﾊﾟｲﾛｯﾄ", "Microsoft 365 Copilot Chat"),
+        ("Qommons", "庁内AIアシスタント"),
+        ("アシスタント", "庁内AIアシスタント"),
+        ("3", "庁内AIアシスタント"),
+        ("DeepL", "翻訳AIサービス"),
+    ],
+)
+async def test_a_system_is_named_by_alias_number_or_part_wherever_it_is_asked(
+    runtime: Runtime, typed: str, system: str
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("入力してよいか確認")  # the menu's own label, typed
+    assert "どのAIシステムですか？" in chat.text
+    await chat.say(typed)
+    assert "選択肢から選んでください" not in chat.text, chat.text
+    await chat.press("含まない")
+    while not any(r.to_dict()["type"] == "card" for r in chat.last):
+        await chat.press("スキップ" if "スキップ" in chat.labels else chat.labels[0])
+    assert f"{system} への入力" in chat.text
+
+
+async def test_chatgpt_at_the_system_question_is_answered_as_undesignated(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("入力してよいか確認")
+    await chat.say("ChatGPT")
+    assert "「ChatGPT」 への入力 — 入力できません" in chat.text
+    assert "指定システムではありません" in chat.text
+
+
+async def test_dont_know_picks_the_dont_know_option(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("入力してよいか確認")
+    await chat.say("わからない")  # [その他・わからない]
+    assert "選択肢から選んでください" not in chat.text
+    await chat.say("Copilotに議事録を入れていい？")
+    await chat.say("分かりません")  # [わからない] at 個人情報
+    assert "選択肢から選んでください" not in chat.text
+    assert "機密性" in chat.text
+
+
+async def test_continue_after_another_form_ends_is_typed_as_continue_or_yes(
+    runtime: Runtime,
+) -> None:
+    for typed in ("続ける", "はい", "つづける"):
+        chat = Chat(runtime, user=f"u-{typed}", name="山田 花子")
+        await chat.say("プロフィール")
+        await chat.say("山田 花子")
+        await chat.say("指定申請")  # another form; the profile is kept
+        await chat.say("中止")
+        assert "「プロフィール登録」の入力が途中です。続けますか？" in chat.text
+        await chat.say(typed)
+        assert "2/3" in chat.text, typed
+
+
+# --- text that is not the answer ------------------------------------------------------
+
+
+async def test_a_change_of_mind_is_not_stored_as_the_reporters_name(runtime: Runtime) -> None:
+    chat = Chat(runtime, name=None)
+    await chat.say("リスクケースの報告")
+    assert "報告者のお名前を教えてください" in chat.text
+    await chat.say("やっぱり入力していいか確認したい")
+    assert "どのAIシステムですか？" in chat.text
+    await chat.say("中止")
+    await chat.say("続ける")
+    assert "報告者のお名前を教えてください" in chat.text  # still unanswered
+
+
+async def test_a_question_about_the_field_is_held_not_saved_as_the_excerpt(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("報告")
+    while "関係する入力や出力" not in chat.text:
+        if "どんなことが" in chat.text:
+            await chat.press("その他")
+        elif "何が起きたか" in chat.text or "具体的に" in chat.text:
+            await chat.say("AIが誤った数字を出力した")
+        elif "スキップ" in chat.labels:
+            await chat.press("スキップ")
+        else:
+            await chat.press(chat.labels[0])
+    await chat.say("これって重大？")
+    assert "「これって重大？」を、今の質問への回答として保存しますか？" in chat.text
+    await chat.press("保存しないで質問に戻る")
+    assert "関係する入力や出力" in chat.text
+    await chat.say("これって重大？")
+    await chat.say("はい")  # keep it after all
+    assert "関係する入力や出力" not in chat.text
+    assert "個人情報や要機密情報を入力しましたか" in chat.text
+
+
+async def test_commands_typed_in_a_free_text_field_are_not_answers(runtime: Runtime) -> None:
+    chat = Chat(runtime, name=None)
+    await chat.say("プロフィール")
+    await chat.say("メニュー")
+    assert "ご用件を選んでください" in chat.text
+    await chat.say("戻る")
+    assert "これが最初の質問です" in chat.text
+    await chat.say("このテキストを確認")
+    assert "貼り付けて" in chat.text
+    await chat.say("中止")
+    await chat.say("続ける")
+    assert "1/3" in chat.text
+
+
+async def test_an_admin_command_in_the_middle_of_a_report_is_never_the_contact(
+    runtime: Runtime,
+) -> None:
+    admin = Chat(runtime, user="sato", name="佐藤 健")
+    await admin.say("報告")
+    while "連絡先" not in admin.text:
+        await admin.press(admin.labels[0])
+    await admin.say("報告一覧")
+    assert "対応中の報告" in admin.text
+    await admin.say("admin list")
+    assert "sato" in admin.text
+    await admin.press("続ける")
+    assert "連絡先" in admin.text  # still the question it was
+
+
+async def test_a_real_answer_that_mentions_a_request_word_is_stored(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("指定申請")
+    await chat.say("議事録AI")  # a system's name, not 「議事録に使えるAIは？」
+    assert "2/10" in chat.text

@@ -80,43 +80,54 @@ class Model:
         return self._posterior(features(analysis))
 
     def _posterior(self, found: Counter[str]) -> dict[str, float]:
-        tables = _prepared(self)
-        scores: dict[str, float] = {}
-        weight = sum(found.values()) or 1.0
-        for intent, (prior, unseen, table) in tables.items():
-            score = prior
-            for feature, count in found.items():
-                score += count * table.get(feature, unseen)
-            # Naive Bayes is overconfident on long texts: the log-likelihood is averaged
-            # over the message's weight so probabilities stay comparable between messages.
-            scores[intent] = score / math.sqrt(weight)
-        top = max(scores.values())
-        exp = {i: math.exp(s - top) for i, s in scores.items()}
-        total = sum(exp.values())
-        ranked = sorted(exp.items(), key=lambda item: (-item[1], item[0]))
+        intents, priors, unseen, table = _prepared(self)
+        scores = list(priors)
+        missing = 0.0
+        for feature, count in found.items():
+            row = table.get(feature)
+            if row is None:
+                missing += count  # a feature no intent has seen: the same for each
+                continue
+            scores = [score + count * value for score, value in zip(scores, row, strict=True)]
+        weight = math.sqrt(sum(found.values()) or 1.0)
+        # Naive Bayes is overconfident on long texts: the log-likelihood is divided by the
+        # square root of the message's weight so probabilities stay comparable.
+        scores = [(s + missing * u) / weight for s, u in zip(scores, unseen, strict=True)]
+        top = max(scores)
+        exp = [math.exp(s - top) for s in scores]
+        total = sum(exp)
+        ranked = sorted(zip(intents, exp, strict=True), key=lambda item: (-item[1], item[0]))
         return {intent: value / total for intent, value in ranked}
 
     def __hash__(self) -> int:
         return id(self)
 
 
-_TABLES: dict[int, dict[str, tuple[float, float, dict[str, float]]]] = {}
+Prepared = tuple[
+    tuple[str, ...], tuple[float, ...], tuple[float, ...], dict[str, tuple[float, ...]]
+]
+_TABLES: dict[int, Prepared] = {}
 
 
-def _prepared(model: Model) -> dict[str, tuple[float, float, dict[str, float]]]:
-    """Log-probabilities, computed once per model."""
+def _prepared(model: Model) -> Prepared:
+    """Log-probabilities as one row per feature (a value per intent), computed once."""
     key = id(model)
     if key not in _TABLES:
+        intents = tuple(sorted(model.counts))
         total_examples = sum(model.examples.values())
-        tables = {}
-        for intent, counts in model.counts.items():
+        priors, unseen, logs = [], [], []
+        for intent in intents:
+            counts = model.counts[intent]
             mass = sum(counts.values()) + SMOOTHING * model.vocabulary
-            tables[intent] = (
-                math.log(model.examples[intent] / total_examples),
-                math.log(SMOOTHING / mass),
-                {f: math.log((n + SMOOTHING) / mass) for f, n in counts.items()},
-            )
-        _TABLES[key] = tables
+            priors.append(math.log(model.examples[intent] / total_examples))
+            unseen.append(math.log(SMOOTHING / mass))
+            logs.append((counts, mass))
+        features = {f for counts in model.counts.values() for f in counts}
+        table = {
+            f: tuple(math.log((counts.get(f, 0.0) + SMOOTHING) / mass) for counts, mass in logs)
+            for f in features
+        }
+        _TABLES[key] = (intents, tuple(priors), tuple(unseen), table)
     return _TABLES[key]
 
 

@@ -27,6 +27,7 @@ Run = Callable[[ConversationData, DialogContext, str | None], Step]
 # Buttons of 「回答として保存しますか？」; the held text waits in the conversation state.
 KEEP, DROP = "answer:keep", "answer:drop"
 HOLDING = "held_answer"
+OFFERED = "continue_offered"  # 「…の入力に戻りますか？」 was the last question
 # How sure the understanding must be to take a free-text answer as a request instead, and
 # how likely a request must look for the bot to ask before storing it.
 INTERRUPT = 0.6
@@ -59,6 +60,7 @@ class Router:
     def __init__(self, forms: Sequence[Form]) -> None:
         self.runner = FormRunner(forms)
         self.intents: dict[str, Intent] = {i.key: i for i in self._builtin_intents()}
+        self._label_cache: tuple[object, dict[str, str]] = (None, {})
         # Buttons of other namespaces (e.g. "report:<id>:ack"), by prefix.
         self.buttons: dict[str, Callable[[ConversationData, DialogContext, str], Step]] = {}
 
@@ -87,6 +89,13 @@ class Router:
             return self._then_continue(conv, ctx, check_text(text, ctx))
         if conv.awaiting == HOLDING and (step := self._on_held_reply(conv, text, ctx)):
             return step
+        if conv.awaiting == OFFERED:
+            conv.awaiting = None
+            word = control_word(text)
+            if conv.active in self.runner.forms and word in ("yes", "continue"):
+                return self.runner.start(conv, conv.active, ctx)
+            if conv.active in self.runner.forms and word in ("no", "later"):
+                return self.runner.pause(conv, ctx)
         if conv.active in self.runner.forms:
             return self._on_form_text(conv, text, ctx)
         saved = self.runner.saved_forms(conv)
@@ -231,9 +240,11 @@ class Router:
         return self.runner.start(conv, conv.active, ctx)
 
     def _then_continue(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
-        """After an answer given in the middle of a form, offer to go back to it."""
+        """After an answer given in the middle of a form, offer to go back to it; a typed
+        「はい」 to that offer then resumes the form rather than answering its question."""
         if conv.active in self.runner.forms and conv.awaiting is None:
             conv.next_seq()
+            conv.awaiting = OFFERED
             step.say(self.runner.offer_continue(conv, ctx))
         return step
 
@@ -250,14 +261,18 @@ class Router:
         )
 
     def _labels(self, ctx: DialogContext) -> dict[str, str]:
-        """The menu's own labels, typed as text, in every language (「入力してよいか確認」)."""
-        labels: dict[str, str] = {}
-        for locale in ("ja", "en"):
-            catalog = ctx.catalogs.for_locale(locale)
-            for key in self.intents:
-                if catalog.has(f"menu.item.{key}"):
-                    labels[normalize(catalog.t(f"menu.item.{key}"))] = key
-        return labels
+        """The menu's own labels, typed as text, in every language (「入力してよいか確認」);
+        worked out once per set of catalogues."""
+        key = (id(ctx.catalogs), tuple(self.intents))
+        if self._label_cache[0] != key:
+            labels: dict[str, str] = {}
+            for locale in ("ja", "en"):
+                catalog = ctx.catalogs.for_locale(locale)
+                for intent in self.intents:
+                    if catalog.has(f"menu.item.{intent}"):
+                        labels[normalize(catalog.t(f"menu.item.{intent}"))] = intent
+            self._label_cache = (key, labels)
+        return self._label_cache[1]
 
     def _first_intent(self, text: str, ctx: DialogContext) -> Intent | None:
         first = [i for i in self.intents.values() if i.first and i.recognise]

@@ -264,3 +264,50 @@ async def test_requests_in_everyday_phrasing(runtime: Runtime, typed: str, expec
     assert NOT_UNDERSTOOD not in chat.text
     assert "どれのことでしょうか" not in chat.text, chat.text
     assert expected in chat.text, chat.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # look-alikes: 報告 and 確認 that mean something else
+        ("報告書の下書きをCopilotで要約していい？", "個人情報"),
+        ("上司への報告資料をAIアシスタントで作ってもいいですか", "個人情報"),
+        ("報告の状況を教えて", "あなたの報告（対応中）"),
+        ("私の報告どうなった？", "あなたの報告（対応中）"),
+        ("自分の確認の期限はいつ？", "私の状況（利用前の確認）"),
+        ("私はもうAIを使える状態ですか", "私の状況（利用前の確認）"),
+        # the same request in other forms of the verb, register and script
+        ("翻訳できる？", "使える指定システム"),
+        ("翻訳してほしいんだけど", "使える指定システム"),
+        ("ほんやくに使えるＡＩは", "使える指定システム"),
+        ("校正したいです", "使える指定システム"),
+        ("Which AI should I use for proofreading?", "使える指定システム"),
+        ("研修っていつあるの", "研修と利用前の準備"),
+        ("使う前に必要な手続きを教えてください", "研修と利用前の準備"),
+        ("who should I contact?", "問い合わせ先"),
+        ("だれに相談すればいいですか", "問い合わせ先"),
+        ("サンキュー", "どういたしまして"),
+        ("AIが存在しない条例を答えた", "報告"),
+        ("誤って住民の名前をAIに入れてしまいました", "報告"),
+    ],
+)
+async def test_more_phrasings(runtime: Runtime, typed: str, expected: str) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say(typed)
+    assert NOT_UNDERSTOOD not in chat.text
+    assert expected in chat.text, chat.text
+
+
+async def test_a_colleagues_instruction_to_report_is_not_a_risk_report(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("課長に報告しておいてください")
+    assert "リスクケースの報告ですね" not in chat.text
+    assert "1/13" not in chat.text and "2/13" not in chat.text
+
+
+async def test_a_guess_is_never_an_admin_only_request_for_staff(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("職員みんなの確認状況を見たい")
+    assert "ガイドラインの版を公開" not in chat.labels
+    assert "確認状況（集計）" not in chat.labels

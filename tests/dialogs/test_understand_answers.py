@@ -168,3 +168,22 @@ async def test_a_real_answer_that_mentions_a_request_word_is_stored(runtime: Run
     await chat.say("指定申請")
     await chat.say("議事録AI")  # a system's name, not 「議事録に使えるAIは？」
     assert "2/10" in chat.text
+
+
+async def test_yes_to_go_back_to_the_form_is_not_taken_as_the_answer(runtime: Runtime) -> None:
+    chat = Chat(runtime, name=None)
+    await chat.say("プロフィール")
+    await chat.say("問い合わせ先は？")
+    assert "「プロフィール登録」の入力に戻りますか？" in chat.text
+    await chat.say("はい")
+    assert "1/3" in chat.text  # the name is asked again, not answered with 「はい」
+    await chat.say("山田 花子")
+    assert "2/3" in chat.text
+
+
+async def test_no_to_go_back_keeps_the_form_for_later(runtime: Runtime) -> None:
+    chat = Chat(runtime, name=None)
+    await chat.say("プロフィール")
+    await chat.say("ヘルプ")
+    await chat.say("あとで")
+    assert "入力を保存しました" in chat.text

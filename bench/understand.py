@@ -94,11 +94,11 @@ def main() -> int:
     args = parser.parse_args()
     from tests.dialogs.test_understand_corpus import sample_systems
 
-    systems = sample_systems()
-    texts = [text for _, text in read_corpus(MEASURE_CORPUS)]
     began = time.perf_counter()
     warm_up()
     print(f"start-up (dictionary + model): {(time.perf_counter() - began) * 1e3:.1f} ms")
+    systems = sample_systems()
+    texts = [text for _, text in read_corpus(MEASURE_CORPUS)]
     print(f"{len(texts)} messages x {args.rounds} rounds, per message:")
 
     def fresh_understanding(text: str) -> object:

@@ -155,7 +155,7 @@ def understand(
     if ranked[best] >= SURE and ranked[best] - second >= MARGIN:
         return Understanding(best, ranked[best], (), slots)
     offered = tuple(i for i in order if i != NONE and ranked[i] >= OFFER)[:3]
-    if best == NONE and (not offered or ranked[best] - ranked[offered[0]] >= MARGIN):
+    if not offered or (best == NONE and ranked[best] - ranked[offered[0]] >= MARGIN):
         # Most likely nothing the bot does, and nothing close: say so (no guessing game).
         return Understanding(NONE, ranked[best], offered, slots)
     return Understanding(None, ranked[best], offered, slots)

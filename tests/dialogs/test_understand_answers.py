@@ -4,10 +4,18 @@ something else (a command, another request, a question about the field) is never
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.runtime import Runtime
+from bot.settings import load_municipality
+from dialogs.answers import match_option
+from dialogs.catalog import Catalogs
+from dialogs.context import JST, DialogContext, PersonFacts
+from dialogs.ui import Option
 from tests.chat import Chat
+from tests.conftest import SAMPLE_MUNICIPALITY
 
 CONFIRM_ITEMS = 5
 
@@ -187,3 +195,52 @@ async def test_no_to_go_back_keeps_the_form_for_later(runtime: Runtime) -> None:
     await chat.say("ヘルプ")
     await chat.say("あとで")
     assert "入力を保存しました" in chat.text
+
+
+# --- the matching rule itself, on options as any form offers them ----------------------
+
+
+@pytest.fixture(scope="module")
+def ctx() -> DialogContext:
+    return DialogContext(
+        catalogs=Catalogs(),
+        municipality=load_municipality(SAMPLE_MUNICIPALITY).facts(),
+        person=PersonFacts(user_id="yamada"),
+        locale="ja",
+        now=datetime(2026, 11, 28, 10, 0, tzinfo=JST),
+    )
+
+
+SEVERITY = [("serious", "重大"), ("not_serious", "重大ではない"), ("unsure", "わからない")]
+OTHER = [("a", "庁内だけ"), ("b", "住民など第三者に影響"), ("other", "その他・わからない")]
+
+
+@pytest.mark.parametrize(
+    ("options", "typed", "value"),
+    [
+        (SEVERITY, "重大", "serious"),  # a label that is part of another is still itself
+        (SEVERITY, "重大ではない", "not_serious"),
+        (SEVERITY, "２", "not_serious"),
+        (SEVERITY, "3番", "unsure"),
+        (SEVERITY, "不明です", "unsure"),
+        (SEVERITY, "分かりません", "unsure"),
+        (OTHER, "わからない", "other"),
+        (OTHER, "その他", "other"),
+        (OTHER, "住民", "b"),
+        (OTHER, "庁内だけ。", "a"),
+        (OTHER, "庁内だけ", "a"),
+        ([("confirmed", "確認しました")], "OK", "confirmed"),
+        ([("confirmed", "確認しました")], "りょうかい", "confirmed"),
+        ([("confirmed", "確認しました")], "Got it", "confirmed"),
+    ],
+)
+def test_a_typed_answer_matches_one_option(
+    ctx: DialogContext, options: list[tuple[str, str]], typed: str, value: str
+) -> None:
+    found = match_option(typed, [Option(v, label) for v, label in options], ctx)
+    assert found is not None and found.value == value, typed
+
+
+@pytest.mark.parametrize("typed", ["どれでもいい", "4", "0", "", "重"])
+def test_no_match_rather_than_a_guess(ctx: DialogContext, typed: str) -> None:
+    assert match_option(typed, [Option(v, label) for v, label in SEVERITY], ctx) is None

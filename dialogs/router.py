@@ -1,5 +1,10 @@
 """Which conversation a turn belongs to: the active form, a button, the text's intent, the menu.
 
+What a text means comes from `dialogs.understand` (lemmas, a model built from the labelled
+corpus, cues). Sure: the intent runs. Unsure: the two or three likeliest are offered as
+buttons. In a form, text that is clearly something else (a command, a confident request, a
+question about the field) is answered or held, never stored as the answer.
+
 `Router.route` is a pure step: (stored conversation, turn, context) → replies, effects and the
 new conversation state. It never touches storage or a network; the caller saves the state and
 applies the effects in one transaction.

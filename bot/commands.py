@@ -16,9 +16,9 @@ from bot.files import report_export
 from bot.files.pre_use_export import status_csv, status_text, status_xlsx
 from bot.files.registry_io import to_csv, to_xlsx, to_yaml
 from bot.files.roster_io import progress_bar, read_roster
-from bot.runtime import Runtime
 from bot.services.pre_use import summary_rows
 from bot.services.reports import jst
+from bot.town import Town
 from dialogs import pii
 from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.decision import Asker, EntryQuestion, decide_entry
@@ -47,11 +47,11 @@ def write_out(output: Path | None, data: str | bytes) -> int:
     return 0
 
 
-async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
+async def check_command(town: Town, args: argparse.Namespace) -> int:
     """Print the decision for one question; 0 whatever the outcome (it is an answer)."""
-    systems = await runtime.systems()
+    systems = await town.systems()
     system = find_system(systems, args.system)
-    person = await runtime.person(args.user) if args.user else None
+    person = await town.person(args.user) if args.user else None
     if args.user and person is None:
         print(
             f"aiguide: no user {args.user!r} is known; omit --user to assume one", file=sys.stderr
@@ -60,11 +60,11 @@ async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
     division = args.division or (person.division if person else None) or None
     readiness = ASSUMED_READY
     if person is not None:
-        state = await runtime.pre_use_state(person.channel, person.user_id)
+        state = await town.pre_use_state(person.channel, person.user_id)
         readiness = pre_use_readiness(state, datetime.now(JST).date())
-    town = runtime.facts
-    if args.klass not in town.confidentiality_classes:
-        valid = ", ".join(town.confidentiality_classes)
+    facts = town.facts
+    if args.klass not in facts.confidentiality_classes:
+        valid = ", ".join(facts.confidentiality_classes)
         print(f"aiguide: --class must be one of {valid}", file=sys.stderr)
         return 2
     question = EntryQuestion(
@@ -75,7 +75,7 @@ async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
         purpose=args.purpose,
         device=args.device,
     )
-    decision = decide_entry(question, Asker(division, readiness), town, systems)
+    decision = decide_entry(question, Asker(division, readiness), facts, systems)
     closest = closest_names(systems, args.system) if system is None else []
     if args.json:
         out = {"system": system.id if system else None, **decision.to_json()}
@@ -84,8 +84,8 @@ async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     ctx = DialogContext(
-        catalogs=runtime.catalogs,
-        municipality=town,
+        catalogs=town.runtime.catalogs,
+        municipality=facts,
         person=PersonFacts(user_id=args.user or "", division=division or ""),
         locale="ja",
         systems=tuple(systems),
@@ -96,18 +96,18 @@ async def check_command(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def systems_command(runtime: Runtime, args: argparse.Namespace) -> int:
+async def systems_command(town: Town, args: argparse.Namespace) -> int:
     if args.systems_command == "import":
-        added, changed = await runtime.import_systems(args.file)
+        added, changed = await town.import_systems(args.file)
         print(f"imported {args.file}: {added} added, {changed} changed")
         return 0
-    systems = await runtime.systems()
+    systems = await town.systems()
     if args.systems_command == "list":
         for s in systems:
             personal = "personal" if s.personal_info else "-"
             print(f"{s.id}\t{s.name}\t{s.service_type}\tmax {s.max_class}\t{personal}\t{s.status}")
         return 0
-    msg = runtime.catalogs.for_locale("ja")
+    msg = town.runtime.catalogs.for_locale("ja")
     writers = {"xlsx": lambda: to_xlsx(systems, msg), "yaml": lambda: to_yaml(systems)}
     return write_out(args.output, writers.get(args.format, lambda: to_csv(systems))())
 
@@ -141,27 +141,27 @@ def _scan(source: TextIO, town: MunicipalityFacts, *, as_json: bool) -> int:
     return 0
 
 
-async def training_command(runtime: Runtime, args: argparse.Namespace) -> int:
+async def training_command(town: Town, args: argparse.Namespace) -> int:
     if args.training_command == "import":
         bar = progress_bar(sys.stderr)
         records = read_roster(args.file, lambda done, total: total >= 1000 and bar(done, total))
-        added, changed = await runtime.import_roster(records)
+        added, changed = await town.import_roster(records)
         print(f"imported {args.file}: {added} added, {changed} changed")
         return 0
-    town = runtime.facts
-    people = await runtime.standings()
+    facts = town.facts
+    people = await town.standings()
     today = datetime.now(JST).date()
-    rows = summary_rows(people, today, town)
-    msg = runtime.catalogs.for_locale("ja")
+    rows = summary_rows(people, today, facts)
+    msg = town.runtime.catalogs.for_locale("ja")
     if args.format == "xlsx":
-        return write_out(args.output, status_xlsx(rows, people, today, town, msg))
+        return write_out(args.output, status_xlsx(rows, people, today, facts, msg))
     return write_out(args.output, status_csv(rows) if args.format == "csv" else status_text(rows))
 
 
-async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
-    town = runtime.facts
-    user = args.user or (town.admins[0] if town.admins else "")
-    if user not in town.admins:
+async def guideline_command(town: Town, args: argparse.Namespace) -> int:
+    facts = town.facts
+    user = args.user or (facts.admins[0] if facts.admins else "")
+    if user not in facts.admins:
         print(f"aiguide: {user or 'nobody'} is not an admin ([roles] admins)", file=sys.stderr)
         return 2
     effect = PublishGuideline(
@@ -171,8 +171,8 @@ async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
         effective_on=args.effective,
         summary=args.summary,
     )
-    person = await runtime.person(user)
-    published, replies = await runtime.publish_version(
+    person = await town.person(user)
+    published, replies = await town.publish_version(
         effect, person.channel if person else "local", user
     )
     for reply in replies:
@@ -180,25 +180,20 @@ async def guideline_command(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0 if published else 1
 
 
-async def tick_command(runtime: Runtime, args: argparse.Namespace) -> int:
-    await runtime.tick()
-    return 0
-
-
-async def reports_command(runtime: Runtime, args: argparse.Namespace) -> int:
+async def reports_command(town: Town, args: argparse.Namespace) -> int:
     """Every report filed from --from to --to (JST days, inclusive), with its timeline."""
     since = datetime.combine(args.since, time(), JST) if args.since else None
     until = datetime.combine(args.until + timedelta(days=1), time(), JST) if args.until else None
-    found = await runtime.reports_with_events(since, until)
-    msg = runtime.catalogs.for_locale("ja")
+    found = await town.reports_with_events(since, until)
+    msg = town.runtime.catalogs.for_locale("ja")
     if args.format == "xlsx":
         return write_out(args.output, report_export.to_xlsx(found, msg))
     return write_out(args.output, report_export.to_csv(found, msg))
 
 
-async def audit_command(runtime: Runtime, args: argparse.Namespace) -> int:
+async def audit_command(town: Town, args: argparse.Namespace) -> int:
     """The append-only audit log: who changed what, when, where, before and after."""
-    entries = await runtime.audit_log()
+    entries = await town.audit_log()
     if args.format == "json":
         text = "".join(
             json.dumps(

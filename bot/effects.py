@@ -30,6 +30,7 @@ from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.designation import (
     FileRequest,
+    OpenRequestForm,
     RequestAction,
     missing_for_approval,
     system_answers,
@@ -55,7 +56,7 @@ from dialogs.state import ConversationData
 from dialogs.system_form import SaveSystem
 from dialogs.turn import Turn
 from dialogs.ui import Choices, Reply, Text
-from storage.admin import log_entry_check
+from storage.admin import audit, log_entry_check
 from storage.models import (
     AISystem,
     Broadcast,
@@ -88,7 +89,13 @@ class EffectHandler:
         match effect:
             case SaveProfile(display_name=name, division=division, contact=contact):
                 await update_person(
-                    session, *who, display_name=name, division=division, contact=contact
+                    session,
+                    *who,
+                    display_name=name,
+                    division=division,
+                    contact=contact,
+                    email=effect.email,
+                    staff_number=effect.staff_number,
                 )
             case SetLocale(locale=locale):
                 await update_person(session, *who, locale=locale)
@@ -121,7 +128,7 @@ class EffectHandler:
             case admin.ShowHistory(system_id=system_id) if system := self._system(ctx, system_id):
                 return [await admin_ops.history_card(session, system, ctx)]
             case admin.ProposeChange(system_id=system_id) if system := await self._stored_system(
-                session, system_id
+                session, turn, system_id
             ):
                 replies = await admin_ops.propose(session, conv, effect, system, ctx)
                 if effect.action == "resume" and system.status == "suspended":
@@ -130,7 +137,7 @@ class EffectHandler:
                     return await admin_ops.apply(session, pending, system, ctx, actor)
                 return replies
             case admin.ApplyChange(pending=pending) if system := await self._stored_system(
-                session, pending["system"]
+                session, turn, pending["system"]
             ):
                 if not self._may_change(ctx, system, pending):
                     await admin_ops.refused(
@@ -139,7 +146,7 @@ class EffectHandler:
                     return [Text(ctx.t("admin.refused_short"))]
                 return await admin_ops.apply(session, pending, system, ctx, self._actor(turn, ctx))
             case admin.NotifyAskers(system_id=system_id) if system := await self._stored_system(
-                session, system_id
+                session, turn, system_id
             ):
                 return await admin_ops.notify_askers(session, system, ctx, self._actor(turn, ctx))
             case admin.ChangeRole():
@@ -164,6 +171,14 @@ class EffectHandler:
                 )
             case RequestAction(request_id=request_id, verb=verb, answers=answers):
                 return await self._on_request(session, conv, turn, ctx, request_id, verb, answers)
+            case OpenRequestForm(request_id=request_id, verb=verb, form=form):
+                request = await self._request_for(session, turn, ctx, request_id, verb)
+                if request is None:
+                    return [Text(ctx.t("designation.not_found_or_refused"))]
+                initial = {"request": str(request_id)}
+                return list(
+                    self.runtime.router.runner.start(conv, form, ctx, initial=initial).replies
+                )
             case admin.ShowRoles():
                 return [await admin_ops.roles_card(session, turn.tenant_id, ctx)]
             case (
@@ -173,10 +188,15 @@ class EffectHandler:
                 | admin.ApplyChange()
                 | admin.NotifyAskers()
             ):
+                asked = getattr(effect, "system_id", "") or getattr(effect, "pending", {}).get(
+                    "system", ""
+                )
+                await self._refused(session, turn, "system.missing", f"system:{asked}"[:200])
                 return [Text(ctx.t("admin.no_system", name=""))]
             case OpenReportForm(report_id=report_id, form=form):
-                report = await get_report(session, self.runtime.tenant_id, report_id)
+                report = await get_report(session, turn.tenant_id, report_id)
                 if report is None or not may_add(report, ctx, turn.channel, turn.user_id):
+                    await self._refused(session, turn, f"report.{form}", f"report:{report_id}")
                     return [Text(ctx.t("report.not_found_or_refused"))]
                 initial = {"report": str(report_id)}
                 started = self.runtime.router.runner.start(conv, form, ctx, initial=initial)
@@ -189,10 +209,10 @@ class EffectHandler:
                 ]
             case ShowPreUseSummary():
                 today = self.runtime.today()
-                people = await standings(session, self.runtime.facts, today)
-                rows = summary_rows(people, today, self.runtime.facts)
+                people = await standings(session, ctx.municipality, today)
+                rows = summary_rows(people, today, ctx.municipality)
                 state = ctx.person.pre_use
-                version = state.current_version if state else self.runtime.facts.guideline_version
+                version = state.current_version if state else ctx.municipality.guideline_version
                 return [summary_card(rows, version, ctx)]
             case _:
                 raise TypeError(f"no handler for effect {effect!r}")
@@ -202,7 +222,7 @@ class EffectHandler:
         self, session: AsyncSession, turn: Turn, ctx: DialogContext, effect: PublishGuideline
     ) -> list[Reply]:
         published = await publish(
-            session, self.runtime.facts, effect, ctx, turn.channel, turn.user_id
+            session, ctx.municipality, effect, ctx, turn.channel, turn.user_id
         )
         return await self.published_replies(published, effect, ctx)
 
@@ -229,13 +249,8 @@ class EffectHandler:
         verb: str,
         answers: dict[str, str],
     ) -> list[Reply]:
-        request = await session.get(DesignationRequest, request_id)
-        mine = request is not None and (request.applicant_channel, request.applicant) == (
-            turn.channel,
-            turn.user_id,
-        )
-        allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
-        if request is None or request.tenant_id != self.runtime.tenant_id or not allowed:
+        request = await self._request_for(session, turn, ctx, request_id, verb)
+        if request is None:
             return [Text(ctx.t("designation.not_found_or_refused"))]
         if verb == "approve":
             if request.status != "pending":
@@ -250,18 +265,52 @@ class EffectHandler:
             session, request, verb, answers, ctx, self._actor(turn, ctx)
         )
 
+    async def _request_for(
+        self, session: AsyncSession, turn: Turn, ctx: DialogContext, request_id: int, verb: str
+    ) -> DesignationRequest | None:
+        """The request, when it is this municipality's and the asker may act on it (an admin,
+        or its applicant answering); else None, audited, and the same answer either way."""
+        request = await session.get(DesignationRequest, request_id)
+        mine = request is not None and (request.applicant_channel, request.applicant) == (
+            turn.channel,
+            turn.user_id,
+        )
+        allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
+        if request is None or request.tenant_id != turn.tenant_id or not allowed:
+            await self._refused(session, turn, f"request.{verb}", f"request:{request_id}")
+            return None
+        return request
+
+    @staticmethod
+    async def _refused(session: AsyncSession, turn: Turn, action: str, target: str) -> None:
+        """A refused or missing object, recorded in the asker's municipality. Only ids the
+        router parsed reach `target`; never the text a person typed."""
+        await audit(
+            session,
+            turn.tenant_id,
+            channel=turn.channel,
+            actor=turn.user_id,
+            action=action[:64],
+            target=target[:200],
+            outcome="refused",
+        )
+
     def _actor(self, turn: Turn, ctx: DialogContext) -> admin_ops.Actor:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
         return admin_ops.Actor(
-            turn.channel, turn.user_id, name or turn.user_id, self.runtime.settings.shared_channel
+            turn.channel,
+            turn.user_id,
+            name or turn.user_id,
+            self.runtime.shared_channel(ctx.municipality),
         )
 
     @staticmethod
     def _system(ctx: DialogContext, system_id: str) -> AISystem | None:
         return next((s for s in ctx.systems if s.id == system_id), None)
 
-    async def _stored_system(self, session: AsyncSession, system_id: str) -> AISystem | None:
-        return await session.get(AISystem, (self.runtime.tenant_id, system_id))
+    @staticmethod
+    async def _stored_system(session: AsyncSession, turn: Turn, system_id: str) -> AISystem | None:
+        return await session.get(AISystem, (turn.tenant_id, system_id))
 
     @staticmethod
     def _may_change(ctx: DialogContext, system: AISystem, pending: dict[str, Any]) -> bool:
@@ -277,7 +326,10 @@ class EffectHandler:
     def _where(self, turn: Turn, ctx: DialogContext) -> Where:
         name = " ".join(part for part in (ctx.person.division, ctx.person.display_name) if part)
         return Where(
-            self.runtime.settings.shared_channel, turn.channel, turn.user_id, name or turn.user_id
+            self.runtime.shared_channel(ctx.municipality),
+            turn.channel,
+            turn.user_id,
+            name or turn.user_id,
         )
 
     async def _on_report(
@@ -290,15 +342,22 @@ class EffectHandler:
         """Act on a report, or show it — only for its reporter, the policy division, the CAIO
         (and its system's 担当課室 for adding to it); everyone else is refused."""
         if isinstance(effect, ReportByNumber):
-            report = await report_by_number(session, self.runtime.tenant_id, effect.number)
+            report = await report_by_number(session, turn.tenant_id, effect.number)
         else:
-            report = await get_report(session, self.runtime.tenant_id, effect.report_id)
+            report = await get_report(session, turn.tenant_id, effect.report_id)
         adding = (isinstance(effect, ReportAction) and effect.verb in ("handling", "result")) or (
             isinstance(effect, ReportByNumber) and effect.verb == "update"
         )
         allowed = may_add if adding else may_see
         if report is None or not allowed(report, ctx, turn.channel, turn.user_id):
-            # The same answer whether the report exists or not: nothing leaks.
+            # The same answer whether the report exists or not: nothing leaks. The attempt
+            # is audited in the asker's own municipality, whatever was asked for.
+            asked = (
+                f"report:{effect.number}"
+                if isinstance(effect, ReportByNumber)
+                else f"report:{effect.report_id}"
+            )
+            await self._refused(session, turn, f"report.{effect.verb}", asked)
             return [Text(ctx.t("report.not_found_or_refused"))]
         if isinstance(effect, ReportByNumber):
             if effect.verb == "update":

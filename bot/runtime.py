@@ -1,7 +1,10 @@
 """One turn, end to end: dedupe, load state, route, apply effects, save — one transaction.
 
-Every channel calls `Runtime.handle(turn)`; nothing here knows which channel it is. The same
-object runs the periodic work (`tick`): planning and sending reminders, delivering the outbox.
+Every channel calls `Runtime.handle(turn)` with the turn's municipality already resolved
+(`turn.tenant_id`); nothing here knows which channel it is. The facts of that municipality
+come from a cache kept fresh by its revision. The same object runs the periodic work
+(`tick`) for every municipality: reminders, report deadlines, delivering the outbox. What the
+command line and the local channel's views do for one municipality is in `bot.town.Town`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -21,27 +23,20 @@ from bot.effects import EffectHandler
 from bot.files.registry_io import read_registry
 from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
-from bot.services.pre_use import (
-    Standing,
-    ensure_first_version,
-    person_state,
-    publish,
-    standings,
-)
+from bot.services.pre_use import person_state
 from bot.services.reminders import plan_reminders, send_due_reminders
-from bot.settings import MunicipalityFile, Settings, load_municipality
+from bot.services.tenants import TenantCache, add_from_file, settings_dict
+from bot.settings import Settings, load_municipality
+from bot.town import Town
 from dialogs.catalog import DEFAULT_LOCALE, Catalogs
 from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.conversations import build_router
-from dialogs.effects import (
-    PublishGuideline,
-)
 from dialogs.pre_use import PreUseState, readiness
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
-from storage.admin import audit_entries, roles_of
+from storage.admin import roles_of
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
@@ -50,23 +45,16 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, ping, session_maker, transaction
-from storage.models import (
-    AISystem,
-    AuditEntry,
-    Broadcast,
-    ChannelPost,
-    Person,
-    ReportEvent,
-    RiskReport,
-    TrainingRecord,
-    utcnow,
-)
-from storage.people import ensure_person, find_person
-from storage.posts import Thread, list_threads, posts_after
-from storage.pre_use import save_roster
-from storage.reports import events_of, list_reports
+from storage.models import AISystem, Broadcast, Person, Tenant, utcnow
+from storage.people import ensure_person
 from storage.systems import list_systems, save_systems
-from storage.tenants import ensure_tenant
+from storage.tenants import (
+    get_tenant,
+    linked_tenant,
+    list_tenants,
+    tenant_ids,
+    update_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +67,6 @@ _PLAN_EVERY = timedelta(minutes=5)
 @dataclass
 class Runtime:
     settings: Settings
-    municipality: MunicipalityFile
     catalogs: Catalogs
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -87,16 +74,16 @@ class Runtime:
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
     effects: EffectHandler = field(init=False)
+    tenants: TenantCache = field(default_factory=TenantCache)
     _planned_at: datetime | None = None
+    _unknown_logged: set[str] = field(default_factory=set)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
-        """Everything but the database's contents; raises ConfigError on a bad setting."""
-        municipality = load_municipality(settings.municipality_file)
+        """Everything but the database's contents."""
         engine = make_engine(settings.database_url, schema=settings.database_schema)
         runtime = cls(
             settings=settings,
-            municipality=municipality,
             catalogs=Catalogs(settings.messages_dir),
             engine=engine,
             sessions=session_maker(engine),
@@ -121,79 +108,68 @@ class Runtime:
         )
         return runtime
 
-    @property
-    def facts(self) -> MunicipalityFacts:
-        return self.municipality.facts()
-
-    @property
-    def tenant_id(self) -> str:
-        return self.municipality.municipality.id
-
     async def load_sample_data(self) -> bool:
-        """Register the municipality, its first guideline version and, while its 別表 is
-        empty, the systems file. Idempotent: a second start changes nothing. A bad systems
-        file raises RegistryFileError, so the bot never starts with half a 別表."""
+        """With no municipality yet, add the one of the municipality file, its first
+        guideline version and, while its 別表 is empty, the systems file. Idempotent: a
+        second start (or a second replica starting at the same instant) changes nothing.
+        ConfigError for a bad municipality file, RegistryFileError for a bad systems file:
+        the bot never starts with half a municipality."""
         async with transaction(self.sessions) as session:
-            name = self.municipality.municipality.name
-            changed = await ensure_tenant(session, self.tenant_id, name)
-            changed |= await ensure_first_version(session, self.facts, self.today())
-            path = self.settings.systems_file
-            empty = not await list_systems(session, self.tenant_id)
-            if path is not None and path.is_file() and empty:
-                entries = read_registry(path, self.facts, self.catalogs.for_locale("ja"))
-                added, _ = await save_systems(session, self.tenant_id, entries)
-                changed = changed or added > 0
-            return changed
-
-    async def import_systems(self, path: Path) -> tuple[int, int]:
-        """(added, changed); RegistryFileError lists every bad row and nothing is saved."""
-        entries = read_registry(path, self.facts, self.catalogs.for_locale("ja"))
-        async with transaction(self.sessions) as session:
-            return await save_systems(session, self.tenant_id, entries)
-
-    async def systems(self) -> list[AISystem]:
-        async with transaction(self.sessions) as session:
-            return await list_systems(session, self.tenant_id)
-
-    async def person(self, user_id: str) -> Person | None:
-        """A person known on any channel by this id (for `aiguide check --user`)."""
-        async with transaction(self.sessions) as session:
-            return await find_person(session, self.tenant_id, user_id)
-
-    async def pre_use_state(self, channel: str, user_id: str) -> PreUseState:
-        async with transaction(self.sessions) as session:
-            return await person_state(session, self.facts, channel, user_id, self.today())
-
-    async def import_roster(self, records: Sequence[TrainingRecord]) -> tuple[int, int]:
-        async with transaction(self.sessions) as session:
-            return await save_roster(session, self.tenant_id, records)
-
-    async def standings(self) -> list[Standing]:
-        async with transaction(self.sessions) as session:
-            return await standings(session, self.facts, self.today())
-
-    async def publish_version(
-        self, effect: PublishGuideline, channel: str, user_id: str
-    ) -> tuple[bool, list[Reply]]:
-        """Publish as `user_id` would from a chat (the command line's way in); whether it was
-        published (False: the version number was taken) and what to tell them."""
-        ctx = self.notice_context(None)
-        async with transaction(self.sessions) as session:
-            published = await publish(session, self.facts, effect, ctx, channel, user_id)
-            return published is not None, await self.effects.published_replies(
-                published, effect, ctx
+            if await tenant_ids(session):
+                return await self._fill_settings_of_upgraded(session)
+            town, added = await add_from_file(
+                session, self.settings.municipality_file, self.today()
             )
+            if not added:  # another replica added it first
+                return False
+            facts = town.facts()
+            path = self.settings.systems_file
+            if path is not None and path.is_file():
+                entries = read_registry(path, facts, self.catalogs.for_locale("ja"))
+                await save_systems(session, facts.tenant_id, entries)
+            return True
 
-    async def reports_with_events(
-        self, since: datetime | None, until: datetime | None
-    ) -> list[tuple[RiskReport, list[ReportEvent]]]:
-        async with transaction(self.sessions) as session:
-            reports = await list_reports(session, self.tenant_id, since, until)
-            return [(r, await events_of(session, r.id or 0)) for r in reports]
+    async def _fill_settings_of_upgraded(self, session: AsyncSession) -> bool:
+        """A database from before settings lived in it has a tenant row without them: take
+        them from the municipality file once."""
+        path = self.settings.municipality_file
+        if not path.is_file():
+            return False
+        town = load_municipality(path)
+        tenant = await get_tenant(session, town.municipality.id)
+        if tenant is None or tenant.settings:
+            return False
+        await update_settings(session, tenant, town.municipality.name, settings_dict(town))
+        return True
 
-    async def audit_log(self) -> list[AuditEntry]:
+    async def town(self, tenant_id: str | None = None) -> Town:
+        """One municipality's operations (the command line, the local channel's views).
+        Without an id: the only municipality; TenantNotChosen when there are several."""
         async with transaction(self.sessions) as session:
-            return await audit_entries(session, self.tenant_id)
+            known = await tenant_ids(session)
+            chosen = tenant_id if tenant_id is not None else (known[0] if len(known) == 1 else None)
+            entry = await self.tenants.get(session, chosen) if chosen else None
+        if entry is None:
+            raise TenantNotChosen(tenant_id, known)
+        return Town(self, entry)
+
+    async def tenant_list(self) -> list[Tenant]:
+        async with transaction(self.sessions) as session:
+            return await list_tenants(session)
+
+    async def tenant_for_workspace(self, platform: str, external_id: str) -> str | None:
+        """The municipality a Slack workspace / Enterprise org / Microsoft 365 tenant
+        belongs to (`aiguide tenants link`), or None."""
+        async with transaction(self.sessions) as session:
+            return await linked_tenant(session, platform, external_id)
+
+    def unknown_workspace(self, platform: str, external_id: str) -> list[Reply]:
+        """The one polite answer to a workspace no municipality has claimed; nothing stored."""
+        key = f"{platform}:{external_id}"
+        if key not in self._unknown_logged:
+            self._unknown_logged.add(key)
+            log.warning("refused a turn from an unknown %s %s", platform, external_id[:128])
+        return [Text(self.catalogs.for_locale("ja").t("tenant.unknown"))]
 
     async def ready(self) -> bool:
         return await ping(self.engine)
@@ -230,6 +206,9 @@ class Runtime:
 
     async def _handle_once(self, turn: Turn, key: ConversationKey) -> list[Reply]:
         async with transaction(self.sessions) as session:
+            tenant = await self.tenants.get(session, turn.tenant_id)
+            if tenant is None:  # no such municipality: answer, store nothing
+                return self.unknown_workspace("tenant", turn.tenant_id)
             if turn.event_id and not await claim_event(
                 session, turn.tenant_id, turn.channel, turn.event_id
             ):
@@ -244,13 +223,14 @@ class Runtime:
                 turn.user_id,
                 display_name=turn.user_name or "",
                 division=turn.user_division or "",
+                email=turn.user_email or "",
             )
             systems = await list_systems(session, turn.tenant_id)
             granted = await roles_of(session, turn.tenant_id, turn.channel, turn.user_id)
             state = await person_state(
-                session, self.facts, turn.channel, turn.user_id, self.today()
+                session, tenant.facts, turn.channel, turn.user_id, self.today()
             )
-            ctx = self.context(turn, person, systems, state, granted)
+            ctx = self.context(turn, tenant.facts, person, systems, state, granted)
             conv = ConversationData.from_json(stored.data)
             step = self.router.route(conv, turn, ctx)
             replies = list(step.replies)
@@ -262,13 +242,13 @@ class Runtime:
     def context(
         self,
         turn: Turn,
+        town: MunicipalityFacts,
         person: Person | None,
         systems: Sequence[AISystem] = (),
         state: PreUseState | None = None,
         granted: set[str] | None = None,
     ) -> DialogContext:
         locale = (person.locale if person else None) or turn.locale or DEFAULT_LOCALE
-        town = self.facts
         granted = granted or set()
         role = (
             "admin"
@@ -282,6 +262,8 @@ class Runtime:
             display_name=(person.display_name if person else "") or (turn.user_name or ""),
             division=person.division if person else "",
             contact=person.contact if person else "",
+            email=person.email if person else "",
+            staff_number=person.staff_number if person else "",
             locale=locale,
             role=role,
             verified_division=turn.user_division or "",
@@ -296,19 +278,27 @@ class Runtime:
             systems=tuple(systems),
         )
 
-    def notice_context(self, locale: str | None) -> DialogContext:
+    def notice_context(self, town: MunicipalityFacts, locale: str | None) -> DialogContext:
         """A context for what the bot says on its own (notices, reminders, progress)."""
-        locale = locale or DEFAULT_LOCALE
         return DialogContext(
             catalogs=self.catalogs,
-            municipality=self.facts,
+            municipality=town,
             person=PersonFacts(user_id=""),
-            locale=locale,
+            locale=locale or DEFAULT_LOCALE,
         )
 
+    def shared_channel(self, town: MunicipalityFacts) -> str:
+        """The channel kind that hosts this municipality's policy-division and CAIO channels."""
+        return town.shared_channel or self.settings.shared_channel
+
     async def _report_progress(self, session: AsyncSession, broadcast_id: int) -> None:
+        broadcast = await session.get(Broadcast, broadcast_id)
+        tenant = await self.tenants.get(session, broadcast.tenant_id) if broadcast else None
+        if tenant is None:
+            return
+
         def body(broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]:
-            ctx = self.notice_context(locale)
+            ctx = self.notice_context(tenant.facts, locale)
             version = broadcast.kind.removeprefix("guideline:")
             key = "publish.finished" if sent >= broadcast.total else "publish.progress"
             text = ctx.t(key, version=version, sent=sent, total=broadcast.total)
@@ -319,24 +309,34 @@ class Runtime:
     # --- periodic work --------------------------------------------------------------------
 
     async def tick(self, now: datetime | None = None) -> None:
-        """Plan reminders, send the due ones (business hours only), deliver the outbox.
+        """For each municipality: plan reminders, send the due ones (business hours only);
+        then deliver the outbox (every row carries its municipality).
 
         Planning reads everyone's state, so it runs at most every `_PLAN_EVERY`; it is
         idempotent, so replicas planning at the same time plan each reminder once.
         """
         now = now or utcnow()
+        plan = self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY
         async with transaction(self.sessions) as session:
-            if self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY:
-                await plan_reminders(session, self.facts, now, self.hours)
-                self._planned_at = now
-            await send_due_reminders(
-                session,
-                self.facts,
-                now,
-                self.hours,
-                self.notice_context,
-                shared_channel=self.settings.shared_channel,
-            )
+            ids = await tenant_ids(session)
+        for tenant_id in ids:
+            async with transaction(self.sessions) as session:
+                tenant = await self.tenants.get(session, tenant_id)
+                if tenant is None:
+                    continue
+                town = tenant.facts
+                if plan:
+                    await plan_reminders(session, town, now, self.hours)
+                await send_due_reminders(
+                    session,
+                    town,
+                    now,
+                    self.hours,
+                    lambda locale, town=town: self.notice_context(town, locale),
+                    shared_channel=self.shared_channel(town),
+                )
+        if plan:
+            self._planned_at = now
         if self.delivery is not None:
             await self.delivery.run_once(now)
 
@@ -344,12 +344,11 @@ class Runtime:
         """Deliver what is due in the outbox now (the terminal chat, between turns)."""
         return await self.delivery.run_once() if self.delivery is not None else 0
 
-    # --- the local channel's own views ---------------------------------------------------
 
-    async def threads(self, channel_key: str) -> list[Thread]:
-        async with transaction(self.sessions) as session:
-            return await list_threads(session, self.tenant_id, channel_key)
+class TenantNotChosen(Exception):
+    """No municipality named and not exactly one exists, or the one named does not exist."""
 
-    async def inbox(self, user_id: str, after: int | None) -> tuple[list[ChannelPost], int]:
-        async with transaction(self.sessions) as session:
-            return await posts_after(session, self.tenant_id, f"user:{user_id}", after)
+    def __init__(self, asked: str | None, known: list[str]) -> None:
+        super().__init__(asked or "")
+        self.asked = asked
+        self.known = known

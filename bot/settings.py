@@ -93,6 +93,14 @@ class _Roles(_Strict):
     caio: list[str] = []
 
 
+class _Channels(_Strict):
+    """Where the policy-division and CAIO channels are: the platform and their ids on it."""
+
+    shared: Literal["", "local", "slack", "teams"] = ""
+    policy: str = Field(default="", max_length=200)
+    caio: str = Field(default="", max_length=200)
+
+
 class _Confidentiality(_Strict):
     classes: list[str] = Field(min_length=2)
     confidential_from: str
@@ -146,6 +154,8 @@ class MunicipalityFile(_Strict):
     organisation: _Organisation
     roles: _Roles = _Roles()
     reports: _Reports = _Reports()
+    channels: _Channels = _Channels()
+    # Sample people for the local channel only (the web chat's and the terminal's 話す人).
     personas: list[Persona] = []
 
     def facts(self) -> MunicipalityFacts:
@@ -171,6 +181,9 @@ class MunicipalityFile(_Strict):
             caio_users=tuple(self.roles.caio),
             report_handling_days=self.reports.handling_days,
             report_result_days=self.reports.result_days,
+            shared_channel=self.channels.shared,
+            policy_channel_id=self.channels.policy,
+            caio_channel_id=self.channels.caio,
         )
 
 
@@ -183,6 +196,13 @@ def load_municipality(path: Path) -> MunicipalityFile:
         raise ConfigError(f"{path}: file not found (set AIGUIDE_MUNICIPALITY_FILE)") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_municipality(path, text)
+
+
+def parse_municipality(path: Path, text: str) -> MunicipalityFile:
+    """Check a municipality file's text; `path` only names it in the errors."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

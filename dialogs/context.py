@@ -45,6 +45,11 @@ class MunicipalityFacts:
     # §4イ・ウ: working days before an open report without handling / result is reminded.
     report_handling_days: int = 3
     report_result_days: int = 10
+    # Where its policy-division and CAIO channels live ("" = the deployment's default
+    # channel) and their ids there (a Slack channel id, a Teams channel conversation id).
+    shared_channel: str = ""
+    policy_channel_id: str = ""
+    caio_channel_id: str = ""
 
     def is_confidential(self, klass: str) -> bool:
         """要機密情報: the class is at or above `confidential_from` on the ordered scale."""
@@ -76,6 +81,8 @@ class PersonFacts:
     display_name: str = ""
     division: str = ""
     contact: str = ""
+    email: str = ""
+    staff_number: str = ""
     locale: str | None = None
     readiness: Readiness = ASSUMED_READY
     role: str = "staff"  # staff | admin | caio

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -45,12 +45,31 @@ def _timestamp() -> Any:
 
 
 class Tenant(SQLModel, table=True):
-    """A municipality; a Slack workspace or a Teams tenant maps onto one."""
+    """A municipality: its settings (what its TOML file holds) live here, so replicas share
+    them and a change needs no restart. `revision` grows with every change of its settings or
+    its 別表, so each replica's cache of its facts notices the change on the next turn."""
 
     __tablename__ = "tenant"
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    revision: int = 1
+    created_at: datetime = _timestamp()
+    updated_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class TenantLink(SQLModel, table=True):
+    """A Slack workspace (`slack_team`), an Enterprise Grid org (`slack_enterprise`) or a
+    Microsoft 365 tenant (`teams_tenant`) that belongs to a municipality; at most one each."""
+
+    __tablename__ = "tenant_link"
+
+    platform: str = Field(primary_key=True, max_length=32)
+    external_id: str = Field(primary_key=True, max_length=128)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
     created_at: datetime = _timestamp()
 
 
@@ -65,6 +84,10 @@ class Person(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     division: str = Field(default="", max_length=200)
     contact: str = Field(default="", max_length=200)
+    # One member of staff on several channels is one person for training and confirmations:
+    # the e-mail address (from the platform's directory or the profile) ties the accounts.
+    email: str = Field(default="", max_length=254)
+    staff_number: str = Field(default="", max_length=64)
     locale: str | None = Field(default=None, max_length=8)
     created_at: datetime = _timestamp()  # first seen: pre-use reminders count from here
     updated_at: datetime = _timestamp()
@@ -172,7 +195,8 @@ class TrainingRecord(SQLModel, table=True):
     __tablename__ = "training_record"
 
     tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=64)
-    person: str = Field(primary_key=True, max_length=128)  # staff id or chat user id
+    person: str = Field(primary_key=True, max_length=128)  # staff number (or chat user id)
+    email: str = Field(default="", max_length=254)
     name: str = Field(max_length=200)
     division: str = Field(max_length=200)
     completed_on: date
@@ -198,10 +222,11 @@ class Reminder(SQLModel, table=True):
     due. `key` makes each reminder unique, so planning it twice plans it once."""
 
     __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_reminder_tenant_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(max_length=200)
     channel: str = Field(max_length=32)
     user_id: str = Field(max_length=128)
     kind: str = Field(max_length=32)
@@ -216,10 +241,11 @@ class OutboxMessage(SQLModel, table=True):
     `key` is the idempotency key: one event, one message."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_outbox_message_tenant_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=64)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(max_length=200)
     channel: str = Field(max_length=32)  # where the recipient lives: local, slack, teams
     target: str = Field(max_length=200)  # "user:<id>" or a shared channel ("policy", "caio")
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -44,6 +44,7 @@ async def ensure_person(
     *,
     display_name: str = "",
     division: str = "",
+    email: str = "",
 ) -> Person:
     """The person, created when first seen (with what the platform says of them). Two replicas
     seeing someone new at the same instant both get the one row (INSERT … ON CONFLICT DO
@@ -58,10 +59,27 @@ async def ensure_person(
         display_name=display_name,
         division=division,
         contact="",
+        email=email.strip().lower(),
+        staff_number="",
         locale=None,
         created_at=now,
         updated_at=now,
     )
     person = await get_person(session, tenant_id, channel, user_id)
     assert person is not None
+    if email and person.email != email.strip().lower():
+        # The platform's directory is the authority on the address (it ties the accounts).
+        person.email = email.strip().lower()
+        person.updated_at = now
+        session.add(person)
     return person
+
+
+async def accounts_of(session: AsyncSession, person: Person) -> list[Person]:
+    """Every account of the same member of staff in this municipality (same e-mail)."""
+    if not person.email:
+        return [person]
+    statement = select(Person).where(
+        col(Person.tenant_id) == person.tenant_id, col(Person.email) == person.email
+    )
+    return list((await session.exec(statement)).all()) or [person]

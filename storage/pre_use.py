@@ -28,18 +28,21 @@ async def save_roster(
                 TrainingRecord(
                     tenant_id=tenant_id,
                     person=record.person,
+                    email=record.email.lower(),
                     name=record.name,
                     division=record.division,
                     completed_on=record.completed_on,
                 )
             )
             added += 1
-        elif (current.name, current.division, current.completed_on) != (
+        elif (current.name, current.division, current.completed_on, current.email) != (
             record.name,
             record.division,
             record.completed_on,
+            record.email.lower(),
         ):
             current.name, current.division = record.name, record.division
+            current.email = record.email.lower()
             current.completed_on = record.completed_on
             current.imported_at = utcnow()
             session.add(current)
@@ -67,6 +70,46 @@ async def latest_confirmation(
         .limit(1)
     )
     return (await session.exec(statement)).first()
+
+
+async def latest_confirmation_of(
+    session: AsyncSession, tenant_id: str, accounts: Sequence[tuple[str, str]]
+) -> Confirmation | None:
+    """The newest confirmation given from any of one person's accounts (channel, user id)."""
+    found: Confirmation | None = None
+    for channel, user_id in accounts:
+        latest = await latest_confirmation(session, tenant_id, channel, user_id)
+        if latest is not None and (found is None or latest.guideline_seq > found.guideline_seq):
+            found = latest
+    return found
+
+
+def roster_match(
+    records: Sequence[TrainingRecord], user_id: str, staff_number: str, email: str
+) -> TrainingRecord | None:
+    """A roster row for this person: by staff number, by e-mail, or (older rosters) by the
+    chat user id. The roster an HR office exports knows no chat ids."""
+    for record in records:
+        if staff_number and record.person == staff_number:
+            return record
+    for record in records:
+        if email and record.email and record.email.lower() == email.lower():
+            return record
+    return next((r for r in records if r.person == user_id), None)
+
+
+async def training_record_for(
+    session: AsyncSession, tenant_id: str, user_id: str, staff_number: str, email: str
+) -> TrainingRecord | None:
+    if staff_number and (found := await training_record(session, tenant_id, staff_number)):
+        return found
+    if email:
+        statement = select(TrainingRecord).where(
+            col(TrainingRecord.tenant_id) == tenant_id, col(TrainingRecord.email) == email
+        )
+        if found := (await session.exec(statement)).first():
+            return found
+    return await training_record(session, tenant_id, user_id)
 
 
 async def save_confirmation(session: AsyncSession, confirmation: Confirmation) -> None:

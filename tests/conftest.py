@@ -18,11 +18,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import Settings, load_municipality
 from storage.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_MUNICIPALITY = REPO / "config" / "municipality.toml"
+SAMPLE_TENANT = "sakura-city"  # the id in the sample municipality file
+SAMPLE_PERSONAS = load_municipality(SAMPLE_MUNICIPALITY).personas
 POSTGRES_URL = os.environ.get("AIGUIDE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 

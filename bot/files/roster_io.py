@@ -1,8 +1,11 @@
 """The training roster as a CSV file (`aiguide training import roster.csv`).
 
-Columns (a header row, Japanese or English): person (staff id or chat user id), name,
-division, completed_on (YYYY-MM-DD or YYYY/MM/DD). All or nothing: every bad row is reported
-with its line, and nothing is saved while any row is bad.
+Columns (a header row, Japanese or English): person (staff number, or a chat user id), name,
+division, completed_on (YYYY-MM-DD or YYYY/MM/DD), and optionally email. A row applies to the
+member of staff with that staff number or e-mail address, also one who has not talked to the
+bot yet (it applies when they first do). A row may leave the staff number empty when it gives
+an e-mail address. All or nothing: every bad row is reported with its line, and nothing is
+saved while any row is bad.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ HEADERS = {
     "division": ("division", "所属", "課"),
     "completed_on": ("completed_on", "completed", "受講日", "修了日"),
 }
+OPTIONAL = {"email": ("email", "e-mail", "mail", "メール", "メールアドレス")}
 
 Progress = Callable[[int, int], None]
 
@@ -35,11 +39,11 @@ class RosterFileError(RegistryFileError):
 def _columns(header: list[str]) -> dict[str, int] | None:
     folded = [h.strip().lower() for h in header]
     found: dict[str, int] = {}
-    for key, names in HEADERS.items():
+    for key, names in (HEADERS | OPTIONAL).items():
         for index, column in enumerate(folded):
             if column in {n.lower() for n in names}:
                 found[key] = index
-    return found if len(found) == len(HEADERS) else None
+    return found if set(HEADERS) <= set(found) else None
 
 
 def _date(text: str) -> date:
@@ -71,8 +75,16 @@ def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRe
         if not any(cell.strip() for cell in row):
             continue
         values = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
-        person = values["person"]
-        problems = [f"{key} is empty" for key, value in values.items() if not value]
+        email = values.pop("email", "").lower()
+        person = values["person"] or email
+        if email and "@" not in email:
+            problems = [f"email {email!r} is not an e-mail address"]
+        else:
+            problems = []
+        if not person:
+            problems.append("person is empty (give a staff number or an e-mail address)")
+        values.pop("person")
+        problems += [f"{key} is empty" for key, value in values.items() if not value]
         completed: date | None = None
         if values["completed_on"]:
             try:
@@ -92,6 +104,7 @@ def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRe
             TrainingRecord(
                 tenant_id="",
                 person=person,
+                email=email,
                 name=values["name"],
                 division=values["division"],
                 completed_on=completed,

@@ -25,6 +25,7 @@ from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
+from storage.tenants import bump_revision
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ async def apply(
         session.add(system)
         after = _plain(system)
     await session.flush()
+    await bump_revision(session, system.tenant_id)  # every replica re-reads the 別表
     await audit(
         session,
         system.tenant_id,
@@ -407,6 +409,7 @@ async def save_system(
         session.add(current)
         saved = current
     await session.flush()
+    await bump_revision(session, tenant_id)
     action = "add" if mode == "add" else "edit"
     await audit(
         session,

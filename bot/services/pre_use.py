@@ -20,7 +20,15 @@ from storage.admin import audit
 from storage.guideline import add_version, list_versions
 from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, TrainingRecord
 from storage.outbox import enqueue
-from storage.pre_use import all_confirmations, all_people, latest_confirmation, roster
+from storage.people import accounts_of, get_person
+from storage.pre_use import (
+    all_confirmations,
+    all_people,
+    latest_confirmation_of,
+    roster,
+    roster_match,
+    training_record_for,
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,18 @@ async def person_state(
 ) -> PreUseState:
     all_versions = await list_versions(session, town.tenant_id)
     versions = Versions.of(all_versions, today)
-    record = await session.get(TrainingRecord, (town.tenant_id, user_id))
-    confirmation = await latest_confirmation(session, town.tenant_id, channel, user_id)
+    # One member of staff on several channels: the accounts sharing an e-mail are one person.
+    person = await get_person(session, town.tenant_id, channel, user_id)
+    accounts = await accounts_of(session, person) if person else []
+    ids = [(a.channel, a.user_id) for a in accounts] or [(channel, user_id)]
+    record = await training_record_for(
+        session,
+        town.tenant_id,
+        user_id,
+        person.staff_number if person else "",
+        person.email if person else "",
+    )
+    confirmation = await latest_confirmation_of(session, town.tenant_id, ids)
     seqs = {v.seq: v.version for v in all_versions}
     return state_of(town, versions, record, confirmation, seqs)
 
@@ -113,7 +131,7 @@ async def standings(session: AsyncSession, town: MunicipalityFacts, today: date)
     all_versions = await list_versions(session, town.tenant_id)
     versions = Versions.of(all_versions, today)
     seqs = {v.seq: v.version for v in all_versions}
-    records = {r.person: r for r in await roster(session, town.tenant_id)}
+    records = await roster(session, town.tenant_id)
     latest: dict[tuple[str, str], Confirmation] = {}
     for c in await all_confirmations(session, town.tenant_id):
         key = (c.channel, c.user_id)
@@ -121,19 +139,38 @@ async def standings(session: AsyncSession, town: MunicipalityFacts, today: date)
             latest[key] = c
     found: list[Standing] = []
     seen: set[str] = set()
-    for person in await all_people(session, town.tenant_id):
-        record = records.get(person.user_id)
-        state = state_of(town, versions, record, latest.get((person.channel, person.user_id)), seqs)
+    for accounts in _staff(await all_people(session, town.tenant_id)):
+        person = accounts[0]  # the account seen most recently is the one written to
+        record = roster_match(records, person.user_id, person.staff_number, person.email)
+        confirmations = [c for a in accounts if (c := latest.get((a.channel, a.user_id)))]
+        confirmation = max(confirmations, key=lambda c: c.guideline_seq, default=None)
+        state = state_of(town, versions, record, confirmation, seqs)
         division = person.division or (record.division if record else "")
-        since = _due_since(state, versions, _day(person.created_at))
+        first_seen = min(_day(a.created_at) for a in accounts)
+        since = _due_since(state, versions, first_seen)
         found.append(Standing(person.channel, person.user_id, division, state, since))
-        seen.add(person.user_id)
-    for person_id, record in records.items():
+        if record is not None:
+            seen.add(record.person)
+    for record in records:
+        person_id = record.person
         if person_id not in seen:
             state = state_of(town, versions, record, None, seqs)
             since = _due_since(state, versions, _day(record.imported_at))
             found.append(Standing("", person_id, record.division, state, since))
     return found
+
+
+def _staff(people: Sequence[Person]) -> list[list[Person]]:
+    """People grouped into members of staff: accounts with the same e-mail are one, newest
+    first; an account without an e-mail is a member of staff of its own."""
+    groups: dict[tuple[str, str], list[Person]] = defaultdict(list)
+    for person in people:
+        key = ("email", person.email) if person.email else (person.channel, person.user_id)
+        groups[key].append(person)
+    return [
+        sorted(accounts, key=lambda a: (a.updated_at, a.created_at), reverse=True)
+        for accounts in groups.values()
+    ]
 
 
 def _due_since(state: PreUseState, versions: Versions, known_since: date) -> date:

@@ -18,6 +18,7 @@ from dialogs.context import JST
 from dialogs.ui import Reply
 from storage.models import AISystem, AuditEntry
 from tests.chat import Chat
+from tests.conftest import SAMPLE_PERSONAS
 
 REFUSAL = (
     "この操作は情報政策課（管理者）だけが行えます。"
@@ -50,7 +51,7 @@ class Member(Chat):
 
 def persona(runtime: Runtime, persona_id: str) -> Member:
     """One of the sample municipality's personas (sato, yamada, tanaka, suzuki)."""
-    found = next(p for p in runtime.municipality.personas if p.id == persona_id)
+    found = next(p for p in SAMPLE_PERSONAS if p.id == persona_id)
     return Member(runtime, found.id, found.name, found.division)
 
 
@@ -76,7 +77,7 @@ def facts(body: dict[str, Any]) -> dict[str, str]:
 
 
 async def stored(runtime: Runtime, system_id: str) -> AISystem | None:
-    return next((s for s in await runtime.systems() if s.id == system_id), None)
+    return next((s for s in await (await runtime.town()).systems() if s.id == system_id), None)
 
 
 async def saved(runtime: Runtime, system_id: str) -> AISystem:
@@ -91,19 +92,19 @@ async def contact_of(runtime: Runtime, system_id: str) -> str:
 
 
 async def audited(runtime: Runtime, action: str | None = None) -> list[AuditEntry]:
-    entries = await runtime.audit_log()
+    entries = await (await runtime.town()).audit_log()
     return [e for e in entries if action is None or e.action == action]
 
 
 async def policy_posts(runtime: Runtime) -> list[str]:
     """What reached the policy-division channel (delivered first, as the bot does)."""
     await runtime.deliver()
-    return [thread.post.body["text"] for thread in await runtime.threads("policy")]
+    return [thread.post.body["text"] for thread in await (await runtime.town()).threads("policy")]
 
 
 async def inbox(runtime: Runtime, user: str) -> list[str]:
     await runtime.deliver()
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [post.body.get("text", "") for post in posts]
 
 

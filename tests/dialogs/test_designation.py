@@ -33,7 +33,7 @@ async def _apply(chat: Chat, klass: str = "2") -> str:
 
 async def _thread_texts(runtime: Runtime) -> list[str]:
     await runtime.deliver()
-    threads = await runtime.threads("policy")
+    threads = await (await runtime.town()).threads("policy")
     texts = []
     for thread in threads:
         texts.append(thread.post.body.get("title") or thread.post.body.get("text", ""))
@@ -76,15 +76,15 @@ async def test_a_request_is_approved_through_system_add_with_the_rules_enforced(
     assert "議事録AI を追加しました" in admin.text
     assert f"指定申請 DR-{number} を承認しました" in admin.text
 
-    systems = {s.id: s for s in await runtime.systems()}
+    systems = {s.id: s for s in await (await runtime.town()).systems()}
     assert systems["gijiroku-ai"].max_class == "1"
     await runtime.deliver()
-    posts, _ = await runtime.inbox("yamada", 0)
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
     assert any(
         "は承認され、議事録AI が別表に追加されました" in p.body.get("text", "") for p in posts
     )
     assert any("承認し、議事録AI を別表に追加しました" in t for t in await _thread_texts(runtime))
-    assert [e.action for e in await runtime.audit_log()][-2:] == [
+    assert [e.action for e in await (await runtime.town()).audit_log()][-2:] == [
         "system.add",
         "designation.approve",
     ]
@@ -99,7 +99,7 @@ async def test_a_request_can_be_sent_back_for_more_and_rejected(runtime: Runtime
     assert f"DR-{number} の申請者に追加情報を依頼しました" in admin.text
 
     await runtime.deliver()
-    posts, _ = await runtime.inbox("yamada", 0)
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
     assert "利用規約のURLを教えてください" in posts[-1].body["text"]
     await applicant.send(action=f"request:{number}:answer", event_id="answer")
     await applicant.say("https://example.jp/terms")
@@ -108,7 +108,7 @@ async def test_a_request_can_be_sent_back_for_more_and_rejected(runtime: Runtime
     await admin.send(action=f"request:{number}:reject", event_id="reject")
     await admin.say("同等の指定システムがあるため")
     await runtime.deliver()
-    posts, _ = await runtime.inbox("yamada", 0)
+    posts, _ = await (await runtime.town()).inbox("yamada", 0)
     assert posts[-1].body["text"] == (
         f"指定申請 DR-{number} は却下されました。理由: 同等の指定システムがあるため"
     )
@@ -129,7 +129,7 @@ async def test_system_edit_is_prefilled_and_checked(runtime: Runtime) -> None:
     assert "このままでは送信できません" in admin.text
     assert "約款型クラウド" in admin.text
     await admin.press("中止")
-    assert {s.id: s.max_class for s in await runtime.systems()}["translator"] == "1"
+    assert {s.id: s.max_class for s in await (await runtime.town()).systems()}["translator"] == "1"
 
     staff = Chat(runtime, "yamada")
     await staff.say("system add")

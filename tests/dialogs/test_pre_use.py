@@ -20,7 +20,7 @@ from dialogs.pre_use import PreUseState
 from dialogs.ui import Reply
 from storage.models import TrainingRecord
 from tests.chat import Chat
-from tests.conftest import SAMPLE_MUNICIPALITY, Database, settings_for
+from tests.conftest import SAMPLE_MUNICIPALITY, SAMPLE_PERSONAS, Database, settings_for
 
 MAJOR = "改定（CAIO決裁。全員が確認し直し）"
 MINOR = "軽微な修正（情報政策課長決裁。お知らせのみ）"
@@ -62,7 +62,7 @@ class Persona(Chat):
     with the name and division the directory knows."""
 
     def __init__(self, runtime: Runtime, persona_id: str) -> None:
-        persona = next(p for p in runtime.municipality.personas if p.id == persona_id)
+        persona = next(p for p in SAMPLE_PERSONAS if p.id == persona_id)
         super().__init__(runtime, persona.id, persona.name)
         self.division = persona.division
 
@@ -93,7 +93,7 @@ async def my_status(chat: Chat) -> dict[str, Any]:
 
 
 async def inbox(runtime: Runtime, user: str) -> list[dict[str, Any]]:
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [post.body for post in posts]
 
 
@@ -211,7 +211,7 @@ async def test_my_status_before_and_after_the_confirmations(runtime: Runtime) ->
     await chat.complete_pre_use(trained_on="2026-10-01")
 
     after = await my_status(chat)
-    renewal = today() + timedelta(days=runtime.facts.renewal_days)
+    renewal = today() + timedelta(days=(await runtime.town()).facts.renewal_days)
     assert facts(after) == {
         "現在のガイドライン": "1.0",
         "研修「生成AI利用研修（基礎編）」": "2026-10-01",
@@ -436,7 +436,7 @@ async def test_with_a_roster_the_training_date_comes_from_the_roster(
         division="税務課",
         completed_on=date(2026, 10, 1),
     )
-    await roster_runtime.import_roster([on_roster])
+    await (await roster_runtime.town()).import_roster([on_roster])
     await chat.press_menu("pre_use")
     assert "研修の受講と次の事項を確認します（ガイドライン §3(1)1）" in chat.text
     assert "受講した日" not in chat.text  # not asked: the roster knows it

@@ -21,7 +21,7 @@ from bot.services.reports import fiscal_year
 from dialogs.context import JST
 from dialogs.ui import Reply
 from tests.chat import Chat
-from tests.conftest import Database, start_runtime
+from tests.conftest import SAMPLE_PERSONAS, Database, start_runtime
 
 TITLE = "生成AIのリスクケースの報告"
 INTRO = "生成AIのリスクケースの報告ですね（ガイドライン §4・別紙1）"
@@ -38,7 +38,7 @@ class Persona(Chat):
     knows, as the local web chat sends them."""
 
     def __init__(self, runtime: Runtime, persona_id: str) -> None:
-        persona = next(p for p in runtime.municipality.personas if p.id == persona_id)
+        persona = next(p for p in SAMPLE_PERSONAS if p.id == persona_id)
         super().__init__(runtime, persona.id, persona.name)
         self.division = persona.division
 
@@ -297,8 +297,8 @@ async def test_a_cancelled_report_files_nothing_and_the_next_one_starts_afresh(
     await yamada.press("中止")
     assert f"「{TITLE}」を中止しました。入力内容は破棄しました。" in yamada.text
     await runtime.deliver()
-    assert await runtime.threads("policy") == []
-    assert await runtime.reports_with_events(None, None) == []
+    assert await (await runtime.town()).threads("policy") == []
+    assert await (await runtime.town()).reports_with_events(None, None) == []
 
     await yamada.say("報告したい")
     assert INTRO in yamada.text
@@ -402,7 +402,7 @@ async def test_staff_cannot_press_the_policy_divisions_buttons(runtime: Runtime)
     shown = card(yamada)
     assert shown["lines"][-2:] == ["経過", shown["lines"][-1]]  # only the filing happened
     assert shown["lines"][-1].endswith("税務課 山田 花子: 報告")
-    [(report, _)] = await runtime.reports_with_events(None, None)
+    [(report, _)] = await (await runtime.town()).reports_with_events(None, None)
     assert (report.status, report.serious) == ("open", False)
 
 
@@ -460,3 +460,29 @@ async def test_the_reporter_adds_the_handling_and_the_result_and_sees_the_timeli
     timeline = shown["lines"][shown["lines"].index("経過") + 1 :]
     assert [line.split(": ")[-1] for line in timeline] == ["報告", "対処の追記", "対応結果"]
     assert all(re.match(r"・\d\d/\d\d \d\d:\d\d 税務課 山田 花子: ", line) for line in timeline)
+
+
+async def test_personal_information_in_any_free_text_of_a_report_is_masked_and_the_reporter_told(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    what = "高橋誠司様（090-2222-3333、マイナンバー 123456789018）の相談記録を要約させた"
+    await file_report(yamada, Case(what=what))
+    raw = ("高橋誠司", "090-2222-3333", "123456789018")
+    for value in raw:
+        assert await rows_holding(runtime, value) == [], value
+    [(report, _)] = await (await runtime.town()).reports_with_events(None, None)
+    assert "［電話番号］" in report.detection["what"]
+    assert "［マイナンバー］" in report.detection["what"]
+
+
+async def test_the_reporter_is_told_what_was_masked(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    await yamada.say("報告したい")
+    await yamada.say("内線3456")
+    await yamada.press(COPILOT)
+    await yamada.press("スキップ")
+    await yamada.press("今日")
+    await yamada.press("攻撃的・危険な内容")
+    await yamada.say("090-2222-3333 に電話するよう出力された")
+    assert "個人情報らしい部分（電話番号）を伏せ字にして保存しました" in yamada.text

@@ -17,7 +17,7 @@ from storage.conversations import (
     save_conversation,
 )
 from storage.db import make_engine, session_maker, transaction
-from storage.tenants import ensure_tenant
+from storage.tenants import add_tenant
 from tests.conftest import Database
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -29,7 +29,7 @@ async def sessions(database: Database) -> AsyncIterator[Sessions]:
     engine = make_engine(database.url, schema=database.schema)
     makers = session_maker(engine)
     async with transaction(makers) as session:
-        await ensure_tenant(session, "sakura-city", "さくら市")
+        await add_tenant(session, "sakura-city", "さくら市", {})
     yield makers
     await engine.dispose()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.db import make_engine, session_maker, transaction
 from storage.posts import add_post, list_threads
-from storage.tenants import ensure_tenant
+from storage.tenants import add_tenant
 from tests.conftest import Database
 
 
@@ -13,7 +13,7 @@ async def test_replies_stay_in_their_thread(database: Database) -> None:
     sessions = session_maker(engine)
     try:
         async with transaction(sessions) as session:
-            await ensure_tenant(session, "sakura-city", "さくら市")
+            await add_tenant(session, "sakura-city", "さくら市", {})
             first = await add_post(session, "sakura-city", "policy", {"type": "text", "text": "A"})
             second = await add_post(session, "sakura-city", "policy", {"type": "text", "text": "B"})
             await add_post(session, "sakura-city", "caio", {"type": "text", "text": "C"})

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.channels.plain import render
-from bot.runtime import Runtime
+from bot.town import Town
 from dialogs.turn import Turn
 from dialogs.ui import Reply, from_dict
 
@@ -42,11 +42,11 @@ def _button_id(wanted: str, last: list[Reply]) -> str:
     return wanted
 
 
-def to_turn(runtime: Runtime, user_id: str, line: str, last: list[Reply]) -> Turn:
-    persona = next((p for p in runtime.municipality.personas if p.id == user_id), None)
+def to_turn(town: Town, user_id: str, line: str, last: list[Reply]) -> Turn:
+    persona = next((p for p in town.personas if p.id == user_id), None)
     button = _BUTTON.match(line.strip())
     return Turn(
-        tenant_id=runtime.tenant_id,
+        tenant_id=town.tenant_id,
         channel=CHANNEL,
         user_id=user_id,
         conversation_id=CONVERSATION,
@@ -67,24 +67,23 @@ def emit(replies: list[Reply], *, as_json: bool, out: TextIO) -> None:
     out.flush()
 
 
-async def run_chat(
-    runtime: Runtime, user_id: str, source: TextIO, *, as_json: bool, echo: bool
-) -> int:
+async def run_chat(town: Town, user_id: str, source: TextIO, *, as_json: bool, echo: bool) -> int:
+    runtime = town.runtime
     interactive = source.isatty()
     if interactive and not as_json:
         sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
     last: list[Reply] = []
-    _, seen = await runtime.inbox(user_id, None)
+    _, seen = await town.inbox(user_id, None)
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")
-        replies = await runtime.handle(to_turn(runtime, user_id, line, last))
+        replies = await runtime.handle(to_turn(town, user_id, line, last))
         emit(replies, as_json=as_json, out=sys.stdout)
         last = replies or last
         # What the turn set off (a notice, a progress report) is delivered at once here,
         # and what arrived for this person is shown as the bot's own messages.
         await runtime.deliver()
-        posts, seen = await runtime.inbox(user_id, seen)
+        posts, seen = await town.inbox(user_id, seen)
         if posts:
             arrived = [from_dict(post.body) for post in posts]
             emit(arrived, as_json=as_json, out=sys.stdout)

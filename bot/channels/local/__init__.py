@@ -13,9 +13,10 @@ from importlib import resources
 
 from aiohttp import web
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import Persona
-from dialogs.turn import Turn
+from bot.town import Town
+from dialogs.turn import Turn, valid_id
 
 CHANNEL = "local"
 CONVERSATION = "main"
@@ -40,21 +41,37 @@ async def _index(request: web.Request) -> web.StreamResponse:
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
-def _personas(runtime: Runtime) -> dict[str, Persona]:
-    return {p.id: p for p in runtime.municipality.personas}
+def _personas(town: Town) -> dict[str, Persona]:
+    return {p.id: p for p in town.personas}
+
+
+async def _town(runtime: Runtime, tenant: object) -> Town | None:
+    """The municipality picked on the page; without a pick, the only (or the first) one."""
+    try:
+        return await runtime.town(str(tenant) if tenant else None)
+    except TenantNotChosen as error:
+        if tenant or not error.known:
+            return None
+        return await runtime.town(error.known[0])
 
 
 async def _setup(request: web.Request) -> web.Response:
-    """Personas and the page's own words (from the catalogue) for the requested locale."""
+    """The municipalities, the picked one's personas, and the page's own words (from the
+    catalogue) for the requested locale."""
     runtime = request.app[RUNTIME]
+    town = await _town(runtime, request.query.get("tenant"))
+    if town is None:
+        raise web.HTTPNotFound()
     locale = request.query.get("locale", "ja")
     msg = runtime.catalogs.for_locale(locale)
     words = {key.removeprefix("web."): msg.t(key) for key in _web_keys(runtime)}
     return web.json_response(
         {
-            "municipality": runtime.municipality.municipality.name,
+            "tenant": town.tenant_id,
+            "municipality": town.facts.name,
+            "municipalities": [{"id": t.id, "name": t.name} for t in await runtime.tenant_list()],
             "locale": msg.locale,
-            "personas": [p.model_dump() for p in runtime.municipality.personas],
+            "personas": [p.model_dump() for p in town.personas],
             "words": words,
         }
     )
@@ -70,13 +87,18 @@ def _bad_request(message: str) -> web.Response:
 
 async def _turn(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
+    if request.content_type != "application/json":
+        return _bad_request("body must be JSON (Content-Type: application/json)")
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return _bad_request("body must be JSON")
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
-    persona = _personas(runtime).get(str(body.get("persona", "")))
+    town = await _town(runtime, body.get("tenant"))
+    if town is None:
+        return _bad_request("unknown municipality")
+    persona = _personas(town).get(str(body.get("persona", "")))
     if persona is None:
         return _bad_request("unknown persona")
     text, action, values = body.get("text"), body.get("action"), body.get("values") or {}
@@ -89,9 +111,12 @@ async def _turn(request: web.Request) -> web.Response:
         for k, v in values.items()
     ):
         return _bad_request("values must map names to strings")
+    event_id = body.get("event_id")
+    if event_id is not None and not valid_id(event_id):
+        return _bad_request("event_id must be a short printable string")
     locale = body.get("locale") if body.get("locale") in ("ja", "en") else None
     turn = Turn(
-        tenant_id=runtime.tenant_id,
+        tenant_id=town.tenant_id,
         channel=CHANNEL,
         user_id=persona.id,
         conversation_id=CONVERSATION,
@@ -99,7 +124,7 @@ async def _turn(request: web.Request) -> web.Response:
         action=action,
         values=values,
         locale=locale,
-        event_id=str(body.get("event_id") or uuid.uuid4())[:200],
+        event_id=str(event_id or uuid.uuid4()),
         user_name=persona.name,
         user_division=persona.division,
     )
@@ -110,9 +135,10 @@ async def _turn(request: web.Request) -> web.Response:
 async def _channel(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     key = request.match_info["key"]
-    if key not in SHARED_CHANNELS:
+    town = await _town(runtime, request.query.get("tenant"))
+    if key not in SHARED_CHANNELS or town is None:
         raise web.HTTPNotFound()
-    threads = await runtime.threads(key)
+    threads = await town.threads(key)
     return web.json_response(
         {
             "channel": key,
@@ -136,13 +162,14 @@ async def _inbox(request: web.Request) -> web.Response:
     """Messages the bot sent a persona on its own, after post id `after` (none without it:
     then only where the inbox stands, so a page reload replays nothing)."""
     runtime = request.app[RUNTIME]
-    persona = _personas(runtime).get(request.match_info["persona"])
-    if persona is None:
+    town = await _town(runtime, request.query.get("tenant"))
+    persona = _personas(town).get(request.match_info["persona"]) if town else None
+    if town is None or persona is None:
         raise web.HTTPNotFound()
     after = request.query.get("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isdigit() and len(after) <= 18):
         return _bad_request("after must be a post id")
-    posts, last = await runtime.inbox(persona.id, int(after) if after is not None else None)
+    posts, last = await town.inbox(persona.id, int(after) if after is not None else None)
     return web.json_response(
         {
             "posts": [{"id": p.id, "at": p.created_at.isoformat(), "body": p.body} for p in posts],

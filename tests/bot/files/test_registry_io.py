@@ -30,7 +30,7 @@ from bot.settings import load_municipality
 from dialogs.catalog import Catalog, Catalogs
 from dialogs.context import MunicipalityFacts
 from storage.models import AISystem
-from tests.conftest import REPO, SAMPLE_MUNICIPALITY
+from tests.conftest import REPO, SAMPLE_MUNICIPALITY, SAMPLE_TENANT
 
 SAMPLE = REPO / "config" / "systems.yaml"
 SAMPLE_IDS = ["copilot", "image-generator", "knowledge-rag", "lgwan-assistant", "translator"]
@@ -314,14 +314,14 @@ def test_the_xlsx_export_has_japanese_headers_one_row_per_system_and_sized_colum
 
 
 async def export(runtime: Runtime) -> str:
-    return to_yaml(await runtime.systems())
+    return to_yaml(await (await runtime.town()).systems())
 
 
 async def test_the_runtime_starts_with_the_sample_registry(runtime: Runtime) -> None:
-    systems = await runtime.systems()
+    systems = await (await runtime.town()).systems()
 
     assert [s.id for s in systems] == SAMPLE_IDS
-    assert all(s.tenant_id == runtime.tenant_id for s in systems)
+    assert all(s.tenant_id == SAMPLE_TENANT for s in systems)
     assert rows(systems) == rows(read(SAMPLE))
 
 
@@ -332,17 +332,17 @@ async def test_a_bad_file_changes_nothing(runtime: Runtime, tmp_path: Path) -> N
     path = write(tmp_path, "systems.yaml", text + BAD_YAML)
 
     with pytest.raises(RegistryFileError):
-        await runtime.import_systems(path)
+        await (await runtime.town()).import_systems(path)
 
     assert await export(runtime) == before
 
 
 async def test_importing_the_sample_again_changes_nothing(runtime: Runtime) -> None:
-    before = await runtime.systems()
+    before = await (await runtime.town()).systems()
 
-    assert await runtime.import_systems(SAMPLE) == (0, 0)
+    assert await (await runtime.town()).import_systems(SAMPLE) == (0, 0)
 
-    after = await runtime.systems()
+    after = await (await runtime.town()).systems()
     assert rows(after) == rows(before)
     assert [s.updated_at for s in after] == [s.updated_at for s in before]
 
@@ -363,9 +363,9 @@ async def test_a_changed_file_adds_and_changes_and_the_export_shows_it(
     )
     path = write(tmp_path, "systems.yaml", to_yaml([*systems, extra]))
 
-    assert await runtime.import_systems(path) == (1, 1)
+    assert await (await runtime.town()).import_systems(path) == (1, 1)
 
-    stored = {s.id: s for s in await runtime.systems()}
+    stored = {s.id: s for s in await (await runtime.town()).systems()}
     assert stored["lgwan-assistant"].max_class == "1"
     assert stored["minutes-ai"].name == "議事録作成AI"
     assert stored["copilot"].max_class == "1"

@@ -21,6 +21,7 @@ from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
 from storage.outbox import enqueue, pending_count
 from tests.chat import Chat
+from tests.conftest import SAMPLE_TENANT
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -82,7 +83,7 @@ async def queue(runtime: Runtime, key: str, user: str, text: str, at: datetime) 
     async with transaction(runtime.sessions) as session:
         return await enqueue(
             session,
-            runtime.tenant_id,
+            SAMPLE_TENANT,
             key=key,
             channel="local",
             target=f"user:{user}",
@@ -98,7 +99,7 @@ async def outbox_row(runtime: Runtime, key: str) -> OutboxMessage:
 
 
 async def inbox_texts(runtime: Runtime, user: str) -> list[str]:
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [str(post.body.get("title") or post.body.get("text")) for post in posts]
 
 
@@ -138,7 +139,7 @@ async def test_a_failed_delivery_is_retried_with_growing_backoff_and_sent_once(
 async def publish_to(runtime: Runtime, people: list[str]) -> None:
     for user in people:
         await Chat(runtime, user, None).say("メニュー")
-    published, replies = await runtime.publish_version(
+    published, replies = await (await runtime.town()).publish_version(
         PublishGuideline(
             version="2.0",
             kind="major",
@@ -173,7 +174,7 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
     await delivery.run_once(now := now + timedelta(minutes=1))  # the platform fails midway
     assert platform.down
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 20 + 1  # and one report
+        assert await pending_count(session, SAMPLE_TENANT) == 20 + 1  # and one report
     platform.recover()
     for _ in range(6):
         await delivery.run_once(now := now + timedelta(minutes=1))
@@ -189,7 +190,7 @@ async def test_a_broadcast_interrupted_midway_resumes_without_a_second_copy(
     # One report in each quarter (25%, 50%, 75% reached), each once, in order.
     assert [4 * sent // 30 for sent in progress] == [1, 2, 3], reports
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 0
+        assert await pending_count(session, SAMPLE_TENANT) == 0
 
 
 async def test_a_pass_cut_short_by_a_shutdown_is_redone_without_a_second_copy(
@@ -236,7 +237,7 @@ async def test_the_same_key_twice_is_one_message(runtime: Runtime) -> None:
     assert await queue(runtime, "guideline:2:local:yamada", "yamada", "一度目", now)
     assert not await queue(runtime, "guideline:2:local:yamada", "yamada", "二度目", now)
     async with transaction(runtime.sessions) as session:
-        assert await pending_count(session, runtime.tenant_id) == 1
+        assert await pending_count(session, SAMPLE_TENANT) == 1
     assert runtime.delivery is not None
     assert await runtime.delivery.run_once(now) == 1
     assert await runtime.delivery.run_once(now + timedelta(hours=1)) == 0

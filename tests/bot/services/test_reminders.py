@@ -24,7 +24,7 @@ from storage.models import Confirmation, GuidelineVersion, Person, Reminder, utc
 from storage.outbox import enqueue
 from storage.reminders import reminders_for
 from tests.chat import Chat
-from tests.conftest import Database, start_runtime
+from tests.conftest import SAMPLE_TENANT, Database, start_runtime
 
 PENDING = "利用前の確認がまだです"
 RENEWAL = "利用前の確認の更新時期です"
@@ -58,13 +58,13 @@ async def set_confirmed_at(runtime: Runtime, user: str, moment: datetime) -> Non
 
 
 async def inbox_titles(runtime: Runtime, user: str) -> list[str]:
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [str(post.body.get("title") or post.body.get("text")) for post in posts]
 
 
 async def reminder_rows(runtime: Runtime, user: str) -> list[Reminder]:
     async with transaction(runtime.sessions) as session:
-        return await reminders_for(session, runtime.tenant_id, user)
+        return await reminders_for(session, SAMPLE_TENANT, user)
 
 
 async def test_a_reminder_planned_on_saturday_goes_out_once_on_monday_morning(
@@ -266,11 +266,12 @@ async def test_two_real_tickers_on_one_database_send_each_reminder_once(
         since -= timedelta(days=1)
     await make_known(a, people, since)
     async with transaction(a.sessions) as session:
-        assert await plan_reminders(session, a.facts, started, a.hours) == len(people)
+        town = (await a.town()).facts
+        assert await plan_reminders(session, town, started, a.hours) == len(people)
         await session.exec(update(Reminder).values(due_at=started - timedelta(hours=1)))
         await enqueue(
             session,
-            a.tenant_id,
+            SAMPLE_TENANT,
             key="probe",
             channel="local",
             target="user:sato",

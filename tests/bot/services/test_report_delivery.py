@@ -92,8 +92,14 @@ def labels(body: dict[str, Any]) -> list[str]:
 async def thread_of(runtime: Runtime, number: str, channel: str = "policy") -> Thread:
     """The one top-level post of this report in the channel, with its replies."""
     await runtime.deliver()
-    found = [t for t in await runtime.threads(channel) if t.post.body["title"].startswith(number)]
-    assert len(found) == 1, [t.post.body["title"] for t in await runtime.threads(channel)]
+    found = [
+        t
+        for t in await (await runtime.town()).threads(channel)
+        if t.post.body["title"].startswith(number)
+    ]
+    assert len(found) == 1, [
+        t.post.body["title"] for t in await (await runtime.town()).threads(channel)
+    ]
     return found[0]
 
 
@@ -103,7 +109,7 @@ async def thread_replies(runtime: Runtime, number: str) -> list[str]:
 
 async def inbox(runtime: Runtime, user: str) -> list[dict[str, Any]]:
     await runtime.deliver()
-    posts, _ = await runtime.inbox(user, 0)
+    posts, _ = await (await runtime.town()).inbox(user, 0)
     return [post.body for post in posts]
 
 
@@ -138,7 +144,7 @@ async def test_a_case_that_is_not_serious_opens_one_thread_for_the_policy_divisi
     assert f"入力・出力（伏せ字）: {MASKED}" in top["lines"]
     assert labels(top) == POLICY_BUTTONS
     assert thread.replies == []
-    assert await bot.threads("caio") == []
+    assert await (await bot.town()).threads("caio") == []
     assert smtp.mails == []  # no CAIO, and nothing entered: no security contact either
 
 
@@ -188,7 +194,7 @@ async def test_personal_information_entered_where_it_is_not_allowed_goes_to_secu
     [mail] = smtp.mails
     assert mail.recipients == (SECURITY_MAIL,)
     assert number in mail.subject and "情報セキュリティインシデント" in mail.subject
-    assert await bot.threads("caio") == []
+    assert await (await bot.town()).threads("caio") == []
 
     # the search AI may take minimum-necessary personal information: no incident
     allowed = await file_report(
@@ -230,7 +236,7 @@ async def test_a_busy_mail_server_gets_the_caio_mail_again_later_and_it_arrives_
             [arrived] = busy.mails
             assert arrived.to == CAIO_MAIL and number in arrived.subject
             assert len((await thread_of(runtime, number, "caio")).replies) == 0
-            assert len(await runtime.threads("policy")) == 1
+            assert len(await (await runtime.town()).threads("policy")) == 1
         finally:
             await runtime.close()
 
@@ -273,7 +279,7 @@ async def test_the_policy_division_acts_from_the_thread_and_every_step_is_a_repl
     await yamada.say("プロンプトは「住民向けに丁寧に」、出力は添付のとおりです")
     assert f"{number} の回答を情報政策課に送りました。" in yamada.text
 
-    assert await bot.threads("caio") == []
+    assert await (await bot.town()).threads("caio") == []
     await press_on(sato, top, "CAIOへ報告")
     assert f"{number} をCAIOへ報告しました。" in sato.text
     caio = (await thread_of(bot, number, "caio")).post.body
@@ -301,7 +307,7 @@ async def test_the_policy_division_acts_from_the_thread_and_every_step_is_a_repl
         f"{SATO} がCAIOへ報告しました。",
         f"{SATO} が完了にしました。",
     ]
-    assert len(await bot.threads("policy")) == 1
+    assert len(await (await bot.town()).threads("policy")) == 1
     assert len(smtp.mails) == 1
 
 
@@ -354,7 +360,7 @@ async def test_the_handling_and_the_result_are_replies_in_the_reports_thread(
         f"{YAMADA} が対応結果を報告しました: 文案テンプレートを改め、研修で周知した / "
         f"{datetime.now(JST).date().isoformat()}",
     ]
-    assert len(await bot.threads("policy")) == 1
+    assert len(await (await bot.town()).threads("policy")) == 1
 
 
 # --- reminders for a late handling (イ) or result (ウ) ---------------------------------------
@@ -407,7 +413,7 @@ async def test_the_reporter_is_reminded_once_per_late_stage_and_the_thread_notes
         f"{YAMADA} が対処を追記しました: 影響なし",
         "対応結果（ウ）が未報告です（報告者にリマインドを送りました）。",
     ]
-    assert len(await runtime.threads("policy")) == 1
+    assert len(await (await runtime.town()).threads("policy")) == 1
 
 
 async def test_a_closed_report_is_not_reminded(runtime: Runtime) -> None:
@@ -488,7 +494,7 @@ async def test_the_csv_export_has_one_row_per_report_and_the_timeline_in_japan_t
     runtime: Runtime,
 ) -> None:
     serious, plain = await two_reports(runtime)
-    found = await runtime.reports_with_events(None, None)
+    found = await (await runtime.town()).reports_with_events(None, None)
     table = list(csv.reader(io.StringIO(to_csv(found, runtime.catalogs.for_locale("ja")))))
     assert table[0] == HEADERS
     assert [row[0] for row in table[1:]] == [serious, plain]
@@ -510,7 +516,7 @@ async def test_the_csv_export_has_one_row_per_report_and_the_timeline_in_japan_t
 
 async def test_the_xlsx_export_has_japanese_headers_and_sized_columns(runtime: Runtime) -> None:
     serious, plain = await two_reports(runtime)
-    found = await runtime.reports_with_events(None, None)
+    found = await (await runtime.town()).reports_with_events(None, None)
     book = load_workbook(io.BytesIO(to_xlsx(found, runtime.catalogs.for_locale("ja"))))
     sheet = book.active
     assert sheet is not None and sheet.title == "リスクケース報告"
@@ -532,8 +538,10 @@ async def test_the_export_takes_the_reports_of_the_days_asked_in_japan_time(
 ) -> None:
     serious, plain = await two_reports(runtime)
     # filed 2026-11-09 08:05 JST, which is still 11/08 in UTC
-    day = await runtime.reports_with_events(jst(2026, 11, 9), jst(2026, 11, 10))
+    day = await (await runtime.town()).reports_with_events(jst(2026, 11, 9), jst(2026, 11, 10))
     assert [report.number for report, _ in day] == [serious]
-    week = await runtime.reports_with_events(jst(2026, 11, 9), jst(2026, 11, 16))
+    week = await (await runtime.town()).reports_with_events(jst(2026, 11, 9), jst(2026, 11, 16))
     assert [report.number for report, _ in week] == [serious, plain]
-    assert await runtime.reports_with_events(jst(2026, 11, 10), jst(2026, 11, 12)) == []
+    assert (
+        await (await runtime.town()).reports_with_events(jst(2026, 11, 10), jst(2026, 11, 12)) == []
+    )

@@ -18,7 +18,12 @@
     { key: "caio", paneId: "channel-caio", titleId: "caio-title", word: "caio_channel" },
   ];
 
-  const locale = new URLSearchParams(window.location.search).get("locale") || "ja";
+  const query = new URLSearchParams(window.location.search);
+  const locale = query.get("locale") || "ja";
+  // The municipality picked on the page (several can share one deployment); the server
+  // answers with the one it chose when none is picked.
+  let tenant = query.get("tenant") || "";
+  const tenantQuery = () => `tenant=${encodeURIComponent(tenant)}`;
 
   const state = {
     words: {},
@@ -346,7 +351,7 @@
   function sendTurn(personaId, payload, echo) {
     if (echo !== null && echo !== undefined) appendTo(personaId, personBubble(echo));
     // The event id is made once per action, before any retry, so the server can deduplicate.
-    const body = { persona: personaId, ...payload, event_id: newEventId() };
+    const body = { tenant, persona: personaId, ...payload, event_id: newEventId() };
     const previous = state.queues.get(personaId) || Promise.resolve();
     const next = previous.then(() => deliver(personaId, body));
     state.queues.set(personaId, next);
@@ -413,8 +418,9 @@
     let after = null;
     const tick = async () => {
       try {
-        const query = after === null ? "" : `?after=${encodeURIComponent(after)}`;
-        const response = await fetch(`/api/inbox/${encodeURIComponent(personaId)}${query}`, {
+        const since = after === null ? "" : `&after=${encodeURIComponent(after)}`;
+        const url = `/api/inbox/${encodeURIComponent(personaId)}?${tenantQuery()}${since}`;
+        const response = await fetch(url, {
           cache: "no-store",
         });
         if (response.ok) {
@@ -495,7 +501,8 @@
     let last = null;
     const tick = async () => {
       try {
-        const response = await fetch(`/api/channels/${channel.key}`, { cache: "no-store" });
+        const url = `/api/channels/${channel.key}?${tenantQuery()}`;
+        const response = await fetch(url, { cache: "no-store" });
         if (response.ok) {
           const text = await response.text();
           // Re-render only on change: re-rendering resets buttons and the reader's scroll.
@@ -521,7 +528,9 @@
     // The server may still be starting: keep asking, backing off up to 10 s.
     for (let delay = 500; ; delay = Math.min(delay * 2, 10000)) {
       try {
-        const response = await fetch(`/api/setup?locale=${encodeURIComponent(locale)}`);
+        const response = await fetch(
+          `/api/setup?locale=${encodeURIComponent(locale)}&${tenantQuery()}`,
+        );
         if (response.ok) return await response.json();
       } catch (error) {
         console.warn("setup failed, retrying", error);
@@ -547,6 +556,22 @@
     return details.length ? `${persona.name}（${details.join("・")}）` : String(persona.name);
   }
 
+  function fillMunicipalities(setup) {
+    const towns = Array.isArray(setup.municipalities) ? setup.municipalities : [];
+    const select = $("tenant");
+    if (towns.length < 2) return; // one municipality: nothing to pick
+    $("tenant-switch").hidden = false;
+    $("tenant-label").textContent = word("municipality");
+    for (const town of towns) select.append(new Option(String(town.name), String(town.id)));
+    select.value = tenant;
+    select.addEventListener("change", () => {
+      // Another municipality is another set of people and channels: start the page afresh.
+      const next = new URLSearchParams(window.location.search);
+      next.set("tenant", select.value);
+      window.location.search = next.toString();
+    });
+  }
+
   function fillPersonas(personas) {
     const select = $("persona");
     for (const persona of personas) select.append(new Option(personaLabel(persona), persona.id));
@@ -557,8 +582,10 @@
     $("composer").addEventListener("submit", onComposerSubmit);
     $("message").addEventListener("keydown", onMessageKeydown);
     const setup = await loadSetup();
+    tenant = String(setup.tenant || tenant);
     state.words = setup.words || {};
     applyWords(setup);
+    fillMunicipalities(setup);
     fillPersonas(Array.isArray(setup.personas) ? setup.personas : []);
     for (const channel of CHANNELS) pollChannel(channel);
     const select = $("persona");

@@ -204,7 +204,7 @@ class EffectHandler:
             case ShowOpenReports():
                 return [
                     await open_reports_card(
-                        session, self.runtime.tenant_id, ctx, turn.channel, turn.user_id
+                        session, turn.tenant_id, ctx, turn.channel, turn.user_id
                     )
                 ]
             case ShowPreUseSummary():

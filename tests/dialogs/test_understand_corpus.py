@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.files.registry_io import read_registry
-from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import load_municipality
+from dialogs.catalog import Catalogs
 from dialogs.understand import NONE, understand
 from dialogs.understand.model import Model, shipped
 from dialogs.understand.train import build, read_corpus
@@ -76,14 +76,9 @@ def test_the_shipped_model_is_the_one_the_build_corpus_gives() -> None:
 
 def sample_systems() -> tuple[AISystem, ...]:
     """The sample 別表 (config/systems.yaml), read as the bot reads it, without a database."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="sqlite+aiosqlite:///:memory:",
-        municipality_file=SAMPLE_MUNICIPALITY,
-    )
-    runtime = Runtime.create(settings)
-    catalog = runtime.catalogs.for_locale("ja")
-    return tuple(read_registry(REPO / "config" / "systems.yaml", runtime.facts, catalog))
+    facts = load_municipality(SAMPLE_MUNICIPALITY).facts()
+    catalog = Catalogs().for_locale("ja")
+    return tuple(read_registry(REPO / "config" / "systems.yaml", facts, catalog))
 
 
 def test_accuracy_per_intent_on_the_measuring_part() -> None:

@@ -1,12 +1,18 @@
-"""Short answers that need no form: the menu, help, contacts (§6), the display language."""
+"""Short answers that need no form (the menu, help, contacts (§6), the display language), and
+how a typed answer matches the options of a question."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Sequence
 
 from dialogs.context import Contact, DialogContext
 from dialogs.effects import SetLocale
-from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
+from dialogs.keywords import control_word, words
+from dialogs.registry import mentioned_system
+from dialogs.text import normalize
+from dialogs.ui import Button, Choices, Fact, FactCard, Option, Step, Text
 
 
 def menu(ctx: DialogContext, items: Sequence[str], resumable: Sequence[tuple[str, str]]) -> Choices:
@@ -54,3 +60,80 @@ def switch_language(locale: str, ctx: DialogContext) -> Step:
 
 def not_understood(ctx: DialogContext) -> Text:
     return Text(ctx.t("fallback.not_understood"))
+
+
+# --- a typed answer to a question with options -------------------------------------------
+
+# Option values that mean "yes" / "I don't know" whatever their label says.
+_YES_VALUES = ("yes", "confirmed", "continue", "ok", "agree")
+_NO_VALUES = ("no",)
+_UNKNOWN_VALUES = ("unknown", "unsure")
+_ORDINAL = re.compile(r"^(?:no\.?|#)?(\d{1,2})(?:番|番目|つ目|\.)?$")
+
+
+def match_option(text: str, options: Sequence[Option], ctx: DialogContext) -> Option | None:
+    """The option a typed answer means, the same way wherever options are offered.
+
+    In order: its label or value (width and case folded), its number (「2」「2番」), a word
+    meaning yes / no / don't know for an option that means it, a system's alias for an
+    option that is a system, then a part of exactly one label (「その他」) or a label one
+    typo away. None when the text is no option, or could be more than one.
+    """
+    wanted = normalize(text).replace(" ", "")
+    if not wanted or not options:
+        return None
+
+    def folded(value: str) -> str:
+        return normalize(value).replace(" ", "")
+
+    for option in options:
+        if wanted in (folded(option.label), folded(option.value)):
+            return option
+    if (number := _ORDINAL.match(wanted)) and 1 <= int(number[1]) <= len(options):
+        return options[int(number[1]) - 1]
+    meaning = control_word(text)
+    by_meaning = {"yes": _YES_VALUES, "no": _NO_VALUES, "unknown": _UNKNOWN_VALUES}
+    if meaning in by_meaning:
+        meant = [o for o in options if o.value in by_meaning[meaning]]
+        if meaning == "unknown":
+            unknown = [folded(w) for w in words("control", "unknown") if len(w) >= 3]
+            meant = meant or [o for o in options if any(w in folded(o.label) for w in unknown)]
+        if len(meant) == 1:
+            return meant[0]
+    systems = {s.id: s for s in ctx.systems}
+    if any(o.value in systems for o in options):
+        named = mentioned_system([systems[o.value] for o in options if o.value in systems], text)
+        if named is not None:
+            return next(o for o in options if o.value == named.id)
+    if len(wanted) >= 2:
+        containing = [o for o in options if wanted in folded(o.label)]
+        if len(containing) == 1:
+            return containing[0]
+    labels = {folded(o.label): o for o in options}
+    close = difflib.get_close_matches(wanted, list(labels), n=2, cutoff=0.8)
+    if len(close) == 1 or (close and len(wanted) >= 4):
+        return labels[close[0]]
+    return None
+
+
+# --- thanks, the training ------------------------------------------------------------------
+
+
+def thanks(ctx: DialogContext) -> Text:
+    return Text(ctx.t("thanks.text"))
+
+
+def training(ctx: DialogContext) -> FactCard:
+    """「研修はいつ？」「使う前に何をすれば？」: the training, who runs it, the steps (§3(1)1)."""
+    town = ctx.municipality
+    policy = town.policy_division
+    contact = " / ".join(part for part in (policy.email, policy.phone) if part)
+    return FactCard(
+        title=ctx.t("training.title"),
+        facts=(
+            Fact(ctx.t("training.name"), town.training_name),
+            Fact(ctx.t("training.held_by"), f"{policy.name} {contact}".strip()),
+        ),
+        lines=(ctx.t("training.steps", training=town.training_name),),
+        tone="info",
+    )

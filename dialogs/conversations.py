@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dialogs import admin, designation, entry_check, guideline, pre_use, risk_report
+from dialogs import admin, answers, designation, entry_check, guideline, pre_use, risk_report
+from dialogs import which_ai as which_ai_answer
 from dialogs.context import DialogContext
-from dialogs.effects import ShowPreUseSummary
+from dialogs.effects import ShowOpenReports, ShowPreUseSummary
 from dialogs.entry_check import ENTRY_CHECK_FORM
 from dialogs.guideline import PUBLISH_FORM
 from dialogs.keywords import mentions
@@ -16,6 +17,7 @@ from dialogs.router import Intent, Router, Run
 from dialogs.state import ConversationData
 from dialogs.system_form import SYSTEM_FORM
 from dialogs.ui import Step
+from dialogs.understand import warm_up
 
 
 def _asks_about_a_system(text: str, ctx: DialogContext) -> bool:
@@ -29,6 +31,8 @@ def _names_a_report(text: str, ctx: DialogContext) -> bool:
 
 
 def build_router() -> Router:
+    # The dictionary and the intent model load here, at start, not in someone's first turn.
+    warm_up()
     router = Router(
         forms=[
             ENTRY_CHECK_FORM,
@@ -72,6 +76,10 @@ def build_router() -> Router:
     def my_status(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
         return Step().say(pre_use.status_card(ctx))
 
+    def training(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
+        # The training, then where this person stands (§3(1)1).
+        return Step().say(answers.training(ctx), pre_use.status_card(ctx))
+
     def publish(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
         if ctx.person.role != "admin":
             return guideline.refusal(ctx, "guideline.publish")
@@ -101,16 +109,21 @@ def build_router() -> Router:
             recognise=admin.is_command,
             first=True,
         ),
+        # 「報告 RC-2026-0007」: a report number is that report, whatever else is said.
+        Intent(risk_report.KEY, report, recognise=_names_a_report, first=True),
         Intent(entry_check.KEY, check_entry, recognise=_asks_about_a_system),
-        Intent(risk_report.KEY, report, recognise=_names_a_report),
+        Intent("which_ai", lambda conv, ctx, text: which_ai_answer.answer(ctx, text)),
+        Intent("my_reports", lambda conv, ctx, _: Step().do(ShowOpenReports())),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
         Intent(f"{entry_check.KEY}_other_system", again(entry_check.SAME_INFO), in_menu=False),
         Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
         Intent(designation.KEY, lambda conv, ctx, _: runner.start(conv, designation.KEY, ctx)),
         Intent(pre_use.KEY, confirm_before_use),
         Intent("my_status", my_status),
+        Intent("training", training, in_menu=False),
         Intent(PROFILE_FORM.key, profile),
-        Intent(guideline.KEY, publish, in_menu=False),
-        Intent("pre_use_summary", summary, in_menu=False),
+        Intent("thanks", lambda conv, ctx, _: Step().say(answers.thanks(ctx)), in_menu=False),
+        Intent(guideline.KEY, publish, in_menu=False, roles=("admin",)),
+        Intent("pre_use_summary", summary, in_menu=False, roles=("admin", "caio")),
     )
     return router

@@ -45,7 +45,20 @@ class ShowPreUseSummary:
     """The policy division asks how far staff are with their confirmations."""
 
 
-Effect = SaveProfile | SetLocale | SaveConfirmation | PublishGuideline | ShowPreUseSummary
+@dataclass(frozen=True)
+class ShowOpenReports:
+    """「報告の状況を知りたい」: the person's own open risk reports (all open ones for the
+    policy division and the CAIO, who handle them)."""
+
+
+Effect = (
+    SaveProfile
+    | SetLocale
+    | SaveConfirmation
+    | PublishGuideline
+    | ShowPreUseSummary
+    | ShowOpenReports
+)
 
 
 @dataclass(frozen=True)

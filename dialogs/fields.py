@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, Protocol
 
+from dialogs.answers import match_option
 from dialogs.context import DialogContext
 from dialogs.keywords import control_word
 from dialogs.text import clean, normalize
@@ -105,12 +106,8 @@ class ChoiceKind:
 
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
         options = self.choices(ctx)
-        wanted = normalize(text)
-        for option in options:
-            if wanted in (normalize(option.label), normalize(option.value)):
-                return Parsed(value=option.value)
-        if wanted.isdigit() and 1 <= int(wanted) <= len(options):
-            return Parsed(value=options[int(wanted) - 1].value)
+        if (option := match_option(text, options, ctx)) is not None:
+            return Parsed(value=option.value)
         labels = "、".join(o.label for o in options)
         return Parsed(error="form.error.choice", params={"choices": labels})
 

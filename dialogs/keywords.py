@@ -65,11 +65,20 @@ def words(group: str, meaning: str) -> frozenset[str]:
     return _keywords()[group].get(meaning, frozenset())
 
 
+@cache
+def _by_length(group: str, meaning: str) -> tuple[tuple[str, str], ...]:
+    """(folded keyword, keyword as spelt), longest first."""
+    words = sorted(_raw()[group].get(meaning, []), key=len, reverse=True)
+    folded = ((normalize(w).replace(" ", ""), w) for w in words)
+    return tuple((key, word) for key, word in folded if key)
+
+
 def mentions(text: str, group: str, meaning: str) -> str | None:
     """The longest keyword of `group.meaning` inside the text, as the keyword list spells it."""
     folded = normalize(text).replace(" ", "")
-    for word in sorted(_raw()[group].get(meaning, []), key=len, reverse=True):
-        key = normalize(word).replace(" ", "")
-        if key and key in folded:
-            return word
-    return None
+    return next((word for key, word in _by_length(group, meaning) if key in folded), None)
+
+
+def exact_intent(text: str) -> str | None:
+    """The intent whose keyword list holds exactly this message (「ヘルプ」, 「報告」)."""
+    return _match("intent", normalize(text), exact=True)

@@ -52,6 +52,9 @@ class ConversationData:
     awaiting: str | None = None
     # An admin change shown for confirmation (before → after), applied only on 確定.
     pending: dict[str, Any] | None = None
+    # A typed text that may not be the answer (「これって重大？」), kept only until the person
+    # says whether to save it as the answer (awaiting == "held_answer").
+    held: str | None = None
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -65,6 +68,7 @@ class ConversationData:
             "last": self.last,
             "awaiting": self.awaiting,
             "pending": self.pending,
+            "held": self.held,
         }
 
     @classmethod
@@ -78,4 +82,5 @@ class ConversationData:
             last={k: dict(v) for k, v in data.get("last", {}).items()},
             awaiting=data.get("awaiting"),
             pending=data.get("pending"),
+            held=data.get("held"),
         )

@@ -9,7 +9,16 @@ exist, and the attempt is audited in the asker's own municipality.
 from __future__ import annotations
 
 from bot.effects import Applied, EffectHandlers
-from bot.services.reports import Where, act, file_report, may_add, may_see, report_card
+from bot.services.reports import (
+    Where,
+    act,
+    file_report,
+    may_add,
+    may_see,
+    open_reports_card,
+    report_card,
+)
+from dialogs.effects import ShowOpenReports
 from dialogs.risk_report import (
     FileReport,
     OpenReportForm,
@@ -63,8 +72,15 @@ async def open_form(done: Applied, effect: OpenReportForm) -> list[Reply]:
     return [Text(ctx.t("report.about", number=report.number)), *started.replies]
 
 
+async def show_open(done: Applied, effect: ShowOpenReports) -> list[Reply]:
+    """「報告の状況」: the asker's own open reports (all of them for the policy division)."""
+    tenant_id, channel, user_id = done.who
+    return [await open_reports_card(done.session, tenant_id, done.ctx, channel, user_id)]
+
+
 def register(handlers: EffectHandlers) -> None:
     handlers.register(FileReport, file)
     handlers.register(ReportAction, on_report)
     handlers.register(ReportByNumber, on_report)
     handlers.register(OpenReportForm, open_form)
+    handlers.register(ShowOpenReports, show_open)

@@ -22,7 +22,7 @@ from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.addresses import CAIO, InThread, MailAddress, PersonAddress
 from storage.models import RiskReport, utcnow
 from storage.outbox import Priority, enqueue
-from storage.reports import add_event, add_report, events_of, next_number
+from storage.reports import add_event, add_report, events_of, list_reports, next_number
 
 
 @dataclass(frozen=True)
@@ -396,3 +396,45 @@ def overdue_stage(
     if not report.result and days >= result_days:
         return "result"
     return None
+
+
+async def open_reports_card(
+    session: AsyncSession, tenant_id: str, ctx: DialogContext, channel: str, user_id: str
+) -> FactCard:
+    """The reports still open that this person may follow: their own, or every open one for
+    the policy division and the CAIO. Shows no report anyone else filed to staff."""
+    handles = ctx.person.role in ("admin", "caio")
+    reports = [
+        r
+        for r in await list_reports(session, tenant_id)
+        if r.status != "closed"
+        and (handles or (r.reporter_channel == channel and r.reporter_user == user_id))
+    ]
+    title = ctx.t("report.open.title_all" if handles else "report.open.title_mine")
+    if not reports:
+        return FactCard(title=title, lines=(ctx.t("report.open.none"),), tone="ok")
+    facts = tuple(
+        Fact(
+            report.number,
+            ctx.t(
+                "report.open.line",
+                status=ctx.t(f"report.open.status.{report.status}"),
+                category=ctx.t(f"forms.risk_report.categories.{report.detection.get('category')}")
+                if report.detection.get("category")
+                else "",
+                filed=jst(report.created_at).strftime("%Y-%m-%d"),
+            ),
+        )
+        for report in reports
+    )
+    buttons = tuple(
+        Button(f"report:{report.id}:show", ctx.t("report.open.show", number=report.number))
+        for report in reports[:5]
+    )
+    return FactCard(
+        title=title,
+        facts=facts,
+        lines=(ctx.t("report.open.hint"),),
+        tone="info",
+        buttons=buttons,
+    )

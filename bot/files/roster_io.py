@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.files.registry_io import RegistryFileError, RowError
+from bot.files.text_files import NotTextError, read_text
 from dialogs.context import JST
 from storage.models import TrainingRecord
 
@@ -47,15 +49,20 @@ def _columns(header: list[str]) -> dict[str, int] | None:
 
 
 def _date(text: str) -> date:
-    value = text.strip().replace("/", "-")
+    """2026-10-02, 2026/10/02 or 2026年10月2日, in full-width digits as Excel users type."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    value = value.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-")
     return datetime.strptime(value, "%Y-%m-%d").date()
 
 
 def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRecord]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, _ = read_text(path)
     except OSError as error:
         raise RosterFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+    except NotTextError:
+        reason = "neither UTF-8 nor CP932 (Shift_JIS) text; save it again as CSV UTF-8"
+        raise RosterFileError(path, [RowError(0, "", reason)]) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise RosterFileError(path, [RowError(1, "", "the file is empty")])

@@ -148,7 +148,7 @@ def test_a_missing_script_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "chat", "--as", "yamada", "--script", str(missing))
 
     assert result.returncode == 2
-    assert f"cannot read the script {missing}" in result.stderr
+    assert f"スクリプト {missing} を読めません" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 

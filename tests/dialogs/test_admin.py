@@ -618,3 +618,12 @@ async def test_mistakes_in_system_set_are_explained_in_japanese(runtime: Runtime
     assert "system suspend ID 理由" in sato.text
     await sato.say("system list --status paused")
     assert sato.text == "状態は designated, suspended のどれかで指定してください。"
+
+
+async def test_a_full_width_class_is_the_class_it_reads_as(runtime: Runtime) -> None:
+    admin = persona(runtime, "sato")
+    # knowledge-rag is at 3C already: 「３Ｃ」 is that same class, not one off the scale.
+    await admin.say("system set knowledge-rag max_class ３Ｃ")
+    assert admin.text == "今の値と同じです。変更はありません。"
+    await admin.say("system set copilot max_class ９")
+    assert "機密性「9」は分類にありません" in admin.text

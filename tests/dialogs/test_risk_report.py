@@ -460,3 +460,15 @@ async def test_the_reporter_adds_the_handling_and_the_result_and_sees_the_timeli
     timeline = shown["lines"][shown["lines"].index("経過") + 1 :]
     assert [line.split(": ")[-1] for line in timeline] == ["報告", "対処の追記", "対応結果"]
     assert all(re.match(r"・\d\d/\d\d \d\d:\d\d 税務課 山田 花子: ", line) for line in timeline)
+
+
+async def test_a_report_number_without_a_space_or_in_full_width_asks_what_to_add(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    number = await file_report(yamada)
+    full_width = number.translate(str.maketrans("RC-0123456789", "ＲＣ－０１２３４５６７８９"))
+    for typed in (f"{number}を更新", f"{full_width}を更新"):
+        await yamada.say(typed)
+        assert f"{number} に何を追記しますか？" in yamada.text, typed
+        await yamada.say("中止")

@@ -127,7 +127,11 @@ class RowError:
 class RegistryFileError(Exception):
     def __init__(self, path: Path, errors: list[RowError]) -> None:
         self.errors = errors
-        lines = [f"{path}:{e.line}: {e.system or '-'}: {e.message}" for e in errors]
+        # A problem of the whole file (it cannot be read) has no line and no system.
+        lines = [
+            f"{path}:{e.line}: {e.system or '-'}: {e.message}" if e.line else f"{path}: {e.message}"
+            for e in errors
+        ]
         super().__init__("\n".join(lines))
 
 
@@ -164,7 +168,7 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
             keys = []
             for issue in error.errors():
                 keys.append(key := ".".join(str(p) for p in issue["loc"]))
-                errors.append(RowError(line, label, f"{key}: {issue['msg']}"))
+                errors.append(RowError(line, label, f"{key}: {_issue_text(issue, msg)}"))
             # The class is checked against the municipality's scale only on a valid entry;
             # a row with other errors still says its class is wrong, so one pass shows all.
             klass = unicodedata.normalize("NFKC", str(raw.get("max_class", ""))).strip()
@@ -185,6 +189,18 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
     if errors:
         raise RegistryFileError(path, errors)
     return entries
+
+
+def _issue_text(issue: Any, msg: Catalog) -> str:
+    """A validation problem in the catalogue's words (pydantic's own are English and technical:
+    "String should match pattern '^[a-z0-9]…'")."""
+    kind = issue["type"]
+    context = issue.get("ctx") or {}
+    if kind == "literal_error":
+        return msg.t("registry.issue.one_of", valid=context.get("expected", ""))
+    if msg.has(f"registry.issue.{kind}"):
+        return msg.t(f"registry.issue.{kind}", value=issue.get("input", ""))
+    return msg.t("registry.issue.other", value=issue.get("input", ""))
 
 
 def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:

@@ -212,7 +212,9 @@ async def training_command(town: Town, args: argparse.Namespace) -> int:
     if args.training_command == "import":
         encoding = _encoding_of(args.file)
         bar = progress_bar(sys.stderr)
-        records = read_roster(args.file, lambda done, total: total >= 1000 and bar(done, total))
+        records = read_roster(
+            args.file, catalog(), lambda done, total: total >= 1000 and bar(done, total)
+        )
         added, changed = await town.import_roster(records)
         print(t("cli.imported", path=args.file, encoding=encoding, added=added, changed=changed))
         return 0

@@ -91,10 +91,10 @@ def test_a_bad_roster_names_every_bad_line_and_changes_nothing(tmp_path: Path) -
     result = aiguide("training", "import", str(bad), env=env)
     assert result.returncode == 2
     assert "何も変更していません" in result.stderr
-    assert f"{bad}:3: E002: name is empty" in result.stderr
-    assert f"{bad}:4: E003: completed_on '2026/13/01' is not a date" in result.stderr
-    assert f"{bad}:5: E004: completed_on 2099-01-01 is in the future" in result.stderr
-    assert f"{bad}:6: E001: E001 is already on line 2" in result.stderr
+    assert f"{bad}:3: E002: name が空です。" in result.stderr
+    assert f"{bad}:4: E003: 受講日「2026/13/01」が日付として読めません" in result.stderr
+    assert f"{bad}:5: E004: 受講日 2099-01-01 が未来の日付です。" in result.stderr
+    assert f"{bad}:6: E001: E001 は2行目と重複しています。" in result.stderr
     assert f"{bad}:2:" not in result.stderr
     assert "Traceback" not in result.stderr
 

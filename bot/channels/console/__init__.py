@@ -17,8 +17,9 @@ from typing import TextIO
 
 from bot.channels.plain import render
 from bot.town import Town
+from dialogs.catalog import Catalog
 from dialogs.turn import Turn
-from dialogs.ui import Reply, from_dict
+from dialogs.ui import Reply, Text, from_dict
 
 CHANNEL = "local"  # the same people and conversations as the web chat
 CONVERSATION = "main"
@@ -40,6 +41,13 @@ def _button_id(wanted: str, last: list[Reply]) -> str:
             if wanted == button.label:
                 return button.id
     return wanted
+
+
+def catalog_of(town: Town) -> Catalog:
+    """The command line's language (--lang, LANG) for the console's own lines."""
+    from bot.cli.messages import catalog
+
+    return town.runtime.catalogs.for_locale(catalog().locale)
 
 
 def to_turn(town: Town, user_id: str, line: str, last: list[Reply]) -> Turn:
@@ -71,9 +79,18 @@ async def run_chat(town: Town, user_id: str, source: TextIO, *, as_json: bool, e
     runtime = town.runtime
     interactive = source.isatty()
     if interactive and not as_json:
-        sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
+        sys.stdout.write(catalog_of(town).t("console.hint") + "\n")
     last: list[Reply] = []
     _, seen = await town.inbox(user_id, None)
+    # What arrived while no session was open (a report's acknowledgement, a new version of
+    # the guideline), as the web page shows its inbox: the notices since the last turn.
+    waiting = await town.arrived_since_last_turn(CHANNEL, user_id, CONVERSATION)
+    if waiting:
+        heading = Text(catalog_of(town).t("console.arrived", count=len(waiting)))
+        emit(
+            [heading, *(from_dict(post.body) for post in waiting)], as_json=as_json, out=sys.stdout
+        )
+        last = [from_dict(post.body) for post in waiting]
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")

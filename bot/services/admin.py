@@ -64,9 +64,14 @@ def _label(key: str, ctx: DialogContext) -> str:
     return ctx.t(name) if ctx.msg.has(name) else key
 
 
+def _not_set(ctx: DialogContext) -> str:
+    return ctx.t("display.not_set")  # an empty field is said, not left blank after its label
+
+
 def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
     facts = tuple(
-        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c)) for c in COLUMNS
+        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c) or _not_set(ctx))
+        for c in COLUMNS
     )
     return FactCard(title=system.name, facts=facts, tone="info")
 

@@ -234,6 +234,8 @@ async def act(
         )
         return [Text(ctx.t("report.done.acknowledged", number=report.number))]
     if verb == "escalate":
+        if report.caio_notified_at is not None:  # a second press changes and tells nothing
+            return [Text(ctx.t("report.repeat.already_escalated", number=report.number))]
         if not report.serious or report.caio_notified_at is None:
             report.serious = True
             report.serious_reasons = [*report.serious_reasons, "escalated"]

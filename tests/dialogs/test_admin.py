@@ -154,6 +154,8 @@ async def test_system_show_is_a_card_with_japanese_labels(runtime: Runtime) -> N
     assert shown["全職員が利用可"] == "はい"
     assert shown["利用可能な業務の範囲"] == "アイデア出し、公開資料の要約、文章の校正、翻訳"
     assert shown["マニュアル"] == "https://intra.city.sakura.example.lg.jp/ai/copilot"
+    assert "" not in shown.values()  # an empty field says so
+    assert "未設定" in shown.values()
     # by an alias too, as people call it
     await admin.say("system show Copilot")
     assert facts(card(admin, "Microsoft 365 Copilot Chat"))["ID"] == "copilot"

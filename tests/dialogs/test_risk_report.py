@@ -472,3 +472,14 @@ async def test_a_report_number_without_a_space_or_in_full_width_asks_what_to_add
         await yamada.say(typed)
         assert f"{number} に何を追記しますか？" in yamada.text, typed
         await yamada.say("中止")
+
+
+async def test_a_second_escalation_says_the_caio_already_has_it(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    number = await file_report(yamada)
+    report_id = yamada.button("対処を追記（イ）").id.split(":")[1]
+    sato = Persona(runtime, "sato")
+    await sato.act(f"report:{report_id}:escalate")
+    assert "既にCAIOへ報告済み" not in sato.text
+    await sato.act(f"report:{report_id}:escalate")
+    assert sato.text == f"{number} は既にCAIOへ報告済みです。"

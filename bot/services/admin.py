@@ -25,6 +25,7 @@ from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
+from storage.people import display_names
 from storage.tenants import bump_revision
 
 
@@ -95,7 +96,9 @@ def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext
 
 async def history_card(session: AsyncSession, system: AISystem, ctx: DialogContext) -> FactCard:
     lines = []
-    for entry in await audit_entries(session, system.tenant_id, f"system:{system.id}"):
+    entries = await audit_entries(session, system.tenant_id, f"system:{system.id}")
+    names = await display_names(session, system.tenant_id, {e.actor for e in entries})
+    for entry in entries:
         changed = {
             k: (entry.before.get(k), entry.after.get(k))
             for k in sorted(set(entry.before) | set(entry.after))
@@ -109,7 +112,7 @@ async def history_card(session: AsyncSession, system: AISystem, ctx: DialogConte
             ctx.t(
                 "admin.history_line",
                 at=jst(entry.at).strftime("%Y-%m-%d %H:%M"),
-                who=entry.actor,
+                who=names.get(entry.actor, entry.actor),
                 action=entry.action,
                 what=what,
             )

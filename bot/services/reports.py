@@ -21,6 +21,7 @@ from dialogs.risk_rules import clause_of, security_incident, serious_reasons
 from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.models import RiskReport, utcnow
 from storage.outbox import enqueue
+from storage.people import display_names
 from storage.reports import add_event, add_report, events_of, next_number
 
 
@@ -323,14 +324,16 @@ async def report_card(session: AsyncSession, report: RiskReport, ctx: DialogCont
     for stage, values in (("handling", report.handling), ("result", report.result)):
         for key, value in values.items():
             facts.append(Fact(ctx.t(f"forms.report_{stage}.{key}.label"), str(value)))
+    events = await events_of(session, report.id or 0)
+    names = await display_names(session, report.tenant_id, {e.actor for e in events})
     timeline = [
         ctx.t(
             "report.timeline_line",
             at=jst(event.created_at).strftime("%m/%d %H:%M"),
-            who=event.actor,
+            who=names.get(event.actor, event.actor),
             what=ctx.t(f"report.kind.{event.kind}"),
         )
-        for event in await events_of(session, report.id or 0)
+        for event in events
     ]
     return FactCard(
         title=card.title,

@@ -173,7 +173,7 @@ async def test_system_history_is_empty_then_shows_who_when_and_before_after(
     await propose_and(admin, "system set copilot owner_contact 内線2199", "確定")
     await admin.say("system history copilot")
     (line,) = card(admin, "Microsoft 365 Copilot Chat の変更履歴")["lines"]
-    found = re.match(r"^・(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) sato ", line)
+    found = re.match(r"^・(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) 佐藤 健 ", line)  # a name, not an id
     assert found is not None, line
     assert_recent(found[1])
     assert "内線2101 → 内線2199" in line

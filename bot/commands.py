@@ -7,15 +7,18 @@ import csv
 import io
 import json
 import sys
-from datetime import datetime, time, timedelta
+import unicodedata
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.channels.plain import render
+from bot.cli.messages import BadOption, OutputError, catalog, fail, t
 from bot.files import report_export
 from bot.files.pre_use_export import status_csv, status_text, status_xlsx
 from bot.files.registry_io import to_csv, to_xlsx, to_yaml
 from bot.files.roster_io import progress_bar, read_roster
+from bot.files.text_files import CP932, NotTextError, read_text
 from bot.services.pre_use import summary_rows
 from bot.services.reports import jst
 from bot.town import Town
@@ -23,28 +26,67 @@ from dialogs import pii
 from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
 from dialogs.decision import Asker, EntryQuestion, decide_entry
 from dialogs.effects import PublishGuideline
-from dialogs.entry_check import verdict_card
+from dialogs.entry_check import say, verdict_card
 from dialogs.pre_use import readiness as pre_use_readiness
-from dialogs.registry import closest_names, find_system
+from dialogs.registry import closest_names, find_system, names_of
 
 
-def write_out(output: Path | None, data: str | bytes) -> int:
+def write_out(output: Path | None, data: str | bytes, encoding: str = "plain") -> int:
     """Write an export to `--output`, or to standard output; a workbook is never written to a
-    terminal, where it would only garble the screen."""
+    terminal, where it would only garble the screen. A text file written for a person gets the
+    BOM Japanese Excel needs to read UTF-8 (or is CP932 with `--encoding cp932`); "plain" is
+    UTF-8 without a BOM, for files aiguide or a program reads back (YAML, JSON)."""
+    if isinstance(data, str) and encoding == "cp932":
+        data = data.encode("cp932", errors="replace")
+    elif isinstance(data, str) and output is not None and encoding == "utf-8":
+        data = b"\xef\xbb\xbf" + data.encode("utf-8")
     if output is not None:
-        if isinstance(data, bytes):
-            output.write_bytes(data)
-        else:
-            output.write_text(data, encoding="utf-8")
+        try:
+            output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        except OSError as error:
+            raise OutputError(output, error.strerror or str(error)) from None
+        print(t("cli.wrote", path=output), file=sys.stderr)
         return 0
     if isinstance(data, bytes):
         if sys.stdout.isatty():
-            print("aiguide: give --output FILE for xlsx", file=sys.stderr)
-            return 2
+            return fail("cli.xlsx_needs_output")
+        sys.stdout.flush()
         sys.stdout.buffer.write(data)
     else:
         sys.stdout.write(data)
     return 0
+
+
+def parse_day(option: str, value: str | None) -> date | None:
+    """A date option: 2026-04-01, 2026/04/01 or 2026年4月1日, full-width digits too."""
+    if value is None:
+        return None
+    folded = unicodedata.normalize("NFKC", value).strip()
+    folded = folded.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-")
+    try:
+        return datetime.strptime(folded, "%Y-%m-%d").date()
+    except ValueError:
+        raise BadOption(t("cli.bad_date", option=option, value=value)) from None
+
+
+def _close_systems(systems: list[Any], wanted: str) -> list[str]:
+    """Every registered system whose id, name or alias contains the name asked for (or the
+    reverse), then those difflib finds alike: `chatgpt` names every ChatGPT entry."""
+    key = unicodedata.normalize("NFKC", wanted).casefold().replace(" ", "")
+    names = [
+        s.name
+        for s in systems
+        if key
+        and any(
+            key in (n := unicodedata.normalize("NFKC", name).casefold().replace(" ", ""))
+            or (len(n) >= 3 and n in key)
+            for name in names_of(s)
+        )
+    ]
+    for name in closest_names(systems, wanted, limit=len(systems)):
+        if name not in names:
+            names.append(name)
+    return names
 
 
 async def check_command(town: Town, args: argparse.Namespace) -> int:
@@ -53,44 +95,48 @@ async def check_command(town: Town, args: argparse.Namespace) -> int:
     system = find_system(systems, args.system)
     person = await town.person(args.user) if args.user else None
     if args.user and person is None:
-        print(
-            f"aiguide: no user {args.user!r} is known; omit --user to assume one", file=sys.stderr
-        )
-        return 2
+        return fail("cli.no_user", user=args.user)
     division = args.division or (person.division if person else None) or None
     readiness = ASSUMED_READY
     if person is not None:
         state = await town.pre_use_state(person.channel, person.user_id)
         readiness = pre_use_readiness(state, datetime.now(JST).date())
     facts = town.facts
-    if args.klass not in facts.confidentiality_classes:
-        valid = ", ".join(facts.confidentiality_classes)
-        print(f"aiguide: --class must be one of {valid}", file=sys.stderr)
-        return 2
+    klass = unicodedata.normalize("NFKC", args.klass).strip().upper()  # 「３ａ」 is 3A
+    if klass not in facts.confidentiality_classes:
+        return fail("cli.bad_class", classes=", ".join(facts.confidentiality_classes))
     question = EntryQuestion(
         system=system,
         asked_name=args.system,
-        klass=args.klass,
+        klass=klass,
         personal=args.personal == "yes",
         purpose=args.purpose,
         device=args.device,
     )
     decision = decide_entry(question, Asker(division, readiness), facts, systems)
-    closest = closest_names(systems, args.system) if system is None else []
-    if args.json:
-        out = {"system": system.id if system else None, **decision.to_json()}
-        if system is None:
-            out["closest"] = closest
-        print(json.dumps(out, ensure_ascii=False))
-        return 0
+    closest = _close_systems(list(systems), args.system) if system is None else []
     ctx = DialogContext(
         catalogs=town.runtime.catalogs,
         municipality=facts,
         person=PersonFacts(user_id=args.user or "", division=division or ""),
-        locale="ja",
+        locale=catalog().locale,
         systems=tuple(systems),
     )
-    print(render(verdict_card(question, decision, ctx)))
+    if args.json:
+        out = {"system": system.id if system else None, **decision.to_json()}
+        # Each reason as the catalogue key a program can match and the sentence a person reads.
+        every = (*decision.reasons, *decision.conditions, *decision.next_steps)
+        for item, reason in zip(
+            out["reasons"] + out["conditions"] + out["next_steps"], every, strict=True
+        ):
+            item["key"] = item["message"]
+            item["message"] = say(reason, ctx)
+        if system is None:
+            out["closest"] = closest
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    # The verdict for a terminal: the chat's card without its buttons.
+    print(render(verdict_card(question, decision, ctx), buttons=False))
     if closest:
         print(ctx.t("entry.closest", names=ctx.t("common.separator").join(closest)))
     return 0
@@ -98,33 +144,52 @@ async def check_command(town: Town, args: argparse.Namespace) -> int:
 
 async def systems_command(town: Town, args: argparse.Namespace) -> int:
     if args.systems_command == "import":
+        encoding = _encoding_of(args.file)
         added, changed = await town.import_systems(args.file)
-        print(f"imported {args.file}: {added} added, {changed} changed")
+        print(t("cli.imported", path=args.file, encoding=encoding, added=added, changed=changed))
         return 0
     systems = await town.systems()
+    msg = catalog()
     if args.systems_command == "list":
+        print(t("cli.systems.header"))
         for s in systems:
-            personal = "personal" if s.personal_info else "-"
-            print(f"{s.id}\t{s.name}\t{s.service_type}\tmax {s.max_class}\t{personal}\t{s.status}")
+            personal = t("cli.yes") if s.personal_info else "-"
+            status = t(f"cli.systems.{s.status}")
+            print(f"{s.id}\t{s.name}\t{s.service_type}\t{s.max_class}\t{personal}\t{status}")
         return 0
-    msg = town.runtime.catalogs.for_locale("ja")
-    writers = {"xlsx": lambda: to_xlsx(systems, msg), "yaml": lambda: to_yaml(systems)}
-    return write_out(args.output, writers.get(args.format, lambda: to_csv(systems))())
+    if args.format == "xlsx":
+        return write_out(args.output, to_xlsx(systems, msg))
+    text = to_yaml(systems) if args.format == "yaml" else to_csv(systems)
+    # YAML is read back by aiguide itself: plain UTF-8, no BOM.
+    return write_out(args.output, text, args.encoding if args.format == "csv" else "plain")
 
 
-def scan_command(args: argparse.Namespace, town: MunicipalityFacts) -> int:
-    """Scan each input line; nothing read is stored or logged."""
-    if args.file == "-":
-        return _scan(sys.stdin, town, as_json=args.json)
+def _encoding_of(path: Path) -> str:
+    """How an import file will be read, for the summary line (its readers decode it again)."""
     try:
-        with Path(args.file).open(encoding="utf-8") as source:
-            return _scan(source, town, as_json=args.json)
+        return read_text(path)[1]
+    except (OSError, NotTextError):
+        return "-"  # the reader reports the file's problem itself
+
+
+async def scan_command(town: Town, args: argparse.Namespace) -> int:
+    """Scan each input line; nothing read is stored or logged."""
+    facts = town.facts
+    if args.file == "-":
+        return _scan(sys.stdin, facts, as_json=args.json)
+    try:
+        text, encoding = read_text(Path(args.file))
     except OSError as error:
-        print(f"aiguide: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return 2
+        return fail("cli.file_unreadable", path=args.file, reason=error.strerror)
+    except NotTextError:
+        return fail("cli.file_not_text", path=args.file)
+    if encoding == CP932:
+        print(t("cli.read_as_cp932", path=args.file), file=sys.stderr)
+    return _scan(io.StringIO(text), facts, as_json=args.json)
 
 
 def _scan(source: TextIO, town: MunicipalityFacts, *, as_json: bool) -> int:
+    msg = catalog()
     for number, line in enumerate(source, start=1):
         result = pii.scan(line.rstrip("\n"))
         klass = pii.suggested_class(result, town.confidentiality_classes, town.confidential_from)
@@ -136,39 +201,46 @@ def _scan(source: TextIO, town: MunicipalityFacts, *, as_json: bool) -> int:
             out = {"line": number, "findings": findings, "suggested_class": klass}
             print(json.dumps(out, ensure_ascii=False))
         else:
-            found = ", ".join(f"{f['kind']} {f['excerpt']}" for f in findings) or "-"
-            print(f"{number}: class {klass}: {found}")
+            found = msg.t("common.separator").join(
+                f"{msg.t(f'pii.kind.{f.kind}')} {f.excerpt}" for f in result.findings
+            )
+            print(t("cli.scan.line", line=number, klass=klass, found=found or "-"))
     return 0
 
 
 async def training_command(town: Town, args: argparse.Namespace) -> int:
     if args.training_command == "import":
+        encoding = _encoding_of(args.file)
         bar = progress_bar(sys.stderr)
-        records = read_roster(args.file, lambda done, total: total >= 1000 and bar(done, total))
+        records = read_roster(
+            args.file, catalog(), lambda done, total: total >= 1000 and bar(done, total)
+        )
         added, changed = await town.import_roster(records)
-        print(f"imported {args.file}: {added} added, {changed} changed")
+        print(t("cli.imported", path=args.file, encoding=encoding, added=added, changed=changed))
         return 0
     facts = town.facts
     people = await town.standings()
     today = datetime.now(JST).date()
     rows = summary_rows(people, today, facts)
-    msg = town.runtime.catalogs.for_locale("ja")
+    msg = catalog()
     if args.format == "xlsx":
         return write_out(args.output, status_xlsx(rows, people, today, facts, msg))
-    return write_out(args.output, status_csv(rows) if args.format == "csv" else status_text(rows))
+    text = status_csv(rows, msg) if args.format == "csv" else status_text(rows, msg)
+    return write_out(args.output, text, args.encoding)
 
 
 async def guideline_command(town: Town, args: argparse.Namespace) -> int:
     facts = town.facts
     user = args.user or (facts.admins[0] if facts.admins else "")
     if user not in facts.admins:
-        print(f"aiguide: {user or 'nobody'} is not an admin ([roles] admins)", file=sys.stderr)
-        return 2
+        return fail("cli.not_admin", user=user or t("cli.nobody"))
+    effective = parse_day("--effective", args.effective)
+    assert effective is not None  # a required option
     effect = PublishGuideline(
         version=args.version,
         kind=args.kind,
         approver=args.approver,
-        effective_on=args.effective,
+        effective_on=effective,
         summary=args.summary,
     )
     person = await town.person(user)
@@ -182,13 +254,16 @@ async def guideline_command(town: Town, args: argparse.Namespace) -> int:
 
 async def reports_command(town: Town, args: argparse.Namespace) -> int:
     """Every report filed from --from to --to (JST days, inclusive), with its timeline."""
-    since = datetime.combine(args.since, time(), JST) if args.since else None
-    until = datetime.combine(args.until + timedelta(days=1), time(), JST) if args.until else None
+    first, last = parse_day("--from", args.since), parse_day("--to", args.until)
+    if first and last and first > last:
+        return fail("cli.range_reversed", since=first, until=last)
+    since = datetime.combine(first, time(), JST) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), JST) if last else None
     found = await town.reports_with_events(since, until)
-    msg = town.runtime.catalogs.for_locale("ja")
+    msg = catalog()
     if args.format == "xlsx":
         return write_out(args.output, report_export.to_xlsx(found, msg))
-    return write_out(args.output, report_export.to_csv(found, msg))
+    return write_out(args.output, report_export.to_csv(found, msg), args.encoding)
 
 
 async def audit_command(town: Town, args: argparse.Namespace) -> int:
@@ -232,4 +307,4 @@ async def audit_command(town: Town, args: argparse.Namespace) -> int:
                 ]
             )
         text = out.getvalue()
-    return write_out(args.output, text)
+    return write_out(args.output, text, args.encoding if args.format == "csv" else "plain")

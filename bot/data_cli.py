@@ -11,11 +11,9 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any
 
+from bot.cli.tenants import cli_actor
 from bot.commands import write_out
-from bot.tenant_cli import cli_actor
 from bot.town import Town
 from dialogs.context import JST
 from storage.admin import audit
@@ -27,17 +25,6 @@ from storage.retention import (
     delete_reports,
     records_of,
 )
-
-
-def add_data_commands(commands: Any, scoped: argparse.ArgumentParser) -> None:
-    data = commands.add_parser("data", parents=[scoped], help="retention and disclosure")
-    sub = data.add_subparsers(dest="data_command", required=True)
-    purge = sub.add_parser("purge", parents=[scoped], help="delete what retention allows")
-    purge.add_argument("--before", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    purge.add_argument("--apply", action="store_true", help="delete (default: only count)")
-    export = sub.add_parser("export", parents=[scoped], help="one person's own records")
-    export.add_argument("--user", required=True, help="the person's user id")
-    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
 
 def _limit(days: int, today: date) -> datetime | None:
@@ -55,7 +42,12 @@ async def data_command(town: Town, args: argparse.Namespace) -> int:
         return write_out(args.output, text)
     retention = town.settings.retention
     today = town.runtime.today()
-    before = datetime.combine(args.before, time(), JST)
+    try:
+        day = date.fromisoformat(args.before)
+    except ValueError:
+        print(f"aiguide: --before {args.before!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    before = datetime.combine(day, time(), JST)
     # Never past what the municipality's retention settings allow.
     limits = {
         "reports": _limit(retention.reports_days, today),
@@ -90,7 +82,7 @@ async def data_command(town: Town, args: argparse.Namespace) -> int:
                 channel="cli",
                 actor=cli_actor(),
                 action="data.purge",
-                target=f"before:{args.before.isoformat()}",
+                target=f"before:{day.isoformat()}",
                 after=counts,
             )
     return 0

@@ -34,7 +34,7 @@ from storage.models import (
     TrainingRecord,
 )
 from storage.people import find_person
-from storage.posts import Thread, list_threads, posts_after
+from storage.posts import Thread, list_threads, posts_after, posts_since_last_turn
 from storage.pre_use import save_roster
 from storage.reports import events_of, list_reports
 from storage.systems import list_systems, save_systems
@@ -123,6 +123,15 @@ class Town:
     async def threads(self, channel_key: str) -> list[Thread]:
         async with self._tx() as session:
             return await list_threads(session, self.tenant_id, channel_key)
+
+    async def arrived_since_last_turn(
+        self, channel: str, user_id: str, conversation_id: str
+    ) -> list[ChannelPost]:
+        """What reached this person's inbox after they last spoke in that conversation."""
+        async with self._tx() as session:
+            return await posts_since_last_turn(
+                session, self.tenant_id, f"user:{user_id}", (channel, user_id, conversation_id)
+            )
 
     async def inbox(self, user_id: str, after: int | None) -> tuple[list[ChannelPost], int]:
         async with self._tx() as session:

@@ -13,6 +13,7 @@ A change is shown before → after with a confirmation button; only 確定 appli
 from __future__ import annotations
 
 import shlex
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +176,8 @@ def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
             return Step().say(_refusal(ctx)).do(Refused("system set"))
     if system is None:
         return Step().say(Text(ctx.t("admin.no_system", name=name)))
+    if field == "max_class":  # 「１」 or 「３ａ」 typed with a Japanese input method
+        value = unicodedata.normalize("NFKC", value).strip().upper()
     return Step().do(ProposeChange(system.id, "set", {field: value}))
 
 

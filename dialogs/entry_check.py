@@ -281,7 +281,7 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
         if reasons:
             lines.append(ctx.t(heading))
             lines += [
-                ctx.t("entry.line", text=_say(reason, ctx), clause=reason.clause)
+                ctx.t("entry.line", text=say(reason, ctx), clause=reason.clause)
                 for reason in reasons
             ]
     if decision.alternatives:
@@ -316,7 +316,7 @@ def verdict_card(question: EntryQuestion, decision: Decision, ctx: DialogContext
     )
 
 
-def _say(reason: Reason, ctx: DialogContext) -> str:
+def say(reason: Reason, ctx: DialogContext) -> str:
     separator = ctx.t("common.separator")
     params = {
         key: separator.join(value) if isinstance(value, list) else value

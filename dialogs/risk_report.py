@@ -284,7 +284,8 @@ def event_text(kind: str, ctx: DialogContext, **params: Any) -> Text:
     return Text(ctx.t(f"report.event.{kind}", **params))
 
 
-_NUMBER = re.compile(r"RC-(\d{4})-(\d{1,4})\b")
+# Not \b after the digits: 「RC-2026-0001を更新」 has a word character (を) right after them.
+_NUMBER = re.compile(r"RC-(\d{4})-(\d{1,4})(?!\d)")
 
 
 def number_in(text: str | None) -> str | None:
@@ -297,7 +298,8 @@ def start_or_lookup(conv: Any, ctx: DialogContext, text: str | None, runner: Any
     """「報告」 starts (or resumes) a report; 「報告 RC-…」 shows one, 「…を更新」 adds to it."""
     number = number_in(text)
     if number is not None:
-        updating = any(word in (text or "") for word in UPDATE_WORDS)
+        folded = normalize_width(text or "")
+        updating = any(word.upper() in folded for word in UPDATE_WORDS)
         return Step().do(ReportByNumber(number, "update" if updating else "show"))
     if KEY in conv.forms:
         return runner.start(conv, KEY, ctx)

@@ -83,3 +83,18 @@ async def accounts_of(session: AsyncSession, person: Person) -> list[Person]:
         col(Person.tenant_id) == person.tenant_id, col(Person.email) == person.email
     )
     return list((await session.exec(statement)).all()) or [person]
+
+
+async def display_names(
+    session: AsyncSession, tenant_id: str, user_ids: set[str]
+) -> dict[str, str]:
+    """The names people gave (or their platform shows) for these user ids; ids without a
+    name are left out, so a caller shows the id itself."""
+    if not user_ids:
+        return {}
+    statement = select(Person).where(
+        col(Person.tenant_id) == tenant_id, col(Person.user_id).in_(sorted(user_ids))
+    )
+    return {
+        p.user_id: p.display_name for p in (await session.exec(statement)).all() if p.display_name
+    }

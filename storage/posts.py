@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChannelPost
+from storage.models import ChannelPost, ConversationState
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,37 @@ async def posts_after(
         return [], last
     statement = select(ChannelPost).where(*where, col(ChannelPost.id) > after)
     return list((await session.exec(statement.order_by(col(ChannelPost.id)))).all()), last
+
+
+async def posts_since_last_turn(
+    session: AsyncSession,
+    tenant_id: str,
+    channel_key: str,
+    conversation: tuple[str, str, str],
+    limit: int = 20,
+) -> list[ChannelPost]:
+    """The newest `limit` posts of a person's channel that came after their last turn in
+    `conversation` (channel, user id, conversation id), oldest first; every post when they
+    never spoke there. The comparison is one query, in the database's own time values."""
+    channel, user_id, conversation_id = conversation
+    last_turn = (
+        select(ConversationState.updated_at)
+        .where(
+            col(ConversationState.tenant_id) == tenant_id,
+            col(ConversationState.channel) == channel,
+            col(ConversationState.user_id) == user_id,
+            col(ConversationState.conversation_id) == conversation_id,
+        )
+        .scalar_subquery()
+    )
+    statement = (
+        select(ChannelPost)
+        .where(
+            col(ChannelPost.tenant_id) == tenant_id,
+            col(ChannelPost.channel_key) == channel_key,
+            or_(last_turn.is_(None), col(ChannelPost.created_at) > last_turn),
+        )
+        .order_by(col(ChannelPost.id).desc())
+        .limit(limit)
+    )
+    return list(reversed((await session.exec(statement)).all()))

@@ -59,21 +59,23 @@ def _input(spec: FormInput, error: str | None) -> list[str]:
     return lines
 
 
-def _card(reply: FactCard) -> list[str]:
+def _card(reply: FactCard, pressable: bool = True) -> list[str]:
     body = [f"▸ {reply.title}", *(f"  {f.label}: {f.value}" for f in reply.facts)]
     body += [f"  {line}" for line in reply.lines]
-    return body + _links(reply.links) + _buttons(reply.buttons)
+    return body + _links(reply.links) + (_buttons(reply.buttons) if pressable else [])
 
 
-def _body(reply: Reply) -> list[str]:
+def _body(reply: Reply, pressable: bool) -> list[str]:
     match reply:
         case Text(text=text):
+            return [text]
+        case Choices(text=text, answers=answers, navigation=navigation) if not pressable:
             return [text]
         case Choices(text=text, answers=answers, navigation=navigation):
             shown = _select(answers) if len(answers) > SELECT_FROM else _buttons(answers)
             return [text, *shown, *_buttons(navigation)]
         case FactCard():
-            return _card(reply)
+            return _card(reply, pressable)
         case FormView(title=title, inputs=inputs, submit=submit, cancel=cancel, errors=errors):
             body = [f"▸ {title}", *(f"  ! {e}" for e in errors)]
             for spec in inputs:
@@ -87,8 +89,10 @@ def _body(reply: Reply) -> list[str]:
     return [str(reply)]
 
 
-def render(reply: Reply) -> str:
-    lines = _body(reply)
+def render(reply: Reply, *, buttons: bool = True) -> str:
+    """The reply as lines of text; `buttons=False` for a terminal that cannot press them
+    (`aiguide check`), where a card is only its verdict."""
+    lines = _body(reply, buttons)
     if getattr(reply, "replaces", None) is not None:
         lines[0] = f"↻ {lines[0]}"
     if getattr(reply, "private", False):

@@ -18,18 +18,17 @@ from dialogs.guideline import DivisionCounts
 COLUMNS = ("division", "confirmed", "pending", "overdue")
 
 
-def status_text(rows: Sequence[DivisionCounts]) -> str:
-    lines = [
-        f"{r.division or '-'}\tconfirmed {r.confirmed}\tpending {r.pending}\toverdue {r.overdue}"
-        for r in rows
-    ]
-    return "\n".join(lines) + ("\n" if lines else "")
+def status_text(rows: Sequence[DivisionCounts], msg: Catalog) -> str:
+    """A table for the terminal: a header row, then one row per division."""
+    header = "\t".join(msg.t(f"pre_use.export.{c}") for c in COLUMNS)
+    lines = [f"{r.division or '-'}\t{r.confirmed}\t{r.pending}\t{r.overdue}" for r in rows]
+    return "\n".join([header, *lines]) + "\n"
 
 
-def status_csv(rows: Sequence[DivisionCounts]) -> str:
+def status_csv(rows: Sequence[DivisionCounts], msg: Catalog) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([msg.t(f"pre_use.export.{c}") for c in COLUMNS])
     for r in rows:
         writer.writerow([r.division, r.confirmed, r.pending, r.overdue])
     return out.getvalue()

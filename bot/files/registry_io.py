@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ import yaml
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.files.text_files import NotTextError, read_text
 from bot.files.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
@@ -111,7 +113,10 @@ class SystemRow(BaseModel):
     @field_validator("max_class", mode="before")
     @classmethod
     def _class_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value  # YAML reads 2 as a number
+        if isinstance(value, int):
+            return str(value)  # YAML reads 2 as a number
+        # 「２」 typed in Excel is the class 2.
+        return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
     def entry(self) -> AISystem:
         return AISystem(tenant_id="", **self.model_dump())
@@ -127,16 +132,22 @@ class RowError:
 class RegistryFileError(Exception):
     def __init__(self, path: Path, errors: list[RowError]) -> None:
         self.errors = errors
-        lines = [f"{path}:{e.line}: {e.system or '-'}: {e.message}" for e in errors]
+        # A problem of the whole file (it cannot be read) has no line and no system.
+        lines = [
+            f"{path}:{e.line}: {e.system or '-'}: {e.message}" if e.line else f"{path}: {e.message}"
+            for e in errors
+        ]
         super().__init__("\n".join(lines))
 
 
 def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AISystem]:
     """Every entry of the file, or RegistryFileError listing every bad row (nothing partial)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, _ = read_text(path)
     except OSError as error:
         raise RegistryFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+    except NotTextError:
+        raise RegistryFileError(path, [RowError(0, "", msg.t("cli.not_text"))]) from None
     if path.suffix.lower() == ".csv":
         rows = list(_csv_rows(text))
     else:
@@ -159,9 +170,17 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
         try:
             row = SystemRow.model_validate(raw)
         except ValidationError as error:
+            keys = []
             for issue in error.errors():
-                key = ".".join(str(p) for p in issue["loc"])
-                errors.append(RowError(line, label, f"{key}: {issue['msg']}"))
+                keys.append(key := ".".join(str(p) for p in issue["loc"]))
+                errors.append(RowError(line, label, f"{key}: {_issue_text(issue, msg)}"))
+            # The class is checked against the municipality's scale only on a valid entry;
+            # a row with other errors still says its class is wrong, so one pass shows all.
+            klass = unicodedata.normalize("NFKC", str(raw.get("max_class", ""))).strip()
+            if "max_class" not in keys and klass and klass not in town.confidentiality_classes:
+                valid = ", ".join(town.confidentiality_classes)
+                text_ = msg.t("registry.rule.class_not_on_scale", value=klass, valid=valid)
+                errors.append(RowError(line, label, f"max_class: {text_}"))
             continue
         if row.id in seen:
             errors.append(RowError(line, row.id, f"id repeats the entry on line {seen[row.id]}"))
@@ -175,6 +194,18 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
     if errors:
         raise RegistryFileError(path, errors)
     return entries
+
+
+def _issue_text(issue: Any, msg: Catalog) -> str:
+    """A validation problem in the catalogue's words (pydantic's own are English and technical:
+    "String should match pattern '^[a-z0-9]…'")."""
+    kind = issue["type"]
+    context = issue.get("ctx") or {}
+    if kind == "literal_error":
+        return msg.t("registry.issue.one_of", valid=context.get("expected", ""))
+    if msg.has(f"registry.issue.{kind}"):
+        return msg.t(f"registry.issue.{kind}", value=issue.get("input", ""))
+    return msg.t("registry.issue.other", value=issue.get("input", ""))
 
 
 def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.files.registry_io import RegistryFileError, RowError
+from bot.files.text_files import NotTextError, read_text
+from dialogs.catalog import Catalog
 from dialogs.context import JST
 from storage.models import TrainingRecord
 
@@ -47,22 +50,27 @@ def _columns(header: list[str]) -> dict[str, int] | None:
 
 
 def _date(text: str) -> date:
-    value = text.strip().replace("/", "-")
+    """2026-10-02, 2026/10/02 or 2026年10月2日, in full-width digits as Excel users type."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    value = value.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-")
     return datetime.strptime(value, "%Y-%m-%d").date()
 
 
-def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRecord]:
+def read_roster(path: Path, msg: Catalog, progress: Progress | None = None) -> list[TrainingRecord]:
+    """Every row as a record, or RosterFileError naming each bad row in `msg`'s language."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, _ = read_text(path)
     except OSError as error:
         raise RosterFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+    except NotTextError:
+        raise RosterFileError(path, [RowError(0, "", msg.t("cli.not_text"))]) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise RosterFileError(path, [RowError(1, "", "the file is empty")])
+        raise RosterFileError(path, [RowError(1, "", msg.t("roster.empty"))])
     columns = _columns(rows[0])
     if columns is None:
         wanted = ", ".join(names[0] for names in HEADERS.values())
-        raise RosterFileError(path, [RowError(1, "", f"the header must name: {wanted}")])
+        raise RosterFileError(path, [RowError(1, "", msg.t("roster.header", wanted=wanted))])
     records: list[TrainingRecord] = []
     errors: list[RowError] = []
     today = datetime.now(JST).date()  # "in the future" as seen in Japan, whatever the server
@@ -77,24 +85,23 @@ def read_roster(path: Path, progress: Progress | None = None) -> list[TrainingRe
         values = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
         email = values.pop("email", "").lower()
         person = values["person"] or email
-        if email and "@" not in email:
-            problems = [f"email {email!r} is not an e-mail address"]
-        else:
-            problems = []
+        problems = [msg.t("roster.bad_email", value=email)] if email and "@" not in email else []
         if not person:
-            problems.append("person is empty (give a staff number or an e-mail address)")
+            problems.append(msg.t("roster.no_person"))
         values.pop("person")
-        problems += [f"{key} is empty" for key, value in values.items() if not value]
+        problems += [
+            msg.t("roster.empty_cell", key=key) for key, value in values.items() if not value
+        ]
         completed: date | None = None
         if values["completed_on"]:
             try:
                 completed = _date(values["completed_on"])
             except ValueError:
-                problems.append(f"completed_on {values['completed_on']!r} is not a date")
+                problems.append(msg.t("roster.bad_date", value=values["completed_on"]))
         if completed is not None and completed > today:
-            problems.append(f"completed_on {completed} is in the future")
+            problems.append(msg.t("roster.future", value=completed))
         if person in seen:
-            problems.append(f"{person} is already on line {seen[person]}")
+            problems.append(msg.t("roster.repeated", person=person, line=seen[person]))
         if problems:
             errors += [RowError(line, person, problem) for problem in problems]
             continue

@@ -7,21 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from bot.runtime import Runtime
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
 from storage.outbox import list_messages, revive
-
-
-def add_outbox_parser(commands: Any) -> None:
-    outbox = commands.add_parser("outbox", help="messages waiting to be delivered, dead ones")
-    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
-    listing = outbox_commands.add_parser("list", help="one line per unsent message")
-    listing.add_argument("--dead", action="store_true", help="the dead ones (retrying stopped)")
-    retry = outbox_commands.add_parser("retry", help="try a dead message again, from attempt 1")
-    retry.add_argument("id", type=int)
 
 
 def _line(message: OutboxMessage) -> str:

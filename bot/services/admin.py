@@ -26,6 +26,7 @@ from storage.addresses import POLICY, PersonAddress
 from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
+from storage.people import display_names
 from storage.tenants import bump_revision
 
 
@@ -65,9 +66,14 @@ def _label(key: str, ctx: DialogContext) -> str:
     return ctx.t(name) if ctx.msg.has(name) else key
 
 
+def _not_set(ctx: DialogContext) -> str:
+    return ctx.t("display.not_set")  # an empty field is said, not left blank after its label
+
+
 def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
     facts = tuple(
-        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c)) for c in COLUMNS
+        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c) or _not_set(ctx))
+        for c in COLUMNS
     )
     manual = system.manual_url
     links = (Link(ctx.t("registry.column.manual_url"), manual),) if manual else ()
@@ -93,7 +99,9 @@ def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext
 
 async def history_card(session: AsyncSession, system: AISystem, ctx: DialogContext) -> FactCard:
     lines = []
-    for entry in await audit_entries(session, system.tenant_id, f"system:{system.id}"):
+    entries = await audit_entries(session, system.tenant_id, f"system:{system.id}")
+    names = await display_names(session, system.tenant_id, {e.actor for e in entries})
+    for entry in entries:
         changed = {
             k: (entry.before.get(k), entry.after.get(k))
             for k in sorted(set(entry.before) | set(entry.after))
@@ -107,7 +115,7 @@ async def history_card(session: AsyncSession, system: AISystem, ctx: DialogConte
             ctx.t(
                 "admin.history_line",
                 at=jst(entry.at).strftime("%Y-%m-%d %H:%M"),
-                who=entry.actor,
+                who=names.get(entry.actor, entry.actor),
                 action=entry.action,
                 what=what,
             )

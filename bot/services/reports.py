@@ -22,6 +22,7 @@ from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.addresses import CAIO, InThread, MailAddress, PersonAddress
 from storage.models import RiskReport, utcnow
 from storage.outbox import Priority, enqueue
+from storage.people import display_names
 from storage.reports import add_event, add_report, events_of, list_reports, next_number
 
 
@@ -251,6 +252,8 @@ async def _act(
         )
         return [Text(ctx.t("report.done.acknowledged", number=report.number))]
     if verb == "escalate":
+        if report.caio_notified_at is not None:  # a second press changes and tells nothing
+            return [Text(ctx.t("report.repeat.already_escalated", number=report.number))]
         if not report.serious or report.caio_notified_at is None:
             report.serious = True
             report.serious_reasons = [*report.serious_reasons, "escalated"]
@@ -359,14 +362,16 @@ async def report_card(session: AsyncSession, report: RiskReport, ctx: DialogCont
     for stage, values in (("handling", report.handling), ("result", report.result)):
         for key, value in values.items():
             facts.append(Fact(ctx.t(f"forms.report_{stage}.{key}.label"), str(value)))
+    events = await events_of(session, report.id or 0)
+    names = await display_names(session, report.tenant_id, {e.actor for e in events})
     timeline = [
         ctx.t(
             "report.timeline_line",
             at=jst(event.created_at).strftime("%m/%d %H:%M"),
-            who=event.actor,
+            who=names.get(event.actor, event.actor),
             what=ctx.t(f"report.kind.{event.kind}"),
         )
-        for event in await events_of(session, report.id or 0)
+        for event in events
     ]
     return FactCard(
         title=card.title,

@@ -122,7 +122,9 @@ def test_output_writes_the_same_csv_to_a_file(changed: Path, tmp_path: Path) -> 
     target = tmp_path / "audit.csv"
     printed = run(changed, "audit", "export").stdout
     assert run(changed, "audit", "export", "--output", str(target)).stdout == ""
-    assert target.read_text(encoding="utf-8") == printed
+    # A file for a person: with the BOM that makes Japanese Excel read it as UTF-8.
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert target.read_text(encoding="utf-8-sig") == printed
 
 
 def test_the_exported_registry_has_the_change(changed: Path) -> None:

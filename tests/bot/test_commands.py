@@ -40,7 +40,9 @@ def test_check_of_an_unknown_system_is_denied_and_names_the_closest(tmp_path: Pa
     assert answer["reasons"][0] == {
         "code": "not_designated",
         "clause": "§2",
-        "message": "entry.reason.not_designated",
+        "key": "entry.reason.not_designated",
+        "message": "copiltは別表の指定システムではありません。"
+        "指定されていない生成AIシステムの利用は禁止されています。",
     }
     assert "Microsoft 365 Copilot Chat" in answer["closest"]
 
@@ -62,16 +64,17 @@ def test_check_refuses_bad_arguments_clearly(tmp_path: Path) -> None:
     env = sqlite_at(tmp_path / "a.db")
     bad_class = aiguide("check", "--system", "copilot", "--class", "5", env=env)
     assert bad_class.returncode == 2
-    assert "--class must be one of 3A, 3B, 3C, 2, 1" in bad_class.stderr
+    assert "--class は次のいずれかを指定してください: 3A, 3B, 3C, 2, 1" in bad_class.stderr
     nobody = aiguide("check", "--system", "copilot", "--class", "1", "--user", "nobody", env=env)
     assert nobody.returncode == 2
-    assert "no user 'nobody'" in nobody.stderr
+    assert "利用者「nobody」は登録されていません" in nobody.stderr
     assert "Traceback" not in bad_class.stderr + nobody.stderr
 
 
 def test_systems_list_export_and_a_bad_import_that_changes_nothing(tmp_path: Path) -> None:
     env = sqlite_at(tmp_path / "a.db")
-    listing = aiguide("systems", "list", env=env).stdout.splitlines()
+    header, *listing = aiguide("systems", "list", env=env).stdout.splitlines()
+    assert header.split("\t")[:2] == ["ID", "名称"]
     assert [line.split("\t")[0] for line in listing] == [
         "copilot",
         "image-generator",
@@ -89,12 +92,12 @@ def test_systems_list_export_and_a_bad_import_that_changes_nothing(tmp_path: Pat
     bad.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     refused = aiguide("systems", "import", str(bad), env=env)
     assert refused.returncode == 2
-    assert "nothing was changed" in refused.stderr
+    assert "何も変更していません" in refused.stderr
     assert "copilot: 機密性2（要機密情報）を入力可能にするには" in refused.stderr
     assert aiguide("systems", "export", env=env).stdout == before
 
     again = aiguide("systems", "import", str(REPO / "config" / "systems.yaml"), env=env)
-    assert again.stdout.strip().endswith("0 added, 0 changed")
+    assert again.stdout.strip().endswith("追加 0 件、変更 0 件")
 
     xlsx = tmp_path / "systems.xlsx"
     aiguide("systems", "export", "--format", "xlsx", "--output", str(xlsx), env=env)

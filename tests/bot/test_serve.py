@@ -215,7 +215,7 @@ def test_a_bad_municipality_file_stops_serve_before_it_starts(tmp_path: Path) ->
     assert result.returncode == 2
     assert f":{line}: confidentiality.confidential_from:" in result.stderr
     assert "Traceback" not in result.stderr
-    assert "aiguide is running" not in result.stdout
+    assert "aiguide を起動しました" not in result.stdout
     assert not database.exists()  # nothing was touched: no migration, no server
 
 
@@ -233,5 +233,5 @@ def test_db_upgrade_creates_the_tables_and_can_run_again(tmp_path: Path) -> None
 
     second = run_cli(env, "db", "upgrade")
     assert second.returncode == 0, second.stderr
-    assert "up to date" in second.stdout
+    assert "データベースは最新の状態です" in second.stdout
     assert tables(database) >= {*TABLES, "alembic_version"}

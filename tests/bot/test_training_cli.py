@@ -67,10 +67,10 @@ def test_a_roster_import_counts_what_it_added_and_changed(tmp_path: Path) -> Non
     env = sqlite_at(tmp_path / "a.db")
     roster = tmp_path / "roster.csv"
     write(roster, HEADER, "E001,山田 花子,税務課,2026-10-01", "E002,田中 一郎,福祉課,2026/10/02")
-    assert run_ok("training", "import", str(roster), env=env).endswith(": 2 added, 0 changed\n")
-    assert run_ok("training", "import", str(roster), env=env).endswith(": 0 added, 0 changed\n")
+    assert run_ok("training", "import", str(roster), env=env).endswith(": 追加 2 件、変更 0 件\n")
+    assert run_ok("training", "import", str(roster), env=env).endswith(": 追加 0 件、変更 0 件\n")
     write(roster, HEADER, "E001,山田 花子,税務課,2026-10-01", "E002,田中 一郎,福祉課,2026-10-09")
-    assert run_ok("training", "import", str(roster), env=env).endswith(": 0 added, 1 changed\n")
+    assert run_ok("training", "import", str(roster), env=env).endswith(": 追加 0 件、変更 1 件\n")
     assert status_rows(env)[1:] == [["税務課", "0", "1", "0"], ["福祉課", "0", "1", "0"]]
 
 
@@ -90,16 +90,16 @@ def test_a_bad_roster_names_every_bad_line_and_changes_nothing(tmp_path: Path) -
 
     result = aiguide("training", "import", str(bad), env=env)
     assert result.returncode == 2
-    assert "nothing was changed" in result.stderr
-    assert f"{bad}:3: E002: name is empty" in result.stderr
-    assert f"{bad}:4: E003: completed_on '2026/13/01' is not a date" in result.stderr
-    assert f"{bad}:5: E004: completed_on 2099-01-01 is in the future" in result.stderr
-    assert f"{bad}:6: E001: E001 is already on line 2" in result.stderr
+    assert "何も変更していません" in result.stderr
+    assert f"{bad}:3: E002: name が空です。" in result.stderr
+    assert f"{bad}:4: E003: 受講日「2026/13/01」が日付として読めません" in result.stderr
+    assert f"{bad}:5: E004: 受講日 2099-01-01 が未来の日付です。" in result.stderr
+    assert f"{bad}:6: E001: E001 は2行目と重複しています。" in result.stderr
     assert f"{bad}:2:" not in result.stderr
     assert "Traceback" not in result.stderr
 
     assert status_rows(env)[1:] == [["税務課", "0", "1", "0"]]
-    assert run_ok("training", "import", str(good), env=env).endswith(": 0 added, 0 changed\n")
+    assert run_ok("training", "import", str(good), env=env).endswith(": 追加 0 件、変更 0 件\n")
 
 
 def test_a_training_date_of_today_in_japan_is_not_in_the_future_on_any_server_clock(
@@ -112,7 +112,7 @@ def test_a_training_date_of_today_in_japan_is_not_in_the_future_on_any_server_cl
     roster = write(tmp_path / "roster.csv", HEADER, f"E001,山田 花子,税務課,{today}")
     result = aiguide("training", "import", str(roster), env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith(": 1 added, 0 changed\n")
+    assert result.stdout.endswith(": 追加 1 件、変更 0 件\n")
 
 
 def test_a_large_roster_shows_its_progress_up_to_100_percent(tmp_path: Path) -> None:
@@ -122,7 +122,7 @@ def test_a_large_roster_shows_its_progress_up_to_100_percent(tmp_path: Path) -> 
 
     result = aiguide("training", "import", str(roster), env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith(": 5000 added, 0 changed\n")
+    assert result.stdout.endswith(": 追加 5000 件、変更 0 件\n")
     # The bar is redrawn in place with "\r" (read back here as line breaks).
     drawn = [line for line in re.split(r"[\r\n]+", result.stderr) if line]
     assert drawn[-1] == f"[{'#' * 30}] 100% 5000/5000"
@@ -134,7 +134,7 @@ def test_status_counts_each_division_as_csv(tmp_path: Path) -> None:
     chat(tmp_path, env, "yamada", "メニュー")
     chat(tmp_path, env, "tanaka", "メニュー", "私の状況")
     rows = status_rows(env)
-    assert rows[0] == ["division", "confirmed", "pending", "overdue"]
+    assert rows[0] == ["所属", "確認済み", "未確認", "期限超過"]
     assert rows[1:] == [["税務課", "0", "1", "0"], ["福祉課", "0", "1", "0"]]
 
     assert "利用前の確認を記録しました" in chat(tmp_path, env, "yamada", *PRE_USE)
@@ -200,5 +200,5 @@ def test_only_an_admin_may_publish(tmp_path: Path) -> None:
     chat(tmp_path, env, "yamada", "メニュー")
     refused = aiguide(*PUBLISH, "--as", "yamada", env=env)
     assert refused.returncode == 2
-    assert "yamada is not an admin ([roles] admins)" in refused.stderr
+    assert "yamada は管理者ではありません" in refused.stderr
     assert "現在のガイドライン: 1.0" in chat(tmp_path, env, "yamada", "私の状況")

@@ -154,6 +154,8 @@ async def test_system_show_is_a_card_with_japanese_labels(runtime: Runtime) -> N
     assert shown["全職員が利用可"] == "はい"
     assert shown["利用可能な業務の範囲"] == "アイデア出し、公開資料の要約、文章の校正、翻訳"
     assert shown["マニュアル"] == "https://intra.city.sakura.example.lg.jp/ai/copilot"
+    assert "" not in shown.values()  # an empty field says so
+    assert "未設定" in shown.values()
     # by an alias too, as people call it
     await admin.say("system show Copilot")
     assert facts(card(admin, "Microsoft 365 Copilot Chat"))["ID"] == "copilot"
@@ -171,7 +173,7 @@ async def test_system_history_is_empty_then_shows_who_when_and_before_after(
     await propose_and(admin, "system set copilot owner_contact 内線2199", "確定")
     await admin.say("system history copilot")
     (line,) = card(admin, "Microsoft 365 Copilot Chat の変更履歴")["lines"]
-    found = re.match(r"^・(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) sato ", line)
+    found = re.match(r"^・(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) 佐藤 健 ", line)  # a name, not an id
     assert found is not None, line
     assert_recent(found[1])
     assert "内線2101 → 内線2199" in line
@@ -628,3 +630,12 @@ async def test_mistakes_in_system_set_are_explained_in_japanese(runtime: Runtime
     assert "system suspend ID 理由" in sato.text
     await sato.say("system list --status paused")
     assert sato.text == "状態は designated, suspended のどれかで指定してください。"
+
+
+async def test_a_full_width_class_is_the_class_it_reads_as(runtime: Runtime) -> None:
+    admin = persona(runtime, "sato")
+    # knowledge-rag is at 3C already: 「３Ｃ」 is that same class, not one off the scale.
+    await admin.say("system set knowledge-rag max_class ３Ｃ")
+    assert admin.text == "今の値と同じです。変更はありません。"
+    await admin.say("system set copilot max_class ９")
+    assert "機密性「9」は分類にありません" in admin.text

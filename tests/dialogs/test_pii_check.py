@@ -85,3 +85,16 @@ async def test_sensitive_words_about_a_topic_warn_without_making_it_personal(
 
     await chat.say("生活保護制度の概要をCopilotに入れていい？")
     assert "個人情報（氏名・住所・電話番号など）は含まれますか？" in chat.text  # asked, not assumed
+
+
+async def test_a_repeated_sentence_is_one_finding_with_its_count_and_the_limit_is_said(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("このテキストを確認")
+    assert "（4000文字まで）" in chat.text  # the limit the router enforces, said up front
+
+    await chat.say("\n".join(["担当は山田太郎様です。"] * 150))
+    findings = [line for line in chat.text.splitlines() if line.startswith("・氏名")]
+    assert len(findings) == 1
+    assert findings[0].endswith("（150 か所）")

@@ -487,3 +487,26 @@ async def test_the_reporter_is_told_what_was_masked(runtime: Runtime) -> None:
     await yamada.press("攻撃的・危険な内容")
     await yamada.say("090-2222-3333 に電話するよう出力された")
     assert "個人情報らしい部分（電話番号）を伏せ字にして保存しました" in yamada.text
+
+
+async def test_a_report_number_without_a_space_or_in_full_width_asks_what_to_add(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    number = await file_report(yamada)
+    full_width = number.translate(str.maketrans("RC-0123456789", "ＲＣ－０１２３４５６７８９"))
+    for typed in (f"{number}を更新", f"{full_width}を更新"):
+        await yamada.say(typed)
+        assert f"{number} に何を追記しますか？" in yamada.text, typed
+        await yamada.say("中止")
+
+
+async def test_a_second_escalation_says_the_caio_already_has_it(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    number = await file_report(yamada)
+    report_id = yamada.button("対処を追記（イ）").id.split(":")[1]
+    sato = Persona(runtime, "sato")
+    await sato.act(f"report:{report_id}:escalate")
+    assert "既にCAIOへ報告済み" not in sato.text
+    await sato.act(f"report:{report_id}:escalate")
+    assert sato.text == f"{number} は既にCAIOへ報告済みです。"

@@ -22,8 +22,9 @@ from typing import TextIO
 from bot.channels.plain import SELECT_FROM, render
 from bot.runtime import Runtime
 from bot.town import Town
+from dialogs.catalog import Catalog
 from dialogs.turn import Turn
-from dialogs.ui import Choices, Reply, from_dict
+from dialogs.ui import Choices, Reply, Text, from_dict
 
 CHANNEL = "local"  # the same people and conversations as the web chat
 CONVERSATION = "main"
@@ -43,6 +44,13 @@ def script_lines(source: TextIO, *, interactive: bool) -> Iterable[str]:
 
 # A reply as the terminal showed it: its reference and the reply.
 Shown = tuple[str, Reply]
+
+
+def catalog_of(town: Town) -> Catalog:
+    """The command line's language (--lang, LANG) for the console's own lines."""
+    from bot.cli.messages import catalog
+
+    return town.runtime.catalogs.for_locale(catalog().locale)
 
 
 def _pressed(wanted: str, last: list[Shown]) -> tuple[str, str | None]:
@@ -139,11 +147,19 @@ async def run_chat(
     runtime = town.runtime
     interactive = source.isatty()
     if interactive and not as_json:
-        sys.stdout.write(runtime.catalogs.for_locale("ja").t("console.hint") + "\n")
+        sys.stdout.write(catalog_of(town).t("console.hint") + "\n")
     last: list[Shown] = []
     numbering = Numbering()
     _, seen = await town.inbox(user_id, None)
     background = _Background(runtime)
+    # What arrived while no session was open (a report's acknowledgement, a new version of
+    # the guideline), as the web page shows its inbox: the notices since the last turn.
+    waiting = await town.arrived_since_last_turn(CHANNEL, user_id, CONVERSATION)
+    if waiting:
+        heading = Text(catalog_of(town).t("console.arrived", count=len(waiting)))
+        arrived = [from_dict(post.body) for post in waiting]
+        emit([heading, *arrived], as_json=as_json, out=sys.stdout)
+        last = numbering.shown(arrived)
     for line in script_lines(source, interactive=interactive):
         if echo and not as_json:
             sys.stdout.write(f"you> {line}\n")

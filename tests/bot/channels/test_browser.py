@@ -121,6 +121,13 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
                 f"`apt-get install chromium chromium-driver` ({package} provides {path}). "
                 "This test never downloads a browser or a driver."
             )
+    # Without a Japanese font the screenshots show boxes instead of the page's words.
+    fonts = subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True, check=False)
+    if not fonts.stdout.strip():
+        pytest.fail(
+            "no Japanese font: install one with `apt-get install fonts-ipafont-gothic` "
+            "(or fonts-noto-cjk); `make test` does so when run as root."
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in (

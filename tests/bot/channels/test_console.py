@@ -153,7 +153,7 @@ def test_a_missing_script_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "chat", "--as", "yamada", "--script", str(missing))
 
     assert result.returncode == 2
-    assert f"cannot read the script {missing}" in result.stderr
+    assert f"スクリプト {missing} を読めません" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 
@@ -247,3 +247,34 @@ def test_a_pressed_question_replaces_the_one_shown_and_names_it(tmp_path: Path) 
         "replaces": "console:2",
     }
     assert parsed[3]["text"].startswith("2/3 ")
+
+
+def test_a_session_starts_with_the_notices_that_arrived_since_the_last_turn(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_at(tmp_path / "c.db")
+    first = aiguide("chat", "--as", "yamada", "--script", "-", env=env, stdin="メニュー\n")
+    assert first.returncode == 0, first.stderr
+    assert "前回の会話のあとに届いたお知らせ" not in first.stdout
+    publish = ("--version", "1.1", "--kind", "minor", "--approver", "情報政策課長")
+    published = aiguide(
+        "guideline",
+        "publish",
+        *publish,
+        "--effective",
+        "2026-11-01",
+        "--summary",
+        "誤字の修正",
+        env=env,
+    )
+    assert published.returncode == 0, published.stderr
+    assert aiguide("tick", env=env).returncode == 0  # delivered while no session is open
+
+    second = aiguide("chat", "--as", "yamada", "--script", "-", env=env, stdin="メニュー\n")
+    assert second.returncode == 0, second.stderr
+    before_the_menu = second.stdout.split("you> メニュー")[0]
+    assert "bot> 前回の会話のあとに届いたお知らせ（1 件）:" in before_the_menu
+    assert "Ver1.1" in before_the_menu
+
+    third = aiguide("chat", "--as", "yamada", "--script", "-", env=env, stdin="メニュー\n")
+    assert "前回の会話のあとに届いたお知らせ" not in third.stdout  # seen in the last session

@@ -380,3 +380,27 @@ async def test_loading_the_sample_again_changes_nothing(runtime: Runtime) -> Non
     assert await runtime.load_sample_data() is False
 
     assert await export(runtime) == before
+
+
+def test_each_bad_value_is_worded_for_the_person_who_edits_the_file(tmp_path: Path) -> None:
+    text = (
+        '- id: "Bad ID"\n  name: 一\n  service_type: cloud\n  owner_division: 課\n'
+        '  max_class: "1"\n  personal_info: maybe\n'
+    )
+    messages = [message for _, _, message in errors_of(write(tmp_path, "systems.yaml", text))]
+    assert messages[0].startswith("id: 「Bad ID」は使えません。英小文字・数字・ハイフン")
+    assert messages[1] == (
+        "service_type: 次のいずれかを書いてください: 'public_terms', 'contracted' or 'on_premises'"
+    )
+    assert (
+        messages[2]
+        == "personal_info: 「maybe」は はい/いいえ（true/false、yes/no）で書いてください。"
+    )
+    assert not any("should" in message for message in messages)  # none of pydantic's English
+
+
+def test_an_unreadable_file_is_one_line_without_a_line_number(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(RegistryFileError) as raised:
+        read(missing)
+    assert str(raised.value) == f"{missing}: No such file or directory"

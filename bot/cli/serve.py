@@ -1,0 +1,62 @@
+"""`aiguide serve`: the bot with the local web chat (the only command that imports aiohttp)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.cli.messages import fail, t
+from bot.files.registry_io import RegistryFileError
+from bot.runtime import Runtime
+from bot.settings import ConfigError, Settings, load_municipality
+from storage.migrate import upgrade
+
+log = logging.getLogger("aiguide")
+
+
+async def _start(settings: Settings) -> web.Application:
+    runtime = Runtime.create(settings)
+    if await runtime.load_sample_data():
+        log.info("loaded the sample municipality from %s", settings.municipality_file)
+    return create_app(runtime, tick_seconds=settings.tick_seconds)
+
+
+def serve(settings: Settings, *, migrate: bool) -> int:
+    if settings.municipality_file.is_file():
+        # The sample municipality is added only into an empty database, but a wrong file
+        # is a mistake to fix before anything starts or is migrated.
+        try:
+            load_municipality(settings.municipality_file)
+        except ConfigError as error:
+            return fail("cli.bad_municipality", error=error)
+    if migrate:
+        upgrade(settings.database_url, settings.database_schema)
+    address = f"http://{settings.host}:{settings.port}/"
+
+    def _announce(_: str) -> None:
+        print(t("cli.running", address=address), flush=True)
+
+    # run_app turns SIGTERM/SIGINT into a graceful stop: no new connections, and turns in
+    # flight get `shutdown_timeout` seconds to finish and commit.
+    try:
+        web.run_app(
+            _start(settings),
+            host=settings.host,
+            port=settings.port,
+            shutdown_timeout=settings.shutdown_timeout,
+            print=_announce,
+            access_log=None,
+        )
+    except RegistryFileError as error:
+        return fail("cli.registry_errors_serve", errors=error)
+    except ConfigError as error:
+        return fail("cli.bad_municipality", error=error)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return fail("cli.port_in_use", host=settings.host, port=settings.port)
+        return fail("cli.cannot_listen", host=settings.host, port=settings.port, reason=error)
+    log.info("aiguide stopped")
+    return 0

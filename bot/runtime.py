@@ -23,10 +23,12 @@ from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_prog
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
 from bot.services.pre_use import (
     Standing,
+    Versions,
     ensure_first_version,
     person_state,
     publish,
     standings,
+    state_of,
 )
 from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.settings import MunicipalityFile, Settings, load_municipality
@@ -41,15 +43,14 @@ from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
-from storage.admin import audit_entries, roles_of
+from storage.admin import audit_entries
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
     claim_event,
-    load_conversation,
     save_conversation,
 )
-from storage.db import make_engine, ping, session_maker, transaction
+from storage.db import make_engine, ping, read_transaction, session_maker, transaction
 from storage.models import (
     AISystem,
     AuditEntry,
@@ -67,6 +68,7 @@ from storage.pre_use import save_roster
 from storage.reports import events_of, list_reports
 from storage.systems import list_systems, save_systems
 from storage.tenants import ensure_tenant
+from storage.turn_reads import TurnReader
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Runtime:
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
     effects: EffectHandler = field(init=False)
+    reader: TurnReader = field(default_factory=TurnReader)
     _planned_at: datetime | None = None
 
     @classmethod
@@ -229,34 +232,54 @@ class Runtime:
         return [Text(msg.t("fallback.busy"))]
 
     async def _handle_once(self, turn: Turn, key: ConversationKey) -> list[Reply]:
+        # Read and route without the write lock; then one short transaction writes what the
+        # turn changed, refused (and the turn retried) if the conversation moved meanwhile.
+        async with read_transaction(self.sessions) as session:
+            seen = await self.reader.read(session, key)
+        # First seen now: pre-use reminders count from here (the row is written below).
+        person = seen.person or Person(
+            tenant_id=turn.tenant_id,
+            channel=turn.channel,
+            user_id=turn.user_id,
+            display_name=turn.user_name or "",
+            division=turn.user_division or "",
+        )
+        today = self.today()
+        versions = seen.versions
+        state = state_of(
+            self.facts,
+            Versions.of(versions, today),
+            seen.training,
+            seen.confirmation,
+            {v.seq: v.version for v in versions},
+        )
+        ctx = self.context(turn, person, seen.systems, state, set(seen.roles))
+        conv = ConversationData.from_json(seen.conversation.data)
+        step = self.router.route(conv, turn, ctx)
+        replies = list(step.replies)
+        changed = bool(step.effects) or conv.to_json() != seen.conversation.data
+        if not (changed or turn.event_id or seen.person is None):
+            return replies
         async with transaction(self.sessions) as session:
             if turn.event_id and not await claim_event(
                 session, turn.tenant_id, turn.channel, turn.event_id
             ):
                 log.info("duplicate event %s ignored", turn.event_id)
                 return []
-            stored = await load_conversation(session, key, lock=True)
-            # First seen now: pre-use reminders count from here.
-            person = await ensure_person(
-                session,
-                turn.tenant_id,
-                turn.channel,
-                turn.user_id,
-                display_name=turn.user_name or "",
-                division=turn.user_division or "",
-            )
-            systems = await list_systems(session, turn.tenant_id)
-            granted = await roles_of(session, turn.tenant_id, turn.channel, turn.user_id)
-            state = await person_state(
-                session, self.facts, turn.channel, turn.user_id, self.today()
-            )
-            ctx = self.context(turn, person, systems, state, granted)
-            conv = ConversationData.from_json(stored.data)
-            step = self.router.route(conv, turn, ctx)
-            replies = list(step.replies)
+            if seen.person is None:
+                await ensure_person(
+                    session,
+                    turn.tenant_id,
+                    turn.channel,
+                    turn.user_id,
+                    display_name=turn.user_name or "",
+                    division=turn.user_division or "",
+                )
             for effect in step.effects:
                 replies += await self.effects.apply(session, turn, ctx, effect, conv)
-            await save_conversation(session, key, conv.to_json(), stored.version)
+            data = conv.to_json()
+            if changed or data != seen.conversation.data:
+                await save_conversation(session, key, data, seen.conversation.version)
         return replies
 
     def context(

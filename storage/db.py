@@ -46,9 +46,8 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
 _READ_ONLY = "aiguide_read_only"
 # How long a writer waits for the process's other writers (as SQLite's busy_timeout).
 _WRITE_WAIT_SECONDS = 30.0
-_write_locks: weakref.WeakKeyDictionary[Any, tuple[Any, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
+_LoopLock = tuple[Any, asyncio.Lock]  # the event loop a lock was made in, and the lock
+_write_locks: weakref.WeakKeyDictionary[Any, _LoopLock] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:

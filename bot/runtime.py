@@ -48,6 +48,7 @@ from storage.conversations import (
     ConversationKey,
     VersionConflict,
     claim_event,
+    prune_events,
     save_conversation,
 )
 from storage.db import make_engine, ping, read_transaction, session_maker, transaction
@@ -76,6 +77,10 @@ log = logging.getLogger(__name__)
 _ATTEMPTS = 5
 # Reminders are planned from everyone's state; doing it every few minutes is plenty.
 _PLAN_EVERY = timedelta(minutes=5)
+# Event ids are kept this long: Slack retries an event three times within about five minutes
+# and the Bot Framework within minutes, so a day is far beyond both; older ids are pruned with
+# the planning (the ledger would otherwise only grow).
+EVENT_RETENTION = timedelta(days=1)
 
 
 @dataclass
@@ -351,6 +356,7 @@ class Runtime:
         async with transaction(self.sessions) as session:
             if self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY:
                 await plan_reminders(session, self.facts, now, self.hours)
+                await prune_events(session, now - EVENT_RETENTION)
                 self._planned_at = now
             await send_due_reminders(
                 session,

@@ -48,10 +48,11 @@ from storage.conversations import (
     ConversationKey,
     VersionConflict,
     claim_event,
+    load_conversation,
     prune_events,
     save_conversation,
 )
-from storage.db import make_engine, ping, read_transaction, session_maker, transaction
+from storage.db import TurnUnit, make_engine, ping, session_maker, transaction, turn_unit
 from storage.models import (
     AISystem,
     AuditEntry,
@@ -226,7 +227,8 @@ class Runtime:
         try:
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
-                    return await self._handle_once(turn, key)
+                    # After a conflict the turn queues behind the other writer instead.
+                    return await self._handle_once(turn, key, serialise=attempt > 1)
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
         except Exception:
@@ -236,11 +238,21 @@ class Runtime:
         log.warning("turn abandoned after %d conflicts: %s/%s", _ATTEMPTS, key.channel, key.user_id)
         return [Text(msg.t("fallback.busy"))]
 
-    async def _handle_once(self, turn: Turn, key: ConversationKey) -> list[Reply]:
-        # Read and route without the write lock; then one short transaction writes what the
-        # turn changed, refused (and the turn retried) if the conversation moved meanwhile.
-        async with read_transaction(self.sessions) as session:
-            seen = await self.reader.read(session, key)
+    async def _handle_once(
+        self, turn: Turn, key: ConversationKey, *, serialise: bool = False
+    ) -> list[Reply]:
+        # Read and route without the write lock; then write what the turn changed, briefly,
+        # refused (and the turn retried) if the conversation moved meanwhile.
+        async with turn_unit(self.engine, self.sessions) as unit:
+            if serialise:
+                await unit.start_writing()  # SQLite: the write lock before reading
+                await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row
+            return await self._read_route_write(unit, turn, key)
+
+    async def _read_route_write(
+        self, unit: TurnUnit, turn: Turn, key: ConversationKey
+    ) -> list[Reply]:
+        seen = await self.reader.read(unit.session, key)
         # First seen now: pre-use reminders count from here (the row is written below).
         person = seen.person or Person(
             tenant_id=turn.tenant_id,
@@ -265,26 +277,27 @@ class Runtime:
         changed = bool(step.effects) or conv.to_json() != seen.conversation.data
         if not (changed or turn.event_id or seen.person is None):
             return replies
-        async with transaction(self.sessions) as session:
-            if turn.event_id and not await claim_event(
-                session, turn.tenant_id, turn.channel, turn.event_id
-            ):
-                log.info("duplicate event %s ignored", turn.event_id)
-                return []
-            if seen.person is None:
-                await ensure_person(
-                    session,
-                    turn.tenant_id,
-                    turn.channel,
-                    turn.user_id,
-                    display_name=turn.user_name or "",
-                    division=turn.user_division or "",
-                )
-            for effect in step.effects:
-                replies += await self.effects.apply(session, turn, ctx, effect, conv)
-            data = conv.to_json()
-            if changed or data != seen.conversation.data:
-                await save_conversation(session, key, data, seen.conversation.version)
+        await unit.start_writing()
+        session = unit.session
+        if turn.event_id and not await claim_event(
+            session, turn.tenant_id, turn.channel, turn.event_id
+        ):
+            log.info("duplicate event %s ignored", turn.event_id)
+            return []
+        if seen.person is None:
+            await ensure_person(
+                session,
+                turn.tenant_id,
+                turn.channel,
+                turn.user_id,
+                display_name=turn.user_name or "",
+                division=turn.user_division or "",
+            )
+        for effect in step.effects:
+            replies += await self.effects.apply(session, turn, ctx, effect, conv)
+        data = conv.to_json()
+        if changed or data != seen.conversation.data:
+            await save_conversation(session, key, data, seen.conversation.version)
         return replies
 
     def context(

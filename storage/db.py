@@ -18,7 +18,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -34,7 +39,9 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = 30
-        engine = create_async_engine(url, connect_args=connect_args)
+        # Every unit of work here ends in a commit or a rollback, so the pool's own rollback of
+        # a returned connection would only cost a round trip to the driver's thread.
+        engine = create_async_engine(url, connect_args=connect_args, pool_reset_on_return=None)
         _sqlite_transactions(engine)
         return engine
     if schema:
@@ -42,8 +49,10 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-# Execution option naming a transaction that only reads (see `read_transaction`).
+# Execution options: a transaction that only reads (see `read_transaction`), and reads with
+# no transaction at all, each statement its own snapshot (the read part of a turn).
 _READ_ONLY = "aiguide_read_only"
+_NO_BEGIN = "aiguide_no_begin"
 # How long a writer waits for the process's other writers (as SQLite's busy_timeout).
 _WRITE_WAIT_SECONDS = 30.0
 _LoopLock = tuple[Any, asyncio.Lock]  # the event loop a lock was made in, and the lock
@@ -67,8 +76,10 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get(_READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(_NO_BEGIN, False):
+            return
+        conn.exec_driver_sql("BEGIN" if options.get(_READ_ONLY, False) else "BEGIN IMMEDIATE")
 
 
 def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -81,7 +92,7 @@ async def transaction(
 ) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back on any exception."""
     async with sessions() as session:
-        lock = _write_lock(session)
+        lock = _write_lock(session.bind)
         if lock is None:
             async with session.begin():
                 yield session
@@ -108,10 +119,55 @@ async def read_transaction(
             await session.rollback()
 
 
-def _write_lock(session: AsyncSession) -> asyncio.Lock | None:
+class TurnUnit:
+    """One connection for one turn: it reads first, holding no lock, then may write.
+
+    On SQLite the reads run without BEGIN (the turn's reads are one statement, a snapshot of
+    its own) and `start_writing` takes the write lock; on PostgreSQL reads and writes are one
+    transaction, whose row locks come with the writes."""
+
+    def __init__(self, session: AsyncSession, connection: AsyncConnection) -> None:
+        self.session = session
+        self._connection = connection
+        self._lock = _write_lock(connection.sync_engine)
+        self.locked = False
+
+    async def start_writing(self) -> None:
+        if self._lock is None or self.locked:
+            return
+        await asyncio.wait_for(self._lock.acquire(), _WRITE_WAIT_SECONDS)
+        self.locked = True
+        # The reads ran in no transaction; from here on one, holding the write lock.
+        await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self._lock is not None and self.locked:
+            self.locked = False
+            self._lock.release()
+
+
+@asynccontextmanager
+async def turn_unit(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[TurnUnit]:
+    """A turn's unit of work on one pooled connection: committed when the block ends, rolled
+    back on any exception."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execution_options(**{_NO_BEGIN: True})
+        session = sessions(bind=connection, join_transaction_mode="control_fully")
+        unit = TurnUnit(session, connection)
+        try:
+            yield unit
+            await session.commit()
+        finally:
+            await session.close()  # rolls back whatever was not committed
+            unit.release()
+
+
+def _write_lock(bind: Any) -> asyncio.Lock | None:
     """The process's writer queue for a SQLite engine (None for PostgreSQL, whose row locks
     let writers of different rows go on together)."""
-    bind = session.bind
     if bind is None or bind.dialect.name != "sqlite":
         return None
     engine = bind.sync_engine if isinstance(bind, AsyncEngine) else bind

@@ -25,7 +25,7 @@ from bot.metrics import Metrics
 from bot.outbox.dead import mail_dead_letter
 from bot.outbox.deliverers import build_registry
 from bot.outbox.delivery import Delivery, report_progress
-from bot.services.pre_use import person_state
+from bot.services.pre_use import Versions, person_state, state_of
 from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.services.tenants import TenantCache, add_from_file, settings_dict
 from bot.settings import Settings, load_municipality
@@ -38,18 +38,18 @@ from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
-from storage.admin import roles_of
 from storage.conversations import (
     ConversationKey,
     VersionConflict,
     claim_event,
     load_conversation,
+    prune_events,
     save_conversation,
 )
-from storage.db import make_engine, ping, session_maker, transaction
+from storage.db import TurnUnit, make_engine, ping, session_maker, transaction, turn_unit
 from storage.models import AISystem, Broadcast, OutboxMessage, Person, Tenant, utcnow
 from storage.people import ensure_person
-from storage.systems import list_systems, save_systems
+from storage.systems import save_systems
 from storage.tenants import (
     get_tenant,
     linked_tenant,
@@ -57,6 +57,7 @@ from storage.tenants import (
     tenant_ids,
     update_settings,
 )
+from storage.turn_reads import TurnReader
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ log = logging.getLogger(__name__)
 _ATTEMPTS = 5
 # Reminders are planned from everyone's state; doing it every few minutes is plenty.
 _PLAN_EVERY = timedelta(minutes=5)
+# Event ids are kept this long: Slack retries an event three times within about five minutes
+# and the Bot Framework within minutes, so a day is far beyond both; older ids are pruned with
+# the planning (the ledger would otherwise only grow).
+EVENT_RETENTION = timedelta(days=1)
 
 
 @dataclass
@@ -78,6 +83,7 @@ class Runtime:
     effects: EffectHandlers = field(init=False)
     tenants: TenantCache = field(default_factory=TenantCache)
     metrics: Metrics = field(default_factory=Metrics)
+    reader: TurnReader = field(default_factory=TurnReader)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
 
@@ -195,7 +201,8 @@ class Runtime:
         try:
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
-                    return await self._handle_once(turn, key)
+                    # After a conflict the turn queues behind the other writer instead.
+                    return await self._handle_once(turn, key, serialise=attempt > 1)
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
         except Exception:
@@ -206,20 +213,71 @@ class Runtime:
         log.warning("turn abandoned after %d conflicts: %s/%s", _ATTEMPTS, key.channel, key.user_id)
         return [Text(msg.t("fallback.busy"))]
 
-    async def _handle_once(self, turn: Turn, key: ConversationKey) -> list[Reply]:
-        async with transaction(self.sessions) as session:
-            tenant = await self.tenants.get(session, turn.tenant_id)
+    async def _handle_once(
+        self, turn: Turn, key: ConversationKey, *, serialise: bool = False
+    ) -> list[Reply]:
+        # Read and route without the write lock; then write what the turn changed, briefly,
+        # refused (and the turn retried) if the conversation moved meanwhile.
+        async with turn_unit(self.engine, self.sessions) as unit:
+            tenant = await self.tenants.get(unit.session, turn.tenant_id)
             if tenant is None:  # no such municipality: answer, store nothing
                 return self.unknown_workspace("tenant", turn.tenant_id)
             self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
-            if turn.event_id and not await claim_event(
-                session, turn.tenant_id, turn.channel, turn.event_id
-            ):
-                log.info("duplicate event %s ignored", turn.event_id)
-                return []
-            stored = await load_conversation(session, key, lock=True)
-            # First seen now: pre-use reminders count from here.
-            person = await ensure_person(
+            if serialise:
+                await unit.start_writing()  # SQLite: the write lock before reading
+                await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row
+            return await self._read_route_write(unit, turn, key, tenant.facts)
+
+    async def _read_route_write(
+        self, unit: TurnUnit, turn: Turn, key: ConversationKey, town: MunicipalityFacts
+    ) -> list[Reply]:
+        seen = await self.reader.read(unit.session, key)
+        # First seen now: pre-use reminders count from here (the row is written below).
+        person = seen.person or Person.model_construct(
+            tenant_id=turn.tenant_id,
+            channel=turn.channel,
+            user_id=turn.user_id,
+            display_name=turn.user_name or "",
+            division=turn.user_division or "",
+            contact="",
+            email=(turn.user_email or "").strip().lower(),
+            staff_number="",
+            locale=None,
+        )
+        today = self.today()
+        if person.email or person.staff_number:
+            # Accounts tied by e-mail, roster rows by staff number or e-mail: the full read.
+            state = await person_state(
+                unit.session, town, turn.channel, turn.user_id, today, first_seen=person
+            )
+        else:
+            versions = seen.versions
+            state = state_of(
+                town,
+                Versions.of(versions, today),
+                seen.training,
+                seen.confirmation,
+                {v.seq: v.version for v in versions},
+            )
+        ctx = self.context(turn, town, person, seen.systems, state, set(seen.roles))
+        conv = ConversationData.from_json(seen.conversation.data)
+        step = self.router.route(conv, turn, ctx)
+        replies = list(step.replies)
+        changed = bool(step.effects) or conv.to_json() != seen.conversation.data
+        new_email = bool(turn.user_email) and (turn.user_email or "").strip().lower() != (
+            seen.person.email if seen.person else ""
+        )
+        if not (changed or turn.event_id or seen.person is None or new_email):
+            return replies
+        await unit.start_writing()
+        session = unit.session
+        if turn.event_id and not await claim_event(
+            session, turn.tenant_id, turn.channel, turn.event_id
+        ):
+            log.info("duplicate event %s ignored", turn.event_id)
+            return []
+        if seen.person is None or new_email:
+            await ensure_person(
                 session,
                 turn.tenant_id,
                 turn.channel,
@@ -228,18 +286,11 @@ class Runtime:
                 division=turn.user_division or "",
                 email=turn.user_email or "",
             )
-            systems = await list_systems(session, turn.tenant_id)
-            granted = await roles_of(session, turn.tenant_id, turn.channel, turn.user_id)
-            state = await person_state(
-                session, tenant.facts, turn.channel, turn.user_id, self.today()
-            )
-            ctx = self.context(turn, tenant.facts, person, systems, state, granted)
-            conv = ConversationData.from_json(stored.data)
-            step = self.router.route(conv, turn, ctx)
-            replies = list(step.replies)
-            for effect in step.effects:
-                replies += await self.effects.apply(session, turn, ctx, effect, conv)
-            await save_conversation(session, key, conv.to_json(), stored.version)
+        for effect in step.effects:
+            replies += await self.effects.apply(session, turn, ctx, effect, conv)
+        data = conv.to_json()
+        if changed or data != seen.conversation.data:
+            await save_conversation(session, key, data, seen.conversation.version)
         return replies
 
     def context(
@@ -334,6 +385,8 @@ class Runtime:
         plan = self._planned_at is None or abs(now - self._planned_at) >= _PLAN_EVERY
         async with transaction(self.sessions) as session:
             ids = await tenant_ids(session)
+            if plan:
+                await prune_events(session, now - EVENT_RETENTION)
         for tenant_id in ids:
             async with transaction(self.sessions) as session:
                 tenant = await self.tenants.get(session, tenant_id)

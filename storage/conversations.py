@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Executable, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ConversationState, ProcessedEvent, utcnow
-from storage.upsert import insert_if_absent
+
+# Built once: a turn runs these every time, and building and caching-keying a statement costs
+# more CPU than running it. Executed on the session's connection (Core, no ORM objects).
+_states = ConversationState.__table__  # type: ignore[attr-defined]
+_events = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_UPDATE_STATE = (
+    update(_states)
+    .where(
+        _states.c.tenant_id == bindparam("k_tenant"),
+        _states.c.channel == bindparam("k_channel"),
+        _states.c.user_id == bindparam("k_user"),
+        _states.c.conversation_id == bindparam("k_conversation"),
+        _states.c.version == bindparam("expected"),
+    )
+    .values(data=bindparam("data"), version=bindparam("new_version"), updated_at=bindparam("at"))
+)
+_INSERTS: dict[str, tuple[Executable, Executable]] = {
+    name: (
+        dialect.insert(_states).on_conflict_do_nothing(),
+        dialect.insert(_events).on_conflict_do_nothing(),
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class VersionConflict(Exception):
@@ -55,45 +79,56 @@ async def save_conversation(
     session: AsyncSession, key: ConversationKey, data: dict[str, Any], expected_version: int
 ) -> int:
     """Store `data` if the stored version is still `expected_version`; the new version."""
+    connection = await session.connection()
+    now = utcnow()
     if expected_version == 0:
-        inserted = await insert_if_absent(
-            session,
-            ConversationState,
-            tenant_id=key.tenant_id,
-            channel=key.channel,
-            user_id=key.user_id,
-            conversation_id=key.conversation_id,
-            data=data,
-            version=1,
-            updated_at=utcnow(),
-        )
-        if not inserted:
+        insert_state, _ = _INSERTS[connection.dialect.name]
+        values = {
+            "tenant_id": key.tenant_id,
+            "channel": key.channel,
+            "user_id": key.user_id,
+            "conversation_id": key.conversation_id,
+            "data": data,
+            "version": 1,
+            "updated_at": now,
+        }
+        if not (await connection.execute(insert_state, values)).rowcount:
             raise VersionConflict(key)
         return 1
-    statement = (
-        update(ConversationState)
-        .where(
-            col(ConversationState.tenant_id) == key.tenant_id,
-            col(ConversationState.channel) == key.channel,
-            col(ConversationState.user_id) == key.user_id,
-            col(ConversationState.conversation_id) == key.conversation_id,
-            col(ConversationState.version) == expected_version,
-        )
-        .values(data=data, version=expected_version + 1, updated_at=utcnow())
-    )
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    if result.rowcount != 1:
+    params = {
+        "k_tenant": key.tenant_id,
+        "k_channel": key.channel,
+        "k_user": key.user_id,
+        "k_conversation": key.conversation_id,
+        "expected": expected_version,
+        "data": data,
+        "new_version": expected_version + 1,
+        "at": now,
+    }
+    if (await connection.execute(_UPDATE_STATE, params)).rowcount != 1:
         raise VersionConflict(key)
     return expected_version + 1
 
 
 async def claim_event(session: AsyncSession, tenant_id: str, channel: str, event_id: str) -> bool:
-    """True the first time an event id is seen; False for a retry of the same event."""
-    return await insert_if_absent(
-        session,
-        ProcessedEvent,
-        tenant_id=tenant_id,
-        channel=channel,
-        event_id=event_id,
-        created_at=utcnow(),
-    )
+    """True the first time an event id is seen; False for a retry of the same event.
+
+    On PostgreSQL a concurrent claim of the same id waits for the other transaction and then
+    does nothing, so exactly one of two replicas sees True."""
+    connection = await session.connection()
+    _, insert_event = _INSERTS[connection.dialect.name]
+    values = {
+        "tenant_id": tenant_id,
+        "channel": channel,
+        "event_id": event_id,
+        "created_at": utcnow(),
+    }
+    return bool((await connection.execute(insert_event, values)).rowcount)
+
+
+async def prune_events(session: AsyncSession, before: datetime) -> int:
+    """Forget event ids claimed before `before` (older than any platform still retries);
+    how many were forgotten."""
+    statement = delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < before)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)

@@ -1,7 +1,16 @@
-"""The async engine: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) by URL."""
+"""The async engine: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) by URL.
+
+Transactions come in two kinds. `transaction` may write: on SQLite it takes the write lock up
+front (BEGIN IMMEDIATE), and writers of one process queue on an asyncio lock first, so they
+do not wake each other through SQLite's busy-wait (which sleeps up to 100 ms at a time).
+`read_transaction` only reads: on SQLite a deferred BEGIN, which in WAL mode reads a snapshot
+while another connection writes, so a turn reads and routes without waiting for any writer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +18,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -25,8 +39,12 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = 30
-        # hide_parameters: an error message never carries what a person typed.
-        engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
+        # hide_parameters: an error message never carries what a person typed. Every unit of
+        # work here ends in a commit or a rollback, so the pool's own rollback of a returned
+        # connection would only cost a round trip to the driver's thread.
+        engine = create_async_engine(
+            url, connect_args=connect_args, hide_parameters=True, pool_reset_on_return=None
+        )
         _sqlite_transactions(engine)
         return engine
     if schema:
@@ -36,9 +54,20 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     )
 
 
+# Execution options: a transaction that only reads (see `read_transaction`), and reads with
+# no transaction at all, each statement its own snapshot (the read part of a turn).
+_READ_ONLY = "aiguide_read_only"
+_NO_BEGIN = "aiguide_no_begin"
+# How long a writer waits for the process's other writers (as SQLite's busy_timeout).
+_WRITE_WAIT_SECONDS = 30.0
+_LoopLock = tuple[Any, asyncio.Lock]  # the event loop a lock was made in, and the lock
+_write_locks: weakref.WeakKeyDictionary[Any, _LoopLock] = weakref.WeakKeyDictionary()
+
+
 def _sqlite_transactions(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, and BEGIN IMMEDIATE: every turn writes, so it takes the write lock
-    up front instead of failing with "database is locked" when upgrading a read lock."""
+    """WAL, foreign keys, and BEGIN IMMEDIATE for a transaction that may write: it takes the
+    write lock up front instead of failing with "database is locked" when upgrading a read
+    lock. A read-only transaction begins deferred and never takes it."""
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -52,7 +81,10 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(_NO_BEGIN, False):
+            return
+        conn.exec_driver_sql("BEGIN" if options.get(_READ_ONLY, False) else "BEGIN IMMEDIATE")
 
 
 def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -64,8 +96,91 @@ async def transaction(
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back on any exception."""
-    async with sessions() as session, session.begin():
-        yield session
+    async with sessions() as session:
+        lock = _write_lock(session.bind)
+        if lock is None:
+            async with session.begin():
+                yield session
+            return
+        await asyncio.wait_for(lock.acquire(), _WRITE_WAIT_SECONDS)
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            lock.release()
+
+
+@asynccontextmanager
+async def read_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work that only reads: one consistent snapshot, no write lock (SQLite), rolled
+    back at the end. Writing in it fails on SQLite only when another writer got there first."""
+    async with sessions() as session:
+        await session.connection(execution_options={_READ_ONLY: True})  # begins
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
+class TurnUnit:
+    """One connection for one turn: it reads first, holding no lock, then may write.
+
+    On SQLite the reads run without BEGIN (the turn's reads are one statement, a snapshot of
+    its own) and `start_writing` takes the write lock; on PostgreSQL reads and writes are one
+    transaction, whose row locks come with the writes."""
+
+    def __init__(self, session: AsyncSession, connection: AsyncConnection) -> None:
+        self.session = session
+        self._connection = connection
+        self._lock = _write_lock(connection.sync_engine)
+        self.locked = False
+
+    async def start_writing(self) -> None:
+        if self._lock is None or self.locked:
+            return
+        await asyncio.wait_for(self._lock.acquire(), _WRITE_WAIT_SECONDS)
+        self.locked = True
+        # The reads ran in no transaction; from here on one, holding the write lock.
+        await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self._lock is not None and self.locked:
+            self.locked = False
+            self._lock.release()
+
+
+@asynccontextmanager
+async def turn_unit(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[TurnUnit]:
+    """A turn's unit of work on one pooled connection: committed when the block ends, rolled
+    back on any exception."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execution_options(**{_NO_BEGIN: True})
+        session = sessions(bind=connection, join_transaction_mode="control_fully")
+        unit = TurnUnit(session, connection)
+        try:
+            yield unit
+            await session.commit()
+        finally:
+            await session.close()  # rolls back whatever was not committed
+            unit.release()
+
+
+def _write_lock(bind: Any) -> asyncio.Lock | None:
+    """The process's writer queue for a SQLite engine (None for PostgreSQL, whose row locks
+    let writers of different rows go on together)."""
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    engine = bind.sync_engine if isinstance(bind, AsyncEngine) else bind
+    loop = asyncio.get_running_loop()  # a lock serves the loop it was made in
+    held = _write_locks.get(engine)
+    if held is None or held[0] is not loop:
+        held = _write_locks[engine] = (loop, asyncio.Lock())
+    return held[1]
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -64,6 +64,15 @@ async def update_settings(
     await session.flush()
 
 
+async def rename_tenant(session: AsyncSession, tenant_id: str, name: str) -> None:
+    statement = (
+        update(Tenant)
+        .where(col(Tenant.id) == tenant_id)
+        .values(name=name, revision=Tenant.revision + 1, updated_at=utcnow())
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
 async def bump_revision(session: AsyncSession, tenant_id: str) -> None:
     """Something cached per tenant changed (its 別表, its versions): every replica reloads."""
     statement = (

@@ -99,12 +99,19 @@ def state_of(
 
 
 async def person_state(
-    session: AsyncSession, town: MunicipalityFacts, channel: str, user_id: str, today: date
+    session: AsyncSession,
+    town: MunicipalityFacts,
+    channel: str,
+    user_id: str,
+    today: date,
+    first_seen: Person | None = None,
 ) -> PreUseState:
+    """`first_seen`: the person as the platform describes them, not stored yet (their first
+    turn), whose e-mail may already tie them to accounts on other channels."""
     all_versions = await list_versions(session, town.tenant_id)
     versions = Versions.of(all_versions, today)
     # One member of staff on several channels: the accounts sharing an e-mail are one person.
-    person = await get_person(session, town.tenant_id, channel, user_id)
+    person = await get_person(session, town.tenant_id, channel, user_id) or first_seen
     accounts = await accounts_of(session, person) if person else []
     ids = [(a.channel, a.user_id) for a in accounts] or [(channel, user_id)]
     record = await training_record_for(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,7 @@ async def test_applied_purge_deletes_only_what_is_older_than_both_dates(
             .values(updated_at=old)
         )
     town = await runtime.town()
-    args = argparse.Namespace(data_command="purge", before=date(2099, 1, 1), apply=True)
+    args = argparse.Namespace(data_command="purge", before="2099-01-01", apply=True)
     assert await data_command(town, args) == 0
     assert "conversations: deleted 1" in capsys.readouterr().out
     async with transaction(runtime.sessions) as session:

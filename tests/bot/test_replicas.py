@@ -15,13 +15,14 @@ async def test_concurrent_turns_on_two_replicas_are_all_applied(database: Databa
     replica_a, replica_b = await start_runtime(database), await start_runtime(database)
     try:
         turns = 8
+        # Each 「プロフィール」 (re)asks the form's first question: every turn changes the state.
         results = await asyncio.gather(
             *(
-                Chat(replica_a if n % 2 else replica_b).say("メニュー", event_id=f"evt-{n}")
+                Chat(replica_a if n % 2 else replica_b).say("プロフィール", event_id=f"evt-{n}")
                 for n in range(turns)
             )
         )
-        assert all("プロフィール登録" in str(replies) for replies in results)
+        assert all("1/3" in str(replies) for replies in results)
         async with transaction(replica_a.sessions) as session:
             stored = await load_conversation(
                 session, ConversationKey(SAMPLE_TENANT, "local", "yamada", "main")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.conversations import (
@@ -14,9 +17,11 @@ from storage.conversations import (
     VersionConflict,
     claim_event,
     load_conversation,
+    prune_events,
     save_conversation,
 )
 from storage.db import make_engine, session_maker, transaction
+from storage.models import ProcessedEvent, utcnow
 from storage.tenants import add_tenant
 from tests.conftest import Database
 
@@ -85,3 +90,21 @@ async def test_a_claim_rolled_back_with_a_failed_turn_can_be_claimed_again(
             raise RuntimeError("the turn failed")
     async with transaction(sessions) as session:
         assert await claim_event(session, "sakura-city", "local", "evt-9")
+
+
+async def test_event_ids_older_than_the_cutoff_are_forgotten_and_recent_ones_kept(
+    sessions: Sessions,
+) -> None:
+    async with transaction(sessions) as session:
+        assert await claim_event(session, "sakura-city", "local", "evt-old")
+        assert await claim_event(session, "sakura-city", "local", "evt-new")
+        await session.exec(  # type: ignore[call-overload]
+            update(ProcessedEvent)
+            .where(col(ProcessedEvent.event_id) == "evt-old")
+            .values(created_at=utcnow() - timedelta(days=2))
+        )
+    async with transaction(sessions) as session:
+        assert await prune_events(session, utcnow() - timedelta(days=1)) == 1
+    async with transaction(sessions) as session:
+        assert not await claim_event(session, "sakura-city", "local", "evt-new")  # still known
+        assert await claim_event(session, "sakura-city", "local", "evt-old")  # forgotten

@@ -46,7 +46,8 @@ async def test_a_roster_row_by_staff_number_or_e_mail_applies_when_the_person_fi
         encoding="utf-8",
     )
     town = await runtime.town()
-    assert await town.import_roster(read_roster(roster)) == (2, 0)
+    records = read_roster(roster, runtime.catalogs.for_locale("ja"))
+    assert await town.import_roster(records) == (2, 0)
     # nobody has talked to the bot yet: both are listed from the roster alone
     assert {s.user_id for s in await town.standings()} == {EMAIL, "S0042"}
 

@@ -267,8 +267,8 @@ async def test_two_real_tickers_on_one_database_send_each_reminder_once(
     while working_days_between(since, today) < 5:
         since -= timedelta(days=1)
     await make_known(a, people, since)
+    town = (await a.town()).facts
     async with transaction(a.sessions) as session:
-        town = (await a.town()).facts
         assert await plan_reminders(session, town, started, a.hours) == len(people)
         await session.exec(update(Reminder).values(due_at=started - timedelta(hours=1)))
         await enqueue(

@@ -16,6 +16,10 @@ def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Ap
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     add_local_channel(app)
+    if runtime.settings.slack_enabled:
+        from bot.channels.slack import register
+
+        register(app, runtime)
     ticker = Ticker(runtime, tick_seconds) if tick_seconds else None
 
     async def _start(_app: web.Application) -> None:

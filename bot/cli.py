@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database is up to date: {settings.database_url}")
         return 0
     if args.command == "serve":
+        if (problem := settings.slack_problem()) is not None:
+            return _fail(f"invalid Slack settings: {problem}")
         if settings.municipality_file.is_file():
             # The sample municipality is added only into an empty database, but a wrong file
             # is a mistake to fix before anything starts or is migrated.

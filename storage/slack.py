@@ -41,6 +41,34 @@ class SlackOAuthState(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class SlackModal(SQLModel, table=True):
+    """An open modal's current submit button: a submission with errors gets a new form
+    (a new button id) that the modal's metadata, fixed when it opened, cannot carry."""
+
+    __tablename__ = "slack_modal"
+
+    view_id: str = Field(primary_key=True, max_length=64)
+    submit_action: str = Field(max_length=300)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+
+
+async def remember_modal(session: AsyncSession, view_id: str, submit_action: str) -> None:
+    row = await session.get(SlackModal, view_id)
+    if row is None:
+        row = SlackModal(view_id=view_id, submit_action=submit_action)
+    row.submit_action = submit_action
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.flush()
+
+
+async def modal_submit_action(session: AsyncSession, view_id: str) -> str | None:
+    row = await session.get(SlackModal, view_id)
+    return row.submit_action if row else None
+
+
 def _key(enterprise_id: str | None, team_id: str | None) -> tuple[str, str]:
     return (enterprise_id or "", team_id or "")
 

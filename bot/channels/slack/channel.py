@@ -23,6 +23,7 @@ from bot.settings import Settings
 from dialogs.turn import Turn
 from dialogs.ui import FormView, Reply
 from storage.db import transaction
+from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, list_tenants
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,10 @@ class SlackChannel:
                     "channel": place.channel,
                 }
                 view = render_modal(reply, metadata)
-                await self.api.call(token, "views.open", trigger_id=trigger, view=view)
+                opened = await self.api.call(token, "views.open", trigger_id=trigger, view=view)
+                view_id = str((opened.get("view") or {}).get("id", ""))
+                if view_id:
+                    await self.remember_modal(view_id, reply.submit.id)
                 trigger = None  # a trigger opens one view
                 continue
             for message in render_messages([reply]):
@@ -229,6 +233,14 @@ class SlackChannel:
             text=place.pressed_label or " ",
             blocks=[*kept, chosen][:50],
         )
+
+    async def remember_modal(self, view_id: str, submit_action: str) -> None:
+        async with transaction(self.runtime.sessions) as session:
+            await remember_modal(session, view_id[:64], submit_action[:300])
+
+    async def modal_submit_action(self, view_id: str) -> str | None:
+        async with transaction(self.runtime.sessions) as session:
+            return await modal_submit_action(session, view_id[:64])
 
     def with_trigger(self, place: Place, trigger_id: str | None) -> Place:
         return replace(place, trigger_id=trigger_id)

@@ -225,9 +225,14 @@ async def _submitted(
                 outcome.set_result(None)
             return
         profile = await channel.profile(token, workspace, user)
-        turn = adapter.view_turn(tenant, body, str(metadata.get("submit", "")), profile)
+        view_id = str(view.get("id", ""))
+        submit = await channel.modal_submit_action(view_id) or str(metadata.get("submit", ""))
+        turn = adapter.view_turn(tenant, body, submit, profile)
         replies = await channel.runtime.handle(turn)
         form = next((r for r in replies if isinstance(r, FormView) and r.errors), None)
+        if form is not None and view_id:
+            # The form with its errors has a new submit button; the modal stays open.
+            await channel.remember_modal(view_id, form.submit.id)
         if not acknowledged:
             outcome.set_result(form)
             if form is not None:

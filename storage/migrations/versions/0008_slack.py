@@ -1,4 +1,5 @@
-"""Slack: installations of the OAuth flow (several workspaces) and its one-time states.
+"""Slack: installations of the OAuth flow (several workspaces), its one-time states, and
+the current submit button of each open modal.
 
 Revision ID: 0008
 Revises: 0006
@@ -33,8 +34,15 @@ def upgrade() -> None:
         sa.Column("state", sa.String(64), primary_key=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "slack_modal",
+        sa.Column("view_id", sa.String(64), primary_key=True),
+        sa.Column("submit_action", sa.String(300), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("slack_modal")
     op.drop_table("slack_oauth_state")
     op.drop_table("slack_installation")

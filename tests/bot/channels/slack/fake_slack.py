@@ -116,7 +116,8 @@ class FakeSlack:
             ts = params.get("ts") or f"{self._ts}.000100"
             return {"ok": True, "channel": params.get("channel"), "ts": ts}
         if method in ("views.open", "views.publish", "views.update"):
-            return {"ok": True, "view": {"id": "V1"}}
+            self._ts += 1
+            return {"ok": True, "view": {"id": f"V{self._ts}"}}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             if user is None:

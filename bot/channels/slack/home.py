@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.slack.adapter import CHANNEL, Workspace
-from bot.channels.slack.renderer import Blocks, render_messages
+from bot.channels.slack.renderer import Blocks, joined
 from bot.services.pre_use import person_state
 from dialogs.pre_use import status_card
 from dialogs.turn import Turn
@@ -60,8 +60,6 @@ async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
         replies = channel.runtime.unknown_workspace("slack_team", workspace.team_id)
     else:
         replies = await home_replies(channel, tenant_id, user, locale)
-    blocks: Blocks = []
-    for message in render_messages(replies):
-        blocks += message["blocks"]
+    blocks: Blocks = joined(replies)
     view = {"type": "home", "blocks": blocks[:_MAX_HOME_BLOCKS]}
     await channel.api.call(token, "views.publish", user_id=user, view=view)

@@ -197,6 +197,24 @@ def render_messages(replies: Iterable[Reply]) -> list[dict[str, Any]]:
     return messages
 
 
+def joined(replies: Iterable[Reply]) -> Blocks:
+    """Several replies as one surface (App Home): their blocks in order, each button and
+    select with an action id of its own."""
+    blocks: Blocks = []
+    for reply in replies:
+        blocks += _blocks_for(reply)
+    buttons = selects = 0
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element["type"] == "button":
+                element["action_id"] = f"{BUTTON_PREFIX}{buttons}"
+                buttons += 1
+            else:
+                element["action_id"] = f"{SELECT_PREFIX}{selects}"
+                selects += 1
+    return blocks
+
+
 # --- forms as modals ----------------------------------------------------------------------
 
 

@@ -242,6 +242,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await slack.start()
     yield slack
     await slack.stop()
+    # Every message and view of the test was one Slack accepts.
+    assert slack.refused == []
 
 
 @pytest.fixture

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.bot.channels.slack.block_kit import problems, view_problems
 
 TEAM = "T0001"
 TOKEN = "xoxb-test-1"
@@ -22,6 +25,7 @@ class Call:
     params: dict[str, Any]
     token: str
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -30,12 +34,14 @@ class FakeSlack:
     teams: dict[str, str] = field(default_factory=lambda: {TOKEN: TEAM})
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
-    # method → Retry-After seconds: the next call of it answers 429 once
-    limit_next: dict[str, int] = field(default_factory=dict)
+    # method → Retry-After seconds, one per call to answer 429 to (then it answers again)
+    limit_next: dict[str, list[int]] = field(default_factory=dict)
     oauth_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    # Messages and views Slack would have refused (Block Kit limits broken)
+    refused: list[tuple[str, list[str]]] = field(default_factory=list)
     _ts: int = 1000
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -93,8 +99,8 @@ class FakeSlack:
         else:
             params = dict(await request.post())
             params.update(request.query)
-        if method in self.limit_next:
-            after = self.limit_next.pop(method)
+        if self.limit_next.get(method):
+            after = self.limit_next[method].pop(0)
             self._record(Call(f"{method}#429", params, token))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
@@ -106,6 +112,14 @@ class FakeSlack:
         return web.json_response(answer)
 
     def _answer(self, method: str, params: dict[str, Any], token: str) -> dict[str, Any]:
+        wrong: list[str] = []
+        if isinstance(params.get("blocks"), list):
+            wrong = problems(params["blocks"])
+        if isinstance(params.get("view"), dict):
+            wrong = view_problems(params["view"])
+        if wrong:
+            self.refused.append((method, wrong))
+            return {"ok": False, "error": "invalid_blocks", "errors": wrong}
         if method == "auth.test":
             team = self.teams.get(token)
             if team is None:
@@ -134,7 +148,10 @@ class FakeSlack:
         return {"ok": True}
 
     async def _response(self, request: web.Request) -> web.Response:
-        self._record(Call("response_url", await request.json(), request.match_info["id"]))
+        payload = await request.json()
+        if problems(payload.get("blocks", [])):
+            self.refused.append(("response_url", problems(payload["blocks"])))
+        self._record(Call("response_url", payload, request.match_info["id"]))
         return web.Response(text="ok")
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:

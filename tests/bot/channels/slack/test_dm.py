@@ -53,3 +53,36 @@ async def test_the_directory_gives_name_email_division_and_locale(bot: SlackBot)
         "yamada@example.lg.jp",
         "税務課",
     )
+
+
+async def test_a_mention_in_a_channel_is_answered_in_its_thread(bot: SlackBot) -> None:
+    event = {
+        "type": "app_mention",
+        "channel": "CGENERAL",
+        "user": STAFF,
+        "text": "<@UBOT> ヘルプ",
+        "ts": "1700000000.000100",
+    }
+    yamada = SlackPerson(bot, STAFF)
+    assert (await bot.event(event)).status == 200
+    await yamada.quiet()
+    answers = bot.posts_to("CGENERAL")
+    assert answers and all(a["thread_ts"] == "1700000000.000100" for a in answers)
+    from tests.bot.channels.slack.conftest import text_of
+
+    assert "さくら市の生成AI利用ガイドラインのアシスタントです" in text_of(answers[0])
+
+
+async def test_a_channel_message_outside_a_report_thread_is_not_a_turn(bot: SlackBot) -> None:
+    event = {
+        "type": "message",
+        "channel": "CGENERAL",
+        "channel_type": "channel",
+        "user": STAFF,
+        "text": "ヘルプ",
+        "ts": "1700000000.000200",
+    }
+    yamada = SlackPerson(bot, STAFF)
+    assert (await bot.event(event)).status == 200
+    await yamada.quiet()
+    assert bot.slack.of("chat.postMessage") == []

@@ -27,6 +27,7 @@ from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, list_tenants
 
 log = logging.getLogger(__name__)
+_CONCURRENT_TURNS = 32
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class SlackChannel:
         self.bot_token = settings.slack_bot_token
         self.installations = None if self.bot_token else DatabaseInstallationStore(runtime.sessions)
         self.tasks: set[asyncio.Task[None]] = set()
+        # Work after the acknowledgement waits its turn here: a burst of events queues in
+        # memory instead of opening a database transaction each.
+        self.slots = asyncio.Semaphore(_CONCURRENT_TURNS)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -90,7 +94,8 @@ class SlackChannel:
 
     async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
         try:
-            await work
+            async with self.slots:
+                await work
         except Exception:
             log.exception("Slack work after the acknowledgement failed")
 

@@ -22,6 +22,7 @@ from dialogs import admin
 from dialogs.context import DialogContext
 from dialogs.designation import (
     FileRequest,
+    OpenRequestForm,
     RequestAction,
     missing_for_approval,
     system_answers,
@@ -46,7 +47,7 @@ from dialogs.state import ConversationData
 from dialogs.system_form import SaveSystem
 from dialogs.turn import Turn
 from dialogs.ui import Choices, Reply, Text
-from storage.admin import log_entry_check
+from storage.admin import audit, log_entry_check
 from storage.models import (
     AISystem,
     Broadcast,
@@ -79,7 +80,13 @@ class EffectHandler:
         match effect:
             case SaveProfile(display_name=name, division=division, contact=contact):
                 await update_person(
-                    session, *who, display_name=name, division=division, contact=contact
+                    session,
+                    *who,
+                    display_name=name,
+                    division=division,
+                    contact=contact,
+                    email=effect.email,
+                    staff_number=effect.staff_number,
                 )
             case SetLocale(locale=locale):
                 await update_person(session, *who, locale=locale)
@@ -155,6 +162,14 @@ class EffectHandler:
                 )
             case RequestAction(request_id=request_id, verb=verb, answers=answers):
                 return await self._on_request(session, conv, turn, ctx, request_id, verb, answers)
+            case OpenRequestForm(request_id=request_id, verb=verb, form=form):
+                request = await self._request_for(session, turn, ctx, request_id, verb)
+                if request is None:
+                    return [Text(ctx.t("designation.not_found_or_refused"))]
+                initial = {"request": str(request_id)}
+                return list(
+                    self.runtime.router.runner.start(conv, form, ctx, initial=initial).replies
+                )
             case admin.ShowRoles():
                 return [await admin_ops.roles_card(session, turn.tenant_id, ctx)]
             case (
@@ -164,10 +179,15 @@ class EffectHandler:
                 | admin.ApplyChange()
                 | admin.NotifyAskers()
             ):
+                asked = getattr(effect, "system_id", "") or getattr(effect, "pending", {}).get(
+                    "system", ""
+                )
+                await self._refused(session, turn, "system.missing", f"system:{asked}"[:200])
                 return [Text(ctx.t("admin.no_system", name=""))]
             case OpenReportForm(report_id=report_id, form=form):
                 report = await get_report(session, turn.tenant_id, report_id)
                 if report is None or not may_add(report, ctx, turn.channel, turn.user_id):
+                    await self._refused(session, turn, f"report.{form}", f"report:{report_id}")
                     return [Text(ctx.t("report.not_found_or_refused"))]
                 initial = {"report": str(report_id)}
                 started = self.runtime.router.runner.start(conv, form, ctx, initial=initial)
@@ -214,13 +234,8 @@ class EffectHandler:
         verb: str,
         answers: dict[str, str],
     ) -> list[Reply]:
-        request = await session.get(DesignationRequest, request_id)
-        mine = request is not None and (request.applicant_channel, request.applicant) == (
-            turn.channel,
-            turn.user_id,
-        )
-        allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
-        if request is None or request.tenant_id != turn.tenant_id or not allowed:
+        request = await self._request_for(session, turn, ctx, request_id, verb)
+        if request is None:
             return [Text(ctx.t("designation.not_found_or_refused"))]
         if verb == "approve":
             if request.status != "pending":
@@ -233,6 +248,36 @@ class EffectHandler:
             return [*said, *started.replies]
         return await designation_ops.act(
             session, request, verb, answers, ctx, self._actor(turn, ctx)
+        )
+
+    async def _request_for(
+        self, session: AsyncSession, turn: Turn, ctx: DialogContext, request_id: int, verb: str
+    ) -> DesignationRequest | None:
+        """The request, when it is this municipality's and the asker may act on it (an admin,
+        or its applicant answering); else None, audited, and the same answer either way."""
+        request = await session.get(DesignationRequest, request_id)
+        mine = request is not None and (request.applicant_channel, request.applicant) == (
+            turn.channel,
+            turn.user_id,
+        )
+        allowed = ctx.person.role == "admin" or (verb == "answer" and mine)
+        if request is None or request.tenant_id != turn.tenant_id or not allowed:
+            await self._refused(session, turn, f"request.{verb}", f"request:{request_id}")
+            return None
+        return request
+
+    @staticmethod
+    async def _refused(session: AsyncSession, turn: Turn, action: str, target: str) -> None:
+        """A refused or missing object, recorded in the asker's municipality. Only ids the
+        router parsed reach `target`; never the text a person typed."""
+        await audit(
+            session,
+            turn.tenant_id,
+            channel=turn.channel,
+            actor=turn.user_id,
+            action=action[:64],
+            target=target[:200],
+            outcome="refused",
         )
 
     def _actor(self, turn: Turn, ctx: DialogContext) -> admin_ops.Actor:
@@ -290,7 +335,14 @@ class EffectHandler:
         )
         allowed = may_add if adding else may_see
         if report is None or not allowed(report, ctx, turn.channel, turn.user_id):
-            # The same answer whether the report exists or not: nothing leaks.
+            # The same answer whether the report exists or not: nothing leaks. The attempt
+            # is audited in the asker's own municipality, whatever was asked for.
+            asked = (
+                f"report:{effect.number}"
+                if isinstance(effect, ReportByNumber)
+                else f"report:{effect.report_id}"
+            )
+            await self._refused(session, turn, f"report.{effect.verb}", asked)
             return [Text(ctx.t("report.not_found_or_refused"))]
         if isinstance(effect, ReportByNumber):
             if effect.verb == "update":

@@ -23,7 +23,7 @@ from bot.effects import EffectHandler
 from bot.files.registry_io import read_registry
 from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
-from bot.services.pre_use import ensure_first_version, person_state
+from bot.services.pre_use import person_state
 from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.services.tenants import TenantCache, add_from_file, settings_dict
 from bot.settings import Settings, load_municipality
@@ -117,11 +117,12 @@ class Runtime:
         async with transaction(self.sessions) as session:
             if await tenant_ids(session):
                 return await self._fill_settings_of_upgraded(session)
-            town, added = await add_from_file(session, self.settings.municipality_file)
+            town, added = await add_from_file(
+                session, self.settings.municipality_file, self.today()
+            )
             if not added:  # another replica added it first
                 return False
             facts = town.facts()
-            await ensure_first_version(session, facts, self.today())
             path = self.settings.systems_file
             if path is not None and path.is_file():
                 entries = read_registry(path, facts, self.catalogs.for_locale("ja"))
@@ -261,6 +262,8 @@ class Runtime:
             display_name=(person.display_name if person else "") or (turn.user_name or ""),
             division=person.division if person else "",
             contact=person.contact if person else "",
+            email=person.email if person else "",
+            staff_number=person.staff_number if person else "",
             locale=locale,
             role=role,
             verified_division=turn.user_division or "",

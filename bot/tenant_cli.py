@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.files.municipality_toml import to_toml
 from bot.runtime import Runtime
-from bot.services.pre_use import ensure_first_version
 from bot.services.tenants import add_from_file, update_from_file
 from storage.admin import audit
 from storage.db import transaction
@@ -64,10 +63,9 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
     verb = args.tenants_command
     async with transaction(runtime.sessions) as session:
         if verb == "add":
-            settings, added = await add_from_file(session, args.file)
+            settings, added = await add_from_file(session, args.file, runtime.today())
             if not added:
                 return _fail(f"a municipality with the id {settings.municipality.id} exists")
-            await ensure_first_version(session, settings.facts(), runtime.today())
             await audit(
                 session,
                 settings.municipality.id,

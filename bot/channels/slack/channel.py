@@ -21,7 +21,7 @@ from bot.channels.slack.webapi import Profile, SlackWebApi
 from bot.runtime import Runtime
 from bot.settings import Settings
 from dialogs.turn import Turn
-from dialogs.ui import FormView, Reply
+from dialogs.ui import Choices, FormView, Reply
 from storage.db import transaction
 from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, list_tenants
@@ -45,6 +45,9 @@ class Place:
     pressed_ts: str | None = None
     pressed_blocks: tuple[dict[str, Any], ...] = ()
     pressed_label: str = ""
+    # A button pressed in a shared channel: answers are private (the response_url), and a
+    # question or a form for this one person continues in their DM, where they can type.
+    dm_for_questions: bool = False
 
 
 class SlackChannel:
@@ -184,6 +187,8 @@ class SlackChannel:
         messages, privately through the response_url where the place says so."""
         if place.pressed_ts and replies:
             await self._replace_pressed(token, place)
+        if place.dm_for_questions and any(_asks(r) for r in replies):
+            place = Place(channel=place.user, user=place.user, trigger_id=place.trigger_id)
         trigger = place.trigger_id
         for reply in replies:
             if isinstance(reply, FormView) and trigger:
@@ -249,6 +254,11 @@ class SlackChannel:
 
     def with_trigger(self, place: Place, trigger_id: str | None) -> Place:
         return replace(place, trigger_id=trigger_id)
+
+
+def _asks(reply: Reply) -> bool:
+    """A reply the person answers (a question with buttons, a form)."""
+    return isinstance(reply, Choices | FormView)
 
 
 def is_direct(channel_id: str) -> bool:

@@ -194,6 +194,7 @@ async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str
             thread_ts=message.get("thread_ts") or message.get("ts"),
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
+            dm_for_questions=True,
         )
     await channel.run_turn(
         workspace_of(body),

@@ -116,3 +116,31 @@ async def test_a_policy_division_reply_in_the_thread_is_recorded(bot: SlackBot) 
     assert [(e.actor, e.detail["text"]) for e in comments] == [("佐藤 次郎", "税務課に確認します")]
     assert thread_key(report) == f"report:{report.id}:policy"
     assert number
+
+
+async def test_a_form_started_from_the_channel_continues_in_the_presser_dm(bot: SlackBot) -> None:
+    yamada = SlackPerson(bot, STAFF)
+    number = await file_report(yamada)
+    await bot.runtime.delivery.run_once()
+    [summary] = bot.posts_to(POLICY_CHANNEL)
+    sato = SlackPerson(bot, ADMIN)
+    before = len(bot.slack.calls)
+    await bot.press(ADMIN, summary, "追加情報を依頼", channel=POLICY_CHANNEL)
+    await sato.quiet()
+    new = bot.slack.calls[before:]
+    asked = [c for c in new if c.method == "chat.postMessage"]
+    assert asked and all(c.params["channel"] == ADMIN for c in asked)  # the DM, not the channel
+    assert not [
+        c for c in new if c.method == "chat.postMessage" and c.params["channel"] == POLICY_CHANNEL
+    ]
+
+    sato.dm = ADMIN
+    await sato.say("発生時刻を教えてください")
+    while "送信" in sato.labels:
+        await sato.press("送信")
+    await bot.runtime.delivery.run_once()
+    thread = bot.posts_to(POLICY_CHANNEL)[1:]
+    assert any("発生時刻を教えてください" in text_of(m) for m in thread)
+    assert all(m["thread_ts"] == summary["ts"] for m in thread)
+    told = [m for m in bot.posts_to(STAFF) if number in text_of(m)]
+    assert any("発生時刻を教えてください" in text_of(m) for m in told)

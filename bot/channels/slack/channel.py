@@ -13,6 +13,8 @@ from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
+
 from bot.channels.slack import adapter
 from bot.channels.slack.adapter import Workspace
 from bot.channels.slack.installations import DatabaseInstallationStore
@@ -103,6 +105,19 @@ class SlackChannel:
             log.exception("Slack work after the acknowledgement failed")
 
     # --- workspaces -----------------------------------------------------------------------
+
+    async def authorize_single(self) -> AuthorizeResult:
+        """bolt's authorization for the one workspace: our cached auth.test, so a burst of
+        first events does not ask Slack once each."""
+        assert self.bot_token is not None
+        identity = await self.api.identity(self.bot_token)
+        return AuthorizeResult(
+            enterprise_id=identity.enterprise_id,
+            team_id=identity.team_id,
+            bot_user_id=identity.bot_user_id,
+            bot_id=identity.bot_id,
+            bot_token=self.bot_token,
+        )
 
     async def token_for(self, workspace: Workspace) -> str | None:
         if self.bot_token:

@@ -67,6 +67,7 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
         signing_secret=settings.slack_signing_secret or "",
         client=channel.api.client(channel.bot_token),
         oauth_settings=oauth,
+        authorize=_single_workspace(channel) if channel.bot_token else None,
         installation_store_bot_only=True if oauth else None,
         request_verification_enabled=bool(settings.slack_signing_secret),
         process_before_response=False,
@@ -76,9 +77,12 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
     return app
 
 
-def _retry(context: Any) -> bool:
-    headers = getattr(context, "headers", None) or {}
-    return bool(headers.get("x-slack-retry-num"))
+def _single_workspace(channel: SlackChannel) -> Any:
+    # bolt passes arguments by the names a function declares; a bound method's `self` clashes.
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> Any:
+        return await channel.authorize_single()
+
+    return authorize
 
 
 def _listen(app: AsyncApp, channel: SlackChannel) -> None:

@@ -98,6 +98,7 @@ class SlackWebApi:
         self.session: aiohttp.ClientSession | None = None
         self._clients: dict[str | None, AsyncWebClient] = {}
         self._identities: dict[str, Identity] = {}
+        self._identity_lock = asyncio.Lock()
         self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
 
     async def start(self) -> None:
@@ -150,9 +151,14 @@ class SlackWebApi:
         return response.data if isinstance(response.data, dict) else {}
 
     async def identity(self, token: str) -> Identity:
-        """`auth.test`, once per token."""
+        """`auth.test`, once per token (concurrent first callers share the one call)."""
         found = self._identities.get(token)
-        if found is None:
+        if found is not None:
+            return found
+        async with self._identity_lock:
+            found = self._identities.get(token)
+            if found is not None:
+                return found
             data = await self.call(token, "auth.test")
             found = Identity(
                 team_id=str(data.get("team_id", "")),

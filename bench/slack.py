@@ -50,8 +50,8 @@ BOT_PORT = free_port()
 # A DM from a new user each time (loadgen fills: user, ts, event_ts, event id, event time).
 IM_BODY = (
     '{"token":"fake","team_id":"T0FAKE","api_app_id":"A0FAKE","event":{"type":"message",'
-    '"user":"U%09d","text":"hello","ts":"%s","channel":"D0FAKE","event_ts":"%s",'
-    '"channel_type":"im"},"type":"event_callback","event_id":"Ev%010d","event_time":%d,'
+    '"user":"U{run}%09d","text":"hello","ts":"%s","channel":"D0FAKE","event_ts":"%s",'
+    '"channel_type":"im"},"type":"event_callback","event_id":"Ev{run}%010d","event_time":%d,'
     '"authorizations":[{"enterprise_id":null,"team_id":"T0FAKE","user_id":"UFAKEBOT",'
     '"is_bot":true,"is_enterprise_install":false}],"is_ext_shared_channel":false}'
 )
@@ -103,15 +103,18 @@ def drained(seconds: float = 120) -> tuple[int, float]:
         count = fake("/stats")["chat.postMessage"]
         if count != last:
             last, since = count, time.time()
-        elif time.time() - since >= 1.0:
+        elif time.time() - since >= (1.0 if count else 60.0):  # none yet: wait for the first
             break
         time.sleep(0.1)
     return last, max(0.0, since - start)
 
 
 def load(bench_dir: Path, port: int, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
+    # loadgen numbers events from 1 on each run: a run prefix keeps event ids (and users)
+    # new, or the bot would rightly drop the second run's events as retries of the first.
+    body = IM_BODY.replace("{run}", f"{concurrency:03d}{int(time.time()) % 100000:05d}")
     command = [
-        "taskset", "-c", "1", sys.executable, "-c", LOADGEN, str(bench_dir), IM_BODY,
+        "taskset", "-c", "1", sys.executable, "-c", LOADGEN, str(bench_dir), body,
         "--url", f"http://127.0.0.1:{port}/slack/events", "--kind", "slack",
         "--signing-secret", SECRET, "--concurrency", str(concurrency),
         "--seconds", str(args.seconds), "--warmup", str(args.warmup),
@@ -175,6 +178,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--no-shared-session-peer", action="store_true")
+    parser.add_argument(
+        "--tick-seconds",
+        default="3600",
+        help="the bot's scheduler tick; its reminder planning reads every person's state, "
+        "and after thousands of first contacts it holds SQLite's lock for seconds",
+    )
     args = parser.parse_args()
     bench_dir = Path(args.bench_dir).resolve()
     if not (bench_dir / "peer_slack.py").is_file():
@@ -202,6 +211,7 @@ def main() -> int:
             "AIGUIDE_DATABASE_URL": database,
             "AIGUIDE_PORT": str(BOT_PORT),
             "AIGUIDE_LOG_LEVEL": "WARNING",
+            "AIGUIDE_TICK_SECONDS": str(args.tick_seconds),
             "AIGUIDE_SLACK_SIGNING_SECRET": SECRET,
             "AIGUIDE_SLACK_BOT_TOKEN": "xoxb-bench",
             "AIGUIDE_SLACK_API_URL": f"http://127.0.0.1:{FAKE_PORT}/api/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.channels.local import RUNTIME, add_local_channel
+from bot.metrics import metrics_handler
 from bot.runtime import Runtime
 from bot.scheduler import Ticker
 
@@ -15,6 +16,7 @@ def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Ap
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", metrics_handler(runtime.metrics, runtime.sessions))
     add_local_channel(app)
     if runtime.settings.slack_enabled:
         from bot.channels.slack import register

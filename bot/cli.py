@@ -36,6 +36,7 @@ from bot.commands import (
     systems_command,
     training_command,
 )
+from bot.data_cli import add_data_commands, data_command
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
 from bot.runtime import Runtime, TenantNotChosen
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
 
     add_tenant_commands(commands)
+    add_data_commands(commands, scoped)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "guideline": guideline_command,
         "reports": reports_command,
         "audit": audit_command,
+        "data": data_command,
     }
     command = commands[args.command]
     return _with_town(settings, args, lambda town: command(town, args))

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
-from bot.effects import EffectHandler
+from bot.effects import EffectHandlers, Services, all_handlers
 from bot.files.registry_io import read_registry
+from bot.metrics import Metrics
 from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
 from bot.services.pre_use import person_state
@@ -73,8 +74,9 @@ class Runtime:
     router: Router
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
-    effects: EffectHandler = field(init=False)
+    effects: EffectHandlers = field(init=False)
     tenants: TenantCache = field(default_factory=TenantCache)
+    metrics: Metrics = field(default_factory=Metrics)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
 
@@ -99,7 +101,13 @@ class Runtime:
                 password=settings.smtp_password,
                 starttls=settings.smtp_starttls,
             )
-        runtime.effects = EffectHandler(runtime)
+        runtime.effects = all_handlers(
+            Services(
+                runner=runtime.router.runner,
+                today=runtime.today,
+                shared_channel=runtime.shared_channel,
+            )
+        )
         runtime.delivery = Delivery(
             runtime.sessions,
             {"local": LocalDeliverer(), "email": mail},
@@ -198,6 +206,7 @@ class Runtime:
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
         except Exception:
+            self.metrics.errors.labels(turn.channel).inc()
             # Only ids are logged: what people type may hold personal information.
             log.exception("turn failed: %s/%s event %s", key.channel, key.user_id, turn.event_id)
             return [Text(msg.t("fallback.error"))]
@@ -209,6 +218,7 @@ class Runtime:
             tenant = await self.tenants.get(session, turn.tenant_id)
             if tenant is None:  # no such municipality: answer, store nothing
                 return self.unknown_workspace("tenant", turn.tenant_id)
+            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
             if turn.event_id and not await claim_event(
                 session, turn.tenant_id, turn.channel, turn.event_id
             ):

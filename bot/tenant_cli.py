@@ -52,7 +52,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _actor() -> str:
+def cli_actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in a container: still audited, as the command line
@@ -70,7 +70,7 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
                 session,
                 settings.municipality.id,
                 channel="cli",
-                actor=_actor(),
+                actor=cli_actor(),
                 action="tenant.add",
                 target=f"tenant:{settings.municipality.id}",
                 after={"name": settings.municipality.name},
@@ -78,7 +78,7 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
             print(f"added {settings.municipality.id} ({settings.municipality.name})")
             return 0
         if verb == "update":
-            result = await update_from_file(session, args.file, _actor())
+            result = await update_from_file(session, args.file, cli_actor())
             if result is None:
                 return _fail(f"no such municipality in {args.file}; add it first")
             tenant_id, changed = result
@@ -132,7 +132,7 @@ async def _link(session: Any, verb: str, tenant_id: str, platform: str, external
             session,
             tenant_id,
             channel="cli",
-            actor=_actor(),
+            actor=cli_actor(),
             action=f"tenant.{verb}",
             target=f"{platform}:{external_id}",
         )

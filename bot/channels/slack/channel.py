@@ -26,7 +26,7 @@ from dialogs.turn import Turn
 from dialogs.ui import Choices, FormView, Reply
 from storage.db import transaction
 from storage.slack import modal_submit_action, remember_modal
-from storage.tenants import link, linked_tenant, list_tenants
+from storage.tenants import link, linked_tenant, links_of, list_tenants
 
 log = logging.getLogger(__name__)
 _CONCURRENT_TURNS = 32
@@ -147,8 +147,6 @@ class SlackChannel:
         if self.bot_token:
             identity = await self.api.identity(self.bot_token)
             return identity.team_id, self.bot_token
-        from storage.tenants import links_of
-
         async with transaction(self.runtime.sessions) as session:
             links = await links_of(session, tenant_id)
         for found in links:

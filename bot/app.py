@@ -18,6 +18,10 @@ def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Ap
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", metrics_handler(runtime.metrics, runtime.sessions))
     add_local_channel(app)
+    if runtime.settings.slack_enabled:
+        from bot.channels.slack import register
+
+        register(app, runtime)
     ticker = Ticker(runtime, tick_seconds) if tick_seconds else None
 
     async def _start(_app: web.Application) -> None:

@@ -61,6 +61,72 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=300.0, gt=0)
     # The channel that hosts the shared policy-division and CAIO channels.
     shared_channel: str = "local"
+    # Slack (none set: no Slack). One workspace: the bot token; several: the OAuth client.
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    # Socket Mode (no inbound port): the app-level token.
+    slack_app_token: str | None = None
+    # The Web API's base URL (tests and benchmarks point it at a loopback fake).
+    slack_api_url: str | None = None
+    # Where the OAuth flow sends the admin back (must match the app's redirect URL).
+    slack_redirect_uri: str | None = None
+    # A custom profile field (its id, e.g. Xf012345) that holds the person's division.
+    slack_division_field: str | None = None
+    # Pace of outbox posts per workspace (Slack allows about one message a second a channel).
+    slack_messages_per_second: float = Field(default=1.0, ge=0)
+
+    def slack_problem(self) -> str | None:
+        """Why the Slack settings cannot work (one message naming the variable), or None.
+        With none of them set, Slack is simply off."""
+        return slack_settings_problem(self)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return any(getattr(self, name) for name in _SLACK_CONNECTION)
+
+
+_SLACK_CONNECTION = (
+    "slack_signing_secret",
+    "slack_bot_token",
+    "slack_client_id",
+    "slack_client_secret",
+    "slack_app_token",
+)
+
+
+def slack_settings_problem(settings: Settings) -> str | None:
+    s = settings
+    if not s.slack_enabled:
+        if s.slack_api_url or s.slack_redirect_uri:
+            name = "AIGUIDE_SLACK_API_URL" if s.slack_api_url else "AIGUIDE_SLACK_REDIRECT_URI"
+            return f"{name} is set but Slack is not: set AIGUIDE_SLACK_BOT_TOKEN too"
+        return None
+    if s.slack_bot_token and (s.slack_client_id or s.slack_client_secret):
+        return (
+            "AIGUIDE_SLACK_BOT_TOKEN (one workspace) and AIGUIDE_SLACK_CLIENT_ID/SECRET "
+            "(several workspaces) are both set: keep one of them"
+        )
+    if s.slack_client_id and not s.slack_client_secret:
+        return "AIGUIDE_SLACK_CLIENT_SECRET is missing (AIGUIDE_SLACK_CLIENT_ID is set)"
+    if s.slack_client_secret and not s.slack_client_id:
+        return "AIGUIDE_SLACK_CLIENT_ID is missing (AIGUIDE_SLACK_CLIENT_SECRET is set)"
+    if not s.slack_bot_token and not s.slack_client_id:
+        return (
+            "AIGUIDE_SLACK_BOT_TOKEN is missing (or AIGUIDE_SLACK_CLIENT_ID/SECRET for "
+            "several workspaces)"
+        )
+    if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
+        return "AIGUIDE_SLACK_BOT_TOKEN must be a bot token (xoxb-…)"
+    if s.slack_app_token and not s.slack_app_token.startswith("xapp-"):
+        return "AIGUIDE_SLACK_APP_TOKEN must be an app-level token (xapp-…)"
+    if not s.slack_signing_secret and (not s.slack_app_token or s.slack_client_id):
+        # Socket Mode needs no signature; HTTP events and the OAuth redirect do.
+        return "AIGUIDE_SLACK_SIGNING_SECRET is missing (Slack's requests cannot be verified)"
+    if s.slack_api_url and not re.match(r"^https?://[^/\s]+(/.*)?$", s.slack_api_url):
+        return "AIGUIDE_SLACK_API_URL must be an http(s) URL such as https://slack.com/api/"
+    return None
 
 
 class ConfigError(Exception):

@@ -25,6 +25,8 @@ async def _start(settings: Settings) -> web.Application:
 
 
 def serve(settings: Settings, *, migrate: bool) -> int:
+    if (problem := settings.slack_problem()) is not None:
+        return fail("cli.bad_slack", problem=problem)
     if settings.municipality_file.is_file():
         # The sample municipality is added only into an empty database, but a wrong file
         # is a mistake to fix before anything starts or is migrated.

@@ -1,0 +1,77 @@
+"""The Slack channel: slack-bolt's AsyncApp on the bot's own aiohttp server (or Socket Mode).
+
+`register(app, runtime)` adds the routes when the Slack settings are there:
+POST /slack/events, /slack/commands, /slack/interactions (each verified by bolt with the
+signing secret), and with OAuth (several workspaces) GET /slack/install and
+/slack/oauth_redirect. With AIGUIDE_SLACK_APP_TOKEN it connects by Socket Mode instead and
+needs no inbound port.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.channels.slack.channel import SlackChannel
+from bot.channels.slack.deliverer import SlackOutboxDeliverer, SlackPoster
+from bot.channels.slack.listeners import build_bolt_app
+from bot.runtime import Runtime
+
+SLACK: web.AppKey[SlackChannel] = web.AppKey("slack", SlackChannel)
+PATHS = ("/slack/events", "/slack/commands", "/slack/interactions")
+
+
+def register(app: web.Application, runtime: Runtime) -> SlackChannel:
+    settings = runtime.settings
+    channel = SlackChannel(runtime, settings)
+    bolt = build_bolt_app(channel)
+    app[SLACK] = channel
+    poster = SlackPoster(channel, settings.slack_messages_per_second)
+    if runtime.delivery is not None:
+        # The poster paces itself per workspace; the registry's lane adds no pause of its own.
+        runtime.delivery.registry.add("slack", SlackOutboxDeliverer(poster))
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    if settings.slack_app_token is None:
+        for path in PATHS:
+            app.router.add_post(path, dispatch)
+    _add_oauth(app, bolt)
+    socket = None
+
+    async def start(_app: web.Application) -> None:
+        nonlocal socket
+        await channel.start()
+        if settings.slack_app_token:
+            from bot.channels.slack.socket_mode import start_socket_mode
+
+            socket = await start_socket_mode(bolt, channel, settings.slack_app_token)
+
+    async def stop(_app: web.Application) -> None:
+        if socket is not None:
+            await socket.close_async()
+        await channel.stop()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)
+    return channel
+
+
+def _add_oauth(app: web.Application, bolt: AsyncApp) -> None:
+    flow = bolt.oauth_flow
+    if flow is None:
+        return
+
+    async def install(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    app.router.add_get(flow.install_path, install)
+    app.router.add_get(flow.redirect_uri_path, redirect)

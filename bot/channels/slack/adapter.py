@@ -1,0 +1,181 @@
+"""Slack's events, commands and interactions as neutral Turns.
+
+Slack sends typed text with its markup (`<@U…>`, `<https://…|label>`, `&lt;`); the dialogs
+get plain text. Every turn carries a stable event id built from what Slack repeats on a
+retry, so the runtime's dedupe (one row per event id, in the database) handles it once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.channels.slack.renderer import form_values
+from bot.channels.slack.webapi import Profile
+from dialogs.turn import Turn
+
+CHANNEL = "slack"
+CONVERSATION = "main"
+# Slack caps a message at 40,000 characters; the router answers politely above its own limit.
+_MAX_TEXT = 40_000
+
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+_CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+
+
+def plain_text(text: str, *, drop_user: str | None = None) -> str:
+    """Slack's markup → what the person typed. A mention of `drop_user` (the bot, in an
+    @-mention) is removed; other mentions become the user id (admin commands name people
+    by id)."""
+    if drop_user:
+        text = re.sub(rf"<@{re.escape(drop_user)}(?:\|[^>]*)?>", "", text)
+    text = _USER.sub(lambda m: m[1], text)
+    text = _LINK.sub(lambda m: m[2] or m[1], text)
+    text = _SPECIAL.sub(lambda m: m[2] or f"@{m[1]}", text)
+    text = _CHANNEL_REF.sub(lambda m: f"#{m[2] or m[1]}", text)
+    return html.unescape(text).strip()[:_MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Who the event came from: the workspace and, on Enterprise Grid, its org."""
+
+    team_id: str
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+
+
+def workspace_of(body: Mapping[str, Any]) -> Workspace:
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    if not team:
+        user = body.get("user") or {}
+        team = user.get("team_id", "") if isinstance(user, dict) else ""
+    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+    enterprise_install = bool(body.get("is_enterprise_install"))
+    if not team and body.get("authorizations"):
+        team = body["authorizations"][0].get("team_id") or ""
+    return Workspace(str(team), enterprise or None, enterprise_install)
+
+
+def _identity(profile: Profile | None) -> dict[str, Any]:
+    if profile is None:
+        return {}
+    return {
+        "user_name": profile.name or None,
+        "user_email": profile.email or None,
+        "user_division": profile.division or None,
+        "locale": profile.locale,
+    }
+
+
+def message_turn(
+    tenant_id: str,
+    event: Mapping[str, Any],
+    event_id: str,
+    profile: Profile | None,
+    *,
+    bot_user: str | None = None,
+) -> Turn:
+    return Turn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        user_id=str(event.get("user", "")),
+        conversation_id=CONVERSATION,
+        text=plain_text(str(event.get("text", "")), drop_user=bot_user),
+        event_id=f"ev:{event_id}",
+        **_identity(profile),
+    )
+
+
+def action_turn(
+    tenant_id: str, body: Mapping[str, Any], action: Mapping[str, Any], profile: Profile | None
+) -> Turn:
+    """A pressed button or a chosen option; input blocks in the same message are its values.
+    The event id is the press's action_ts: a repeated payload carries the same one."""
+    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    state = (body.get("state") or {}).get("values") or {}
+    user = (body.get("user") or {}).get("id", "")
+    return Turn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        user_id=str(user),
+        conversation_id=CONVERSATION,
+        action=str(value)[:300],
+        values=form_values(state),
+        event_id=f"act:{user}:{action.get('action_ts') or body.get('trigger_id', '')}",
+        **_identity(profile),
+    )
+
+
+def view_turn(
+    tenant_id: str, body: Mapping[str, Any], submit_action: str, profile: Profile | None
+) -> Turn:
+    """A modal's submission: the values of its inputs. The view's id and hash change with
+    every update, so a repeated submission has the same event id."""
+    view = body.get("view") or {}
+    user = (body.get("user") or {}).get("id", "")
+    return Turn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        user_id=str(user),
+        conversation_id=CONVERSATION,
+        action=submit_action,
+        values=form_values((view.get("state") or {}).get("values") or {}),
+        event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
+        **_identity(profile),
+    )
+
+
+# /aiguide's subcommands → what the dialogs understand.
+_SUBCOMMANDS = {
+    "help": "menu:help",
+    "report": "menu:risk_report",
+    "status": "menu:my_status",
+    "check": "menu:entry_check",
+    "start": "menu:pre_use",
+}
+# Passed on as typed: the policy division's commands (dialogs/admin.py parses them).
+_ADMIN = ("system", "admin", "contacts")
+
+
+def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | None) -> Turn:
+    """`/aiguide SUBCOMMAND …`; an unknown subcommand (or none) asks for help."""
+    text = plain_text(str(body.get("text", "")))
+    head, _, rest = text.partition(" ")
+    head = head.lower()
+    action: str | None = None
+    typed: str | None = None
+    if head == "check" and rest.strip():
+        typed = rest.strip()  # "check ChatGPT で議事録": straight to the entry check
+    elif head in _SUBCOMMANDS:
+        action = _SUBCOMMANDS[head]
+    elif head in _ADMIN:
+        typed = text
+    else:
+        action = _SUBCOMMANDS["help"]
+    user = str(body.get("user_id", ""))
+    return Turn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        user_id=user,
+        conversation_id=CONVERSATION,
+        text=typed,
+        action=action,
+        event_id=f"cmd:{user}:{body.get('trigger_id', '')}",
+        **_identity(profile),
+    )
+
+
+def is_from_a_bot(event: Mapping[str, Any]) -> bool:
+    """Bots' messages (ours included) and message edits/deletions are not turns."""
+    return bool(
+        event.get("bot_id")
+        or event.get("bot_profile")
+        or event.get("subtype")  # bot_message, message_changed, channel_join, …
+        or not event.get("user")
+    )

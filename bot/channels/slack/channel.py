@@ -1,0 +1,281 @@
+"""The Slack channel: workspaces → municipalities, turns through the runtime, replies posted.
+
+Every listener acknowledges at once and does its work in a task this object tracks (so a
+graceful stop waits for it); the only exception is a modal's submission, whose answer
+(close, or errors by field) must be the acknowledgement itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.channels.slack import adapter
+from bot.channels.slack.adapter import Workspace
+from bot.channels.slack.installations import DatabaseInstallationStore
+from bot.channels.slack.renderer import render_messages, render_modal
+from bot.channels.slack.webapi import Profile, SlackWebApi
+from bot.runtime import Runtime
+from bot.settings import Settings
+from dialogs.turn import Turn
+from dialogs.ui import Choices, FormView, Reply
+from storage.db import transaction
+from storage.slack import modal_submit_action, remember_modal
+from storage.tenants import link, linked_tenant, links_of, list_tenants
+
+log = logging.getLogger(__name__)
+_CONCURRENT_TURNS = 32
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the answers to a turn go."""
+
+    channel: str  # a DM (D…), a channel, or a user id (posting there opens the app's DM)
+    user: str
+    thread_ts: str | None = None
+    # Set: answer privately through the interaction's response_url (slash commands, buttons
+    # pressed in a shared channel).
+    response_url: str | None = None
+    trigger_id: str | None = None  # lets a form open as a modal
+    # The pressed message (a DM): replaced by its question and the chosen answer.
+    pressed_ts: str | None = None
+    pressed_blocks: tuple[dict[str, Any], ...] = ()
+    pressed_label: str = ""
+    # A button pressed in a shared channel: answers are private (the response_url), and a
+    # question or a form for this one person continues in their DM, where they can type.
+    dm_for_questions: bool = False
+
+
+class SlackChannel:
+    def __init__(self, runtime: Runtime, settings: Settings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.api = SlackWebApi(settings.slack_api_url, division_field=settings.slack_division_field)
+        self.bot_token = settings.slack_bot_token
+        self.installations = None if self.bot_token else DatabaseInstallationStore(runtime.sessions)
+        self.tasks: set[asyncio.Task[None]] = set()
+        # Work after the acknowledgement waits its turn here: a burst of events queues in
+        # memory instead of opening a database transaction each.
+        self.slots = asyncio.Semaphore(_CONCURRENT_TURNS)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.api.start()
+        if self.bot_token:
+            await self._link_single_workspace(self.bot_token)
+
+    async def stop(self) -> None:
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=self.settings.shutdown_timeout)
+        await self.api.close()
+
+    async def _link_single_workspace(self, token: str) -> None:
+        """One workspace and one municipality: they belong together, unless linked already."""
+        try:
+            identity = await self.api.identity(token)
+        except Exception as error:  # Slack unreachable at start: turns still resolve later
+            log.warning("auth.test failed at start: %s", type(error).__name__)
+            return
+        async with transaction(self.runtime.sessions) as session:
+            tenants = await list_tenants(session)
+            if len(tenants) != 1:
+                return
+            if await linked_tenant(session, "slack_team", identity.team_id) is None:
+                await link(session, tenants[0].id, "slack_team", identity.team_id)
+                log.info("linked Slack team %s to %s", identity.team_id, tenants[0].id)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work after the acknowledgement; a failure is logged (ids only), never raised."""
+        task = asyncio.ensure_future(self._guarded(work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self.slots:
+                await work
+        except Exception:
+            log.exception("Slack work after the acknowledgement failed")
+
+    # --- workspaces -----------------------------------------------------------------------
+
+    async def authorize_single(self) -> AuthorizeResult:
+        """bolt's authorization for the one workspace: our cached auth.test, so a burst of
+        first events does not ask Slack once each."""
+        assert self.bot_token is not None
+        identity = await self.api.identity(self.bot_token)
+        return AuthorizeResult(
+            enterprise_id=identity.enterprise_id,
+            team_id=identity.team_id,
+            bot_user_id=identity.bot_user_id,
+            bot_id=identity.bot_id,
+            bot_token=self.bot_token,
+        )
+
+    async def token_for(self, workspace: Workspace) -> str | None:
+        if self.bot_token:
+            return self.bot_token
+        assert self.installations is not None
+        bot = await self.installations.async_find_bot(
+            enterprise_id=workspace.enterprise_id,
+            team_id=workspace.team_id,
+            is_enterprise_install=workspace.is_enterprise_install,
+        )
+        return bot.bot_token if bot else None
+
+    async def tenant_for(self, workspace: Workspace) -> str | None:
+        """An Enterprise org's link wins over its workspace's: one org, one municipality."""
+        if workspace.enterprise_id:
+            found = await self.runtime.tenant_for_workspace(
+                "slack_enterprise", workspace.enterprise_id
+            )
+            if found is not None:
+                return found
+        if not workspace.team_id:
+            return None
+        return await self.runtime.tenant_for_workspace("slack_team", workspace.team_id)
+
+    async def team_token_of_tenant(self, tenant_id: str) -> tuple[str, str] | None:
+        """The (team id, bot token) a municipality's messages are posted with."""
+        if self.bot_token:
+            identity = await self.api.identity(self.bot_token)
+            return identity.team_id, self.bot_token
+        async with transaction(self.runtime.sessions) as session:
+            links = await links_of(session, tenant_id)
+        for found in links:
+            if found.platform not in ("slack_team", "slack_enterprise"):
+                continue
+            enterprise = found.external_id if found.platform == "slack_enterprise" else None
+            team = found.external_id if found.platform == "slack_team" else ""
+            workspace = Workspace(team, enterprise, is_enterprise_install=not team)
+            token = await self.token_for(workspace)
+            if token:
+                return team or (enterprise or ""), token
+        return None
+
+    # --- a turn ---------------------------------------------------------------------------
+
+    async def run_turn(
+        self,
+        workspace: Workspace,
+        place: Place,
+        make_turn: Any,
+        *,
+        retry: bool = False,
+    ) -> list[Reply] | None:
+        """Resolve the municipality and the person, handle the turn, post the replies.
+        `make_turn(tenant_id, profile)` builds the Turn. None when nothing was handled."""
+        token = await self.token_for(workspace)
+        if token is None:
+            log.warning("no Slack installation for team %s", workspace.team_id)
+            return None
+        tenant = await self.tenant_for(workspace)
+        if tenant is None:
+            if not retry:  # one refusal per event, not one per Slack retry
+                replies = self.runtime.unknown_workspace("slack_team", workspace.team_id)
+                await self.send(token, place, replies)
+            return None
+        profile = await self.api.profile(token, workspace.team_id, place.user)
+        if profile is not None and profile.is_bot:
+            return None
+        turn: Turn = make_turn(tenant, profile)
+        replies = await self.runtime.handle(turn)
+        await self.send(token, place, replies)
+        return replies
+
+    async def profile(self, token: str, workspace: Workspace, user: str) -> Profile | None:
+        return await self.api.profile(token, workspace.team_id, user)
+
+    # --- posting --------------------------------------------------------------------------
+
+    async def send(self, token: str, place: Place, replies: Sequence[Reply]) -> None:
+        """Forms open as a modal when there is a trigger to open one with; the rest are
+        messages, privately through the response_url where the place says so."""
+        if place.pressed_ts and replies:
+            await self._replace_pressed(token, place)
+        if place.dm_for_questions and any(_asks(r) for r in replies):
+            place = Place(channel=place.user, user=place.user, trigger_id=place.trigger_id)
+        trigger = place.trigger_id
+        for reply in replies:
+            if isinstance(reply, FormView) and trigger:
+                metadata = {
+                    "submit": reply.submit.id,
+                    "cancel": reply.cancel.id,
+                    "channel": place.channel,
+                }
+                view = render_modal(reply, metadata)
+                opened = await self.api.call(token, "views.open", trigger_id=trigger, view=view)
+                view_id = str((opened.get("view") or {}).get("id", ""))
+                if view_id:
+                    await self.remember_modal(view_id, reply.submit.id)
+                trigger = None  # a trigger opens one view
+                continue
+            for message in render_messages([reply]):
+                await self._post(token, place, message)
+
+    async def _post(self, token: str, place: Place, message: Mapping[str, Any]) -> None:
+        if place.response_url:
+            await self._respond(place.response_url, {**message, "response_type": "ephemeral"})
+            return
+        await self.api.call(
+            token,
+            "chat.postMessage",
+            channel=place.channel,
+            thread_ts=place.thread_ts,
+            text=message["text"],
+            blocks=message["blocks"],
+        )
+
+    async def _respond(self, url: str, payload: Mapping[str, Any]) -> None:
+        session = self.api.session
+        assert session is not None
+        async with session.post(url, json=dict(payload)) as response:
+            if response.status >= 400:
+                log.warning("response_url answered %s", response.status)
+
+    async def _replace_pressed(self, token: str, place: Place) -> None:
+        """The pressed question keeps its text and shows the chosen answer instead of its
+        buttons, so they cannot be pressed twice."""
+        kept = [b for b in place.pressed_blocks if b.get("type") not in ("actions", "input")]
+        chosen = {
+            "type": "context",
+            "elements": [{"type": "plain_text", "text": f"✔ {place.pressed_label}"[:2000]}],
+        }
+        await self.api.call(
+            token,
+            "chat.update",
+            channel=place.channel,
+            ts=place.pressed_ts,
+            text=place.pressed_label or " ",
+            blocks=[*kept, chosen][:50],
+        )
+
+    async def remember_modal(self, view_id: str, submit_action: str) -> None:
+        async with transaction(self.runtime.sessions) as session:
+            await remember_modal(session, view_id[:64], submit_action[:300])
+
+    async def modal_submit_action(self, view_id: str) -> str | None:
+        async with transaction(self.runtime.sessions) as session:
+            return await modal_submit_action(session, view_id[:64])
+
+    def with_trigger(self, place: Place, trigger_id: str | None) -> Place:
+        return replace(place, trigger_id=trigger_id)
+
+
+def _asks(reply: Reply) -> bool:
+    """A reply the person answers (a question with buttons, a form)."""
+    return isinstance(reply, Choices | FormView)
+
+
+def is_direct(channel_id: str) -> bool:
+    return channel_id.startswith("D")
+
+
+__all__ = ["Place", "SlackChannel", "adapter", "is_direct"]

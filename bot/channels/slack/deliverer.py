@@ -1,0 +1,101 @@
+"""The outbox → Slack's Web API: a person's DM, or a municipality's policy/CAIO channel.
+
+`SlackPoster.post` is a plain async call (no database session held while Slack answers);
+`SlackOutboxDeliverer` adapts it to the outbox's `Deliverer` protocol of today. Each post
+carries the outbox key in its message metadata, so a re-sent message can be recognised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.slack.renderer import render_messages
+from bot.channels.slack.webapi import Pacer, RateLimited
+from bot.outbox.deliverers import Outgoing, RetryAfter
+from dialogs.context import MunicipalityFacts
+from dialogs.ui import from_dict
+from storage.addresses import target_of
+from storage.db import transaction
+
+METADATA_EVENT = "aiguide_outbox"
+
+
+class NoSlackWorkspace(Exception):
+    """The municipality has no Slack workspace (or no channel id for the target) yet."""
+
+
+def channel_id(target: str, facts: MunicipalityFacts) -> str:
+    """ "user:U…" → U… (posting to a user id opens the app's DM); "policy"/"caio" → the
+    municipality's channel ids (its [channels] table)."""
+    if target.startswith("user:"):
+        return target.removeprefix("user:")
+    found = {"policy": facts.policy_channel_id, "caio": facts.caio_channel_id}.get(target)
+    if found is None:
+        return target
+    if not found:
+        raise NoSlackWorkspace(f"no Slack channel id for {target} ([channels] {target} = …)")
+    return found
+
+
+class SlackPoster:
+    def __init__(self, channel: Any, per_second: float) -> None:
+        self.channel = channel
+        self.pacer = Pacer(per_second)
+
+    async def post(
+        self,
+        tenant_id: str,
+        target: str,
+        body: dict[str, Any],
+        thread_ref: str | None,
+        key: str,
+        facts: MunicipalityFacts | None = None,
+    ) -> str:
+        """Post one outbox message; its ts (the thread's ts for the messages that open one).
+        RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later."""
+        if facts is None:
+            async with transaction(self.channel.runtime.sessions) as session:
+                tenant = await self.channel.runtime.tenants.get(session, tenant_id)
+            if tenant is None:
+                raise NoSlackWorkspace(f"no municipality {tenant_id}")
+            facts = tenant.facts
+        found = await self.channel.team_token_of_tenant(tenant_id)
+        if found is None:
+            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
+        team, token = found
+        where = channel_id(target, facts)
+        first: str | None = None
+        for message in render_messages([from_dict(body)]):
+            await self.pacer.wait(team)
+            data = await self.channel.api.call(
+                token,
+                "chat.postMessage",
+                channel=where,
+                thread_ts=thread_ref or first if (thread_ref or first) else None,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            )
+            first = first or str(data.get("ts", ""))
+        return first or ""
+
+
+class SlackOutboxDeliverer:
+    """The outbox's deliverer protocol (bot/outbox/deliverers.py) over `SlackPoster`: called
+    with no transaction open."""
+
+    def __init__(self, poster: SlackPoster) -> None:
+        self.poster = poster
+
+    async def deliver(self, message: Outgoing) -> str:
+        try:
+            return await self.poster.post(
+                message.tenant_id,
+                target_of(message.address),
+                dict(message.body),
+                message.thread_ref,
+                message.key,
+                None,
+            )
+        except RateLimited as limited:  # the workspace's lane waits; no attempt is counted
+            raise RetryAfter(limited.retry_after) from None

@@ -1,0 +1,65 @@
+"""App Home: where the person stands (pre-use confirmation, open reports) and quick actions.
+
+Read-only: opening the tab changes no conversation and stores nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.slack.adapter import CHANNEL, Workspace
+from bot.channels.slack.renderer import Blocks, joined
+from bot.services.pre_use import person_state
+from dialogs.pre_use import status_card
+from dialogs.turn import Turn
+from dialogs.ui import Button, Choices, Fact, FactCard, Reply
+from storage.admin import roles_of
+from storage.db import transaction
+from storage.people import get_person
+from storage.reports import list_reports
+
+QUICK_ACTIONS = ("pre_use", "entry_check", "risk_report", "my_status", "help")
+_MAX_HOME_BLOCKS = 100
+
+
+async def home_replies(channel: Any, tenant_id: str, user: str, locale: str | None) -> list[Reply]:
+    runtime = channel.runtime
+    async with transaction(runtime.sessions) as session:
+        tenant = await runtime.tenants.get(session, tenant_id)
+        if tenant is None:
+            return []
+        person = await get_person(session, tenant_id, CHANNEL, user)
+        state = await person_state(session, tenant.facts, CHANNEL, user, runtime.today())
+        granted = await roles_of(session, tenant_id, CHANNEL, user)
+        reports = [
+            r
+            for r in await list_reports(session, tenant_id)
+            if r.reporter_channel == CHANNEL and r.reporter_user == user and r.status != "closed"
+        ]
+    turn = Turn(tenant_id, CHANNEL, user, "home", locale=locale)
+    ctx = runtime.context(turn, tenant.facts, person, (), state, granted)
+    mine = FactCard(
+        title=ctx.t("menu.item.risk_report"),
+        facts=tuple(Fact(r.number, ctx.t(f"report.export.statuses.{r.status}")) for r in reports),
+    )
+    actions = Choices(
+        ctx.t("slack.home.actions"),
+        tuple(Button(f"menu:{key}", ctx.t(f"menu.item.{key}")) for key in QUICK_ACTIONS),
+    )
+    return [status_card(ctx), *([mine] if reports else []), actions]
+
+
+async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
+    token = await channel.token_for(workspace)
+    if token is None:
+        return
+    tenant_id = await channel.tenant_for(workspace)
+    profile = await channel.profile(token, workspace, user)
+    locale = profile.locale if profile else None
+    if tenant_id is None:
+        replies = channel.runtime.unknown_workspace("slack_team", workspace.team_id)
+    else:
+        replies = await home_replies(channel, tenant_id, user, locale)
+    blocks: Blocks = joined(replies)
+    view = {"type": "home", "blocks": blocks[:_MAX_HOME_BLOCKS]}
+    await channel.api.call(token, "views.publish", user_id=user, view=view)

@@ -1,0 +1,262 @@
+"""What the bot listens to in Slack, on slack-bolt's AsyncApp.
+
+Names listened to here are the ones the manifest must declare (tests/…/test_manifest.py
+compares them): `EVENTS`, `COMMANDS`, and interactivity for the actions and the modal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+from bot.channels.slack import adapter
+from bot.channels.slack.adapter import workspace_of
+from bot.channels.slack.channel import Place, SlackChannel, is_direct
+from bot.channels.slack.home import publish_home
+from bot.channels.slack.installations import DatabaseStateStore
+from bot.channels.slack.renderer import (
+    BUTTON_PREFIX,
+    FORM_CALLBACK,
+    SELECT_PREFIX,
+    modal_errors,
+    render_modal,
+)
+from bot.channels.slack.threads import record_thread_reply
+from dialogs.ui import FormView
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("message.im", "app_mention", "app_home_opened", "message.channels", "message.groups")
+COMMANDS = ("/aiguide",)
+BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+)
+# A modal's answer must come within Slack's 3 seconds; past this, it closes and the answer
+# goes to the person's DM.
+_VIEW_ANSWER_SECONDS = 2.0
+
+
+def build_bolt_app(channel: SlackChannel) -> AsyncApp:
+    settings = channel.settings
+    oauth = None
+    if channel.installations is not None:
+        oauth = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            redirect_uri=settings.slack_redirect_uri,
+            installation_store=channel.installations,
+            installation_store_bot_only=True,
+            state_store=DatabaseStateStore(channel.runtime.sessions),
+        )
+    app = AsyncApp(
+        signing_secret=settings.slack_signing_secret or "",
+        client=channel.api.client(channel.bot_token),
+        oauth_settings=oauth,
+        authorize=_single_workspace(channel) if channel.bot_token else None,
+        installation_store_bot_only=True if oauth else None,
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    _listen(app, channel)
+    return app
+
+
+def _single_workspace(channel: SlackChannel) -> Any:
+    # bolt passes arguments by the names a function declares; a bound method's `self` clashes.
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> Any:
+        return await channel.authorize_single()
+
+    return authorize
+
+
+def _listen(app: AsyncApp, channel: SlackChannel) -> None:
+    @app.event("message")
+    async def on_message(body: dict[str, Any], event: dict[str, Any], request: Any) -> None:
+        if adapter.is_from_a_bot(event):
+            return
+        workspace = workspace_of(body)
+        event_id = str(body.get("event_id", ""))
+        retry = bool(request.headers.get("x-slack-retry-num"))
+        if event.get("channel_type") == "im":
+            place = Place(channel=str(event.get("channel", "")), user=str(event["user"]))
+            channel.spawn(
+                channel.run_turn(
+                    workspace,
+                    place,
+                    lambda tenant, profile: adapter.message_turn(tenant, event, event_id, profile),
+                    retry=retry,
+                )
+            )
+        elif event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
+            channel.spawn(record_thread_reply(channel, workspace, event, event_id))
+
+    @app.event("app_mention")
+    async def on_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        if adapter.is_from_a_bot(event):
+            return
+        workspace = workspace_of(body)
+        event_id = str(body.get("event_id", ""))
+        bot_user = context.get("bot_user_id")
+        place = Place(
+            channel=str(event.get("channel", "")),
+            user=str(event["user"]),
+            thread_ts=str(event.get("thread_ts") or event.get("ts") or "") or None,
+        )
+        channel.spawn(
+            channel.run_turn(
+                workspace,
+                place,
+                lambda tenant, profile: adapter.message_turn(
+                    tenant, event, event_id, profile, bot_user=bot_user
+                ),
+            )
+        )
+
+    @app.event("app_home_opened")
+    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        channel.spawn(publish_home(channel, workspace_of(body), str(event.get("user", ""))))
+
+    @app.command("/aiguide")
+    async def on_command(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        place = Place(
+            channel=str(body.get("channel_id", "")),
+            user=str(body.get("user_id", "")),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+        )
+        channel.spawn(
+            channel.run_turn(
+                workspace_of(body),
+                place,
+                lambda tenant, profile: adapter.command_turn(tenant, body, profile),
+            )
+        )
+
+    @app.action(re.compile(f"^({re.escape(BUTTON_PREFIX)}|{re.escape(SELECT_PREFIX)})"))
+    async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        channel.spawn(_pressed(channel, body, action))
+
+    @app.view(FORM_CALLBACK)
+    async def on_submission(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await _submitted(channel, ack, body, view)
+
+    @app.view_closed(FORM_CALLBACK)
+    async def on_closed(ack: Any) -> None:
+        # The answers given so far stay in the conversation (nothing is cancelled): the
+        # form's button in the DM opens the modal again, prefilled.
+        await ack()
+
+
+def _label_of(action: dict[str, Any]) -> str:
+    if action.get("type") == "static_select":
+        return str(((action.get("selected_option") or {}).get("text") or {}).get("text", ""))
+    return str((action.get("text") or {}).get("text", ""))
+
+
+async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str, Any]) -> None:
+    user = str((body.get("user") or {}).get("id", ""))
+    container = body.get("container") or {}
+    where = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    message = body.get("message") or {}
+    if body.get("view"):  # App Home: answers go to the person's DM
+        place = Place(channel=user, user=user, trigger_id=body.get("trigger_id"))
+    elif is_direct(where):
+        place = Place(
+            channel=where,
+            user=user,
+            trigger_id=body.get("trigger_id"),
+            pressed_ts=None if container.get("is_ephemeral") else message.get("ts"),
+            pressed_blocks=tuple(message.get("blocks") or ()),
+            pressed_label=_label_of(action),
+        )
+    else:
+        # A shared channel (the policy division's): the buttons stay for the others, and
+        # what follows (a form, an answer) is for this person only.
+        place = Place(
+            channel=where,
+            user=user,
+            thread_ts=message.get("thread_ts") or message.get("ts"),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+            dm_for_questions=True,
+        )
+    await channel.run_turn(
+        workspace_of(body),
+        place,
+        lambda tenant, profile: adapter.action_turn(tenant, body, action, profile),
+    )
+
+
+async def _submitted(
+    channel: SlackChannel, ack: Any, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    """The modal's answer is the acknowledgement: errors by field keep it open."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}
+    user = str((body.get("user") or {}).get("id", ""))
+    place = Place(channel=str(metadata.get("channel") or user), user=user)
+    workspace = workspace_of(body)
+    outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    acknowledged = False
+
+    async def work() -> None:
+        nonlocal acknowledged
+        token = await channel.token_for(workspace)
+        tenant = await channel.tenant_for(workspace)
+        if token is None or tenant is None:
+            if not outcome.done():
+                outcome.set_result(None)
+            return
+        profile = await channel.profile(token, workspace, user)
+        view_id = str(view.get("id", ""))
+        submit = await channel.modal_submit_action(view_id) or str(metadata.get("submit", ""))
+        turn = adapter.view_turn(tenant, body, submit, profile)
+        replies = await channel.runtime.handle(turn)
+        form = next((r for r in replies if isinstance(r, FormView) and r.errors), None)
+        if form is not None and view_id:
+            # The form with its errors has a new submit button; the modal stays open.
+            await channel.remember_modal(view_id, form.submit.id)
+        if not acknowledged:
+            outcome.set_result(form)
+            if form is not None:
+                return
+            replies = [r for r in replies if not isinstance(r, FormView)]
+        # Too late to keep the modal open: the errors go to the DM with the form in it.
+        await channel.send(token, place, replies)
+
+    channel.spawn(work())
+    try:
+        form = await asyncio.wait_for(asyncio.shield(outcome), _VIEW_ANSWER_SECONDS)
+    except TimeoutError:
+        form = None
+    acknowledged = True
+    if isinstance(form, FormView):
+        errors = modal_errors(form)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(response_action="update", view=render_modal(form, metadata))
+        return
+    await ack()

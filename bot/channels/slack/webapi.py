@@ -1,0 +1,210 @@
+"""Slack's Web API through one pooled HTTP session.
+
+slack_sdk opens a new aiohttp session (so a new TCP connection) per call unless it is given
+one; every client here shares the session this object owns. `auth.test` answers are cached
+per token (they never change for a token), 429s are retried after their `Retry-After`, and
+posts to a workspace can be paced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+# A person's directory entry changes rarely; a turn should not wait on users.info each time.
+_PROFILE_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What `auth.test` says of a token: its workspace (and Enterprise org) and bot user."""
+
+    team_id: str
+    enterprise_id: str | None
+    bot_user_id: str
+    bot_id: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the directory says of a person."""
+
+    name: str
+    email: str
+    division: str
+    locale: str | None
+    is_bot: bool
+
+
+class RateLimited(Exception):
+    """Slack still answered 429 after the retries: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+class Pacer:
+    """At most `per_second` calls per key (a workspace); waits hold no lock but the key's."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1 / per_second if per_second > 0 else 0.0
+        self._next: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait(self, key: str) -> None:
+        if not self.interval:
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            due = self._next.get(key, now)
+            if due > now:
+                await asyncio.sleep(due - now)
+            self._next[key] = max(due, now) + self.interval
+
+
+class SlackWebApi:
+    """One pooled session, one client per token, cached identities and profiles."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        division_field: str | None = None,
+        per_second: float = 0.0,
+        retries_on_429: int = 2,
+    ) -> None:
+        url = base_url or DEFAULT_API_URL
+        self.base_url = url if url.endswith("/") else url + "/"
+        self.division_field = division_field
+        self.pacer = Pacer(per_second)
+        self.retries_on_429 = retries_on_429
+        self.session: aiohttp.ClientSession | None = None
+        self._clients: dict[str | None, AsyncWebClient] = {}
+        self._identities: dict[str, Identity] = {}
+        self._identity_lock = asyncio.Lock()
+        self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
+
+    async def start(self) -> None:
+        if self.session is None:
+            # One connection pool for every workspace; Slack keeps connections alive.
+            connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+            self.session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+            )
+            for client in self._clients.values():
+                client.session = self.session
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    def client(self, token: str | None) -> AsyncWebClient:
+        client = self._clients.get(token)
+        if client is None:
+            client = AsyncWebClient(
+                token=token,
+                base_url=self.base_url,
+                session=self.session,
+                retry_handlers=[
+                    AsyncConnectionErrorRetryHandler(max_retry_count=1),
+                    # Sleeps for Retry-After, then tries again.
+                    AsyncRateLimitErrorRetryHandler(max_retry_count=self.retries_on_429),
+                ],
+            )
+            self._clients[token] = client
+        return client
+
+    async def call(self, token: str | None, method: str, **params: Any) -> Mapping[str, Any]:
+        """One API call; RateLimited when 429 outlasts the retries, SlackApiError otherwise."""
+        client = self.client(token)
+        try:
+            values = _drop_none(params)
+            # Structured arguments (blocks, views) go as JSON; read methods take form fields.
+            if any(isinstance(v, dict | list) for v in values.values()):
+                response = await client.api_call(method, json=values)
+            else:
+                form = {k: str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
+                response = await client.api_call(method, data=form)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                after = float(error.response.headers.get("Retry-After", "1") or 1)
+                raise RateLimited(after) from None
+            raise
+        return response.data if isinstance(response.data, dict) else {}
+
+    async def identity(self, token: str) -> Identity:
+        """`auth.test`, once per token (concurrent first callers share the one call)."""
+        found = self._identities.get(token)
+        if found is not None:
+            return found
+        async with self._identity_lock:
+            found = self._identities.get(token)
+            if found is not None:
+                return found
+            data = await self.call(token, "auth.test")
+            found = Identity(
+                team_id=str(data.get("team_id", "")),
+                enterprise_id=data.get("enterprise_id") or None,
+                bot_user_id=str(data.get("user_id", "")),
+                bot_id=str(data.get("bot_id", "")),
+            )
+            self._identities[token] = found
+        return found
+
+    async def profile(self, token: str, team_id: str, user_id: str) -> Profile | None:
+        """`users.info` (with the e-mail under users:read.email), cached a few minutes.
+        None when the directory cannot be read: the turn goes on without it."""
+        key = (team_id, user_id)
+        cached = self._profiles.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            data = await self.call(token, "users.info", user=user_id, include_locale=True)
+        except (SlackApiError, RateLimited, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("users.info failed for %s: %s", user_id, type(error).__name__)
+            return None
+        user = data.get("user") or {}
+        profile = user.get("profile") or {}
+        fields = profile.get("fields") or {}
+        division = ""
+        if self.division_field and isinstance(fields, dict):
+            division = str((fields.get(self.division_field) or {}).get("value", ""))
+        found = Profile(
+            name=str(profile.get("display_name") or profile.get("real_name") or ""),
+            email=str(profile.get("email") or ""),
+            division=division,
+            locale=_locale(user.get("locale")),
+            is_bot=bool(user.get("is_bot")),
+        )
+        self._profiles[key] = (time.monotonic() + _PROFILE_SECONDS, found)
+        return found
+
+
+def _locale(slack_locale: object) -> str | None:
+    """Slack's "ja-JP" / "en-US" → the catalogue's "ja" / "en"."""
+    if not isinstance(slack_locale, str):
+        return None
+    language = slack_locale.split("-")[0].lower()
+    return language if language in ("ja", "en") else None
+
+
+def _drop_none(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in params.items() if value is not None}

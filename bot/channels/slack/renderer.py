@@ -273,9 +273,15 @@ def render_modal(form: FormView, metadata: Mapping[str, str]) -> dict[str, Any]:
 
 
 def modal_errors(form: FormView) -> dict[str, str]:
-    """A form's errors keyed by the block they belong to (the error names its field's
-    label first); an error naming no field goes to the first input."""
+    """A form's errors keyed by the block they belong to: each field's own error (the
+    vocabulary's `field_errors`), and an error naming no field on the first input."""
     errors: dict[str, str] = {}
+    keys = {i.key for i in form.inputs}
+    for key, reason in form.field_errors.items():
+        if key in keys:
+            errors[f"{INPUT_PREFIX}{key}"] = cut(reason, 2000)
+    if errors:
+        return errors
     for message in form.errors:
         item = next((i for i in form.inputs if message.startswith(f"{i.label}:")), None)
         item = item or (form.inputs[0] if form.inputs else None)

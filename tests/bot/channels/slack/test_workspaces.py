@@ -10,8 +10,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from bot.tenant_cli import tenants_command
 
+from bot.cli.tenants import tenants_command
 from storage.db import transaction
 from storage.people import get_person
 from storage.slack import installed_teams

@@ -1,0 +1,240 @@
+"""What the bot does with an authenticated Teams activity (the SDK's `Agent.on_turn`).
+
+The municipality comes from the Microsoft 365 tenant; an unknown tenant gets one polite
+refusal and nothing is stored. A message or a pressed card becomes a Turn for the runtime;
+its replies go back through the SDK's TurnContext (as replies in the same conversation or
+channel thread). A pressed card is replaced by its answer — through the invoke response
+(Universal Actions) or `updateActivity` (the Action.Submit fallback) — so its buttons cannot
+be pressed twice. Installing the app greets with the home view and captures where the bot may
+post later; every turn refreshes the person's reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from microsoft_agents.activity import Activity, InvokeResponse
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.channels.teams import adapter
+from bot.channels.teams.connector import BotConnector, with_retry
+from bot.channels.teams.renderer import CARD_TYPE, answered, render_all
+from bot.channels.teams.threads import record_thread_reply
+from dialogs.turn import Turn
+from dialogs.ui import Reply
+from storage.db import transaction
+from storage.teams import TeamsReference, save_reference
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+_MEMBER_TTL = 6 * 3600.0
+_CACHE_MAX = 20_000
+
+
+class TeamsAgent:
+    def __init__(self, runtime: Runtime, connector: BotConnector) -> None:
+        self.runtime = runtime
+        self.connector = connector
+        self._members: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
+        self._saved: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        if adapter.is_own(activity):
+            return
+        guid = adapter.teams_tenant(activity)
+        tenant_id = await self.runtime.tenant_for_workspace("teams_tenant", guid) if guid else None
+        if tenant_id is None:
+            if activity.type in ("message", "invoke"):
+                replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
+                await self._send(context, replies, activity.locale)
+                await self._invoke_done(context, None)
+            return
+        if activity.type in ("conversationUpdate", "installationUpdate"):
+            await self._installed(context, tenant_id)
+        elif activity.type == "message" or (
+            activity.type == "invoke" and activity.name == adapter.CARD_ACTION
+        ):
+            await self._turn(context, tenant_id)
+        elif activity.type == "invoke":
+            await context.send_activity(
+                Activity(type="invokeResponse", value=InvokeResponse(status=200))
+            )
+
+    # --- turns -----------------------------------------------------------------------------
+
+    async def _turn(self, context: TurnContext, tenant_id: str) -> None:
+        activity = context.activity
+        await self._remember(activity, tenant_id)
+        name, email = await self._identity(activity)
+        turn = adapter.to_turn(activity, tenant_id, user_name=name, user_email=email)
+        if turn is None:
+            await self._invoke_done(context, None)
+            return
+        root = adapter.thread_root(str(activity.conversation.id))
+        if root and adapter.conversation_type(activity) == "channel" and turn.text is not None:
+            replies = await record_thread_reply(self.runtime, turn, root)
+            if replies is not None:
+                await self._send(context, replies, turn.locale)
+                return
+        replies = await self.runtime.handle(turn)
+        button = adapter.pressed(activity)
+        if button is not None:
+            await self._replace_pressed(context, button)
+        await self._send(context, replies, turn.locale)
+
+    async def _replace_pressed(self, context: TurnContext, button: adapter.Pressed) -> None:
+        card = answered(button.question, button.label or button.action)
+        if context.activity.type == "invoke":
+            await self._invoke_done(context, card)
+            return
+        if button.card_activity_id:
+            reply = Activity(
+                type="message",
+                attachments=[{"contentType": CARD_TYPE, "content": card}],
+                conversation=context.activity.conversation,
+            )
+            try:
+                await self.connector.update(
+                    str(context.activity.service_url),
+                    str(context.activity.conversation.id),
+                    button.card_activity_id,
+                    reply,
+                )
+            except Exception as error:  # the answer still goes out; only the old card stays
+                log.info("could not replace a pressed card: %s", type(error).__name__)
+
+    async def _invoke_done(self, context: TurnContext, card: dict[str, Any] | None) -> None:
+        """The answer to an `adaptiveCard/action` invoke: the card that replaces the pressed
+        one (Universal Actions refresh), or a plain acknowledgement."""
+        if context.activity.type != "invoke":
+            return
+        if card is None:
+            body: dict[str, Any] = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "",
+            }
+        else:
+            body = {"statusCode": 200, "type": CARD_TYPE, "value": card}
+        await context.send_activity(
+            Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
+        )
+
+    async def _send(self, context: TurnContext, replies: list[Reply], locale: str | None) -> None:
+        if not replies:
+            return
+        words = self.runtime.catalogs.for_locale(locale if locale in ("ja", "en") else None)
+        for payload in render_all(list(replies), words):
+            activity = Activity.model_validate(payload)
+            await with_retry(lambda activity=activity: context.send_activity(activity))
+
+    # --- identity and references -----------------------------------------------------------
+
+    async def _identity(self, activity: Activity) -> tuple[str | None, str | None]:
+        """Display name and e-mail (or UPN) from the member lookup, cached for a while."""
+        sender = activity.from_property
+        assert sender is not None
+        key = (adapter.teams_tenant(activity) or "", str(sender.id))
+        cached = self._members.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        member = await self.connector.member(
+            str(activity.service_url), str(activity.conversation.id), str(sender.id)
+        )
+        name = (member.name if member else None) or sender.name
+        email = (member.email or member.user_principal_name) if member else None
+        if len(self._members) > _CACHE_MAX:
+            self._members.clear()
+        self._members[key] = (time.monotonic() + _MEMBER_TTL, name, email)
+        return name, email
+
+    async def _remember(self, activity: Activity, tenant_id: str) -> None:
+        """Keep where to reach this person (or channel) proactively; written when it changed."""
+        references = []
+        service_url = str(activity.service_url or "")
+        bot_id = str(activity.recipient.id) if activity.recipient else ""
+        guid = adapter.teams_tenant(activity) or ""
+        kind = adapter.conversation_type(activity)
+        if kind == "personal" and activity.from_property is not None:
+            references.append(
+                TeamsReference(
+                    tenant_id=tenant_id,
+                    kind="user",
+                    key=adapter.user_id(activity),
+                    service_url=service_url,
+                    conversation_id=str(activity.conversation.id)[:500],
+                    teams_tenant=guid,
+                    bot_id=bot_id,
+                )
+            )
+        team_id, team_name = adapter.team_of(activity)
+        channel_id, channel_name = adapter.channel_of(activity)
+        if kind == "channel" and channel_id:
+            references.append(
+                TeamsReference(
+                    tenant_id=tenant_id,
+                    kind="channel",
+                    key=channel_id,
+                    service_url=service_url,
+                    conversation_id=channel_id,
+                    teams_tenant=guid,
+                    bot_id=bot_id,
+                    team_id=team_id,
+                    name=channel_name or team_name,
+                )
+            )
+        fresh = []
+        for reference in references:
+            key = (reference.tenant_id, reference.kind, reference.key)
+            value = (reference.service_url, reference.conversation_id)
+            if self._saved.get(key) != value:
+                fresh.append((key, value, reference))
+        if not fresh:
+            return
+        async with transaction(self.runtime.sessions) as session:
+            for _, _, reference in fresh:
+                await save_reference(session, reference)
+        if len(self._saved) > _CACHE_MAX:
+            self._saved.clear()
+        for key, value, _ in fresh:
+            self._saved[key] = value
+
+    async def _installed(self, context: TurnContext, tenant_id: str) -> None:
+        """Installed (or the bot added to a conversation): keep the reference, say hello."""
+        activity = context.activity
+        added = [m.id for m in (activity.members_added or ())]
+        bot_added = activity.recipient is not None and activity.recipient.id in added
+        installed = activity.type == "installationUpdate" and (activity.action or "") in (
+            "add",
+            "add-upgrade",
+        )
+        if not (bot_added or installed):
+            return
+        kind = adapter.conversation_type(activity)
+        if kind == "channel":
+            team_id, _ = adapter.team_of(activity)
+            channel_id, _ = adapter.channel_of(activity)
+            if not channel_id and team_id:  # the team's General channel has the team's id
+                data = dict(activity.channel_data or {})
+                data["channel"] = {"id": team_id, "name": "General"}
+                activity.channel_data = data
+        await self._remember(activity, tenant_id)
+        if activity.from_property is None:
+            return
+        turn = Turn(
+            tenant_id=tenant_id,
+            channel=adapter.CHANNEL,
+            user_id=adapter.user_id(activity),
+            conversation_id=str(activity.conversation.id)[:200],
+            action="menu:help",
+            locale=adapter.locale(activity),
+            event_id=adapter.event_id(activity),
+            user_name=activity.from_property.name,
+        )
+        if kind == "personal":
+            await self._send(context, await self.runtime.handle(turn), turn.locale)

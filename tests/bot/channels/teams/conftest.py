@@ -56,7 +56,8 @@ def municipality_file(tmp_path: Path) -> Path:
     text = SAMPLE_MUNICIPALITY.read_text(encoding="utf-8")
     text = text.replace('admins = ["sato"]', f'admins = ["{SATO}"]')
     text = text.replace('caio = ["suzuki"]', f'caio = ["{SUZUKI}"]')
-    text += f'\n[channels]\nshared = "teams"\npolicy = "{POLICY_CHANNEL}"\ncaio = "{CAIO_CHANNEL}"\n'
+    text += "\n[channels]\n" + f'shared = "teams"\npolicy = "{POLICY_CHANNEL}"\n'
+    text += f'caio = "{CAIO_CHANNEL}"\n'
     path = tmp_path / "municipality.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -78,7 +79,9 @@ async def serve(runtime: Runtime) -> Server:
     return Server(runtime, runner, port)
 
 
-async def teams_runtime(database: Database, farend: FarEnd, tmp_path: Path, **extra: Any) -> Runtime:
+async def teams_runtime(
+    database: Database, farend: FarEnd, tmp_path: Path, **extra: Any
+) -> Runtime:
     values: dict[str, Any] = {
         "municipality_file": municipality_file(tmp_path),
         "teams_app_id": APP_ID,
@@ -197,9 +200,10 @@ class TeamsPerson:
         posted, action = self.action(label)
         data = {**action["data"], **(values or {})}
         value = {"action": {"type": "Action.Execute", "verb": action["verb"], "data": data}}
-        await self.post(
-            self.activity(type="invoke", name="adaptiveCard/action", value=value, replyToId=posted.activity_id)
+        invoke = self.activity(
+            type="invoke", name="adaptiveCard/action", value=value, replyToId=posted.activity_id
         )
+        await self.post(invoke)
         return self.text
 
     async def submit(self, label: str, values: dict[str, Any] | None = None) -> str:

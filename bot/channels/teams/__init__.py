@@ -128,6 +128,9 @@ async def _not_configured(request: web.Request) -> web.Response:
 def register(app: web.Application, runtime: Runtime) -> TeamsChannel:
     """Serve POST /api/messages and deliver the `teams` outbox messages."""
     settings = runtime.settings
+    # The SDK logs a malformed activity's validation errors with their input values: what
+    # people typed. We answer 400 ourselves and keep those lines out of the log.
+    logging.getLogger("microsoft_agents.activity.activity").setLevel(logging.CRITICAL)
     channel = TeamsChannel(runtime)
     if channel.anonymous:
         log.warning(

@@ -206,6 +206,19 @@ class TeamsPerson:
         await self.post(invoke)
         return self.text
 
+    async def choose(self, label: str) -> str:
+        """Pick an answer from a card's choice set (many answers) and send it; a plain button
+        when the answer is one."""
+        for posted in reversed(self.replies):
+            card = card_of(posted.activity) or {}
+            for element in card.get("body", ()):
+                if element.get("type") != "Input.ChoiceSet" or element.get("id") != "choice":
+                    continue
+                for choice in element["choices"]:
+                    if choice["title"] == label:
+                        return await self.press("選ぶ", {"choice": choice["value"]})
+        return await self.press(label)
+
     async def submit(self, label: str, values: dict[str, Any] | None = None) -> str:
         """Press a button as a client without Universal Actions (the Action.Submit fallback)."""
         posted, action = self.action(label)

@@ -50,7 +50,8 @@ def render_all(replies: list[Reply], words: Catalog) -> list[Activity]:
 
 
 def _text(reply: Text, words: Catalog) -> list[Activity]:
-    chunks = _split_text(reply.text, MAX_BYTES // 3)  # Japanese: 3 bytes a character
+    # Japanese takes 3 bytes a character in UTF-8; keep room for the JSON around it.
+    chunks = _split_text(reply.text, (MAX_BYTES - 1_000) // 3)
     return [{"type": "message", "text": chunk, "textFormat": "plain"} for chunk in chunks]
 
 
@@ -157,23 +158,57 @@ def size_of(activity: Activity) -> int:
 
 
 def _cards(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> list[Activity]:
-    """One card, or several when the body is too large (buttons on the last)."""
+    """One card, or several when the body is too large.
+
+    What is only read (text, facts) may be spread over several cards; the inputs stay with
+    the buttons in the last card (a button submits only the inputs of its own card), and are
+    shortened if even that card is too large.
+    """
     whole = card_activity(card(body, actions))
     if size_of(whole) <= MAX_BYTES:
         return [whole]
+    first_input = next(
+        (i for i, e in enumerate(body) if str(e.get("type", "")).startswith("Input.")), len(body)
+    )
+    head, tail = body[:first_input], body[first_input:]
     out: list[Activity] = []
     page: list[dict[str, Any]] = []
-    for element in body:
-        trial = card_activity(card([*page, element], []))
-        if page and size_of(trial) > MAX_BYTES - 2_000:
+    for element in head:
+        if page and size_of(card_activity(card([*page, element], []))) > MAX_BYTES:
             out.append(card_activity(card(page, [])))
             page = []
         page.append(element)
-    last = card_activity(card(page, actions))
-    if size_of(last) > MAX_BYTES and page:
+    last = card_activity(card([*page, *tail], actions))
+    if page and size_of(last) > MAX_BYTES:
         out.append(card_activity(card(page, [])))
-        last = card_activity(card([], actions))
+        last = card_activity(card(tail, actions))
+    for limit in (1_000, 300, 100, 40):
+        if size_of(last) <= MAX_BYTES:
+            break
+        last = _shortened(last, limit)
     out.append(last)
+    return out
+
+
+def _shortened(value: Any, limit: int) -> Any:
+    """Every text in a card cut to `limit` characters; ids, choice values and action data
+    are left whole (they are what a press sends back)."""
+    if isinstance(value, list):
+        return [_shortened(item, limit) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in ("id", "data", "verb", "type", "fallback") or (
+            key == "value" and "title" in value  # a choice: its value is an id
+        ):
+            out[key] = item
+        elif key == "choices":
+            out[key] = [{**c, "title": _cap(c["title"], max(limit, 20))} for c in item]
+        elif isinstance(item, str):
+            out[key] = _cap(item, limit)
+        else:
+            out[key] = _shortened(item, limit)
     return out
 
 
@@ -193,9 +228,15 @@ def _fact_card(reply: FactCard, words: Catalog) -> list[Activity]:
         {"title": escape_markdown(_cap(f.label, 200)), "value": escape_markdown(_cap(f.value))}
         for f in reply.facts
     ]
-    # FactSets of at most 20 facts, so a long report splits between facts, not inside one.
-    for start in range(0, len(facts), 20):
-        body.append({"type": "FactSet", "facts": facts[start : start + 20]})
+    # Several FactSets when the facts are long, so a long report splits between facts.
+    group: list[dict[str, str]] = []
+    for fact in facts:
+        if group and size_of({"facts": [*group, fact]}) > MAX_BYTES // 2:
+            body.append({"type": "FactSet", "facts": group})
+            group = []
+        group.append(fact)
+    if group:
+        body.append({"type": "FactSet", "facts": group})
     body += [plain_block(line) for line in reply.lines]
     extra, actions = _buttons(reply.buttons, reply.title, words)
     return _cards([*body, *extra], actions)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "https://api.botframework.com"
 HOST = "127.0.0.1"
+MAX_MESSAGE_BYTES = 28 * 1024
 
 
 def _b64(number: int) -> str:
@@ -69,8 +70,10 @@ class FarEnd:
         self.posted: list[Posted] = []
         self.throttle: list[float] = []  # Retry-After seconds for the next posts, in order
         self.attempts = 0
+        self.too_large = 0
         self.token_requests = 0
         self.members: dict[str, dict[str, Any]] = {}
+        self.created: list[dict[str, Any]] = []  # the parameters of each new conversation
         self._ids = itertools.count(1)
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -133,8 +136,12 @@ class FarEnd:
             {"token_type": "Bearer", "expires_in": 3600, "access_token": "connector-token-1"}
         )
 
-    def _throttled(self) -> web.Response | None:
+    def _throttled(self, request: web.Request) -> web.Response | None:
         self.attempts += 1
+        # Teams refuses a message above about 28 KB (413), as the real service does.
+        if (request.content_length or 0) > MAX_MESSAGE_BYTES:
+            self.too_large += 1
+            return web.json_response({"error": {"code": "MessageSizeTooBig"}}, status=413)
         if self.throttle:
             wait = self.throttle.pop(0)
             return web.json_response(
@@ -150,7 +157,7 @@ class FarEnd:
         self.changed.set()
 
     async def _send(self, request: web.Request) -> web.Response:
-        if (refused := self._throttled()) is not None:
+        if (refused := self._throttled(request)) is not None:
             return refused
         activity_id = f"act-{next(self._ids)}"
         conversation = request.match_info["conversation"]
@@ -158,7 +165,7 @@ class FarEnd:
         return web.json_response({"id": activity_id})
 
     async def _reply(self, request: web.Request) -> web.Response:
-        if (refused := self._throttled()) is not None:
+        if (refused := self._throttled(request)) is not None:
             return refused
         activity_id = f"act-{next(self._ids)}"
         conversation = request.match_info["conversation"]
@@ -174,13 +181,14 @@ class FarEnd:
         return web.json_response({"id": activity_id})
 
     async def _create(self, request: web.Request) -> web.Response:
-        if (refused := self._throttled()) is not None:
+        if (refused := self._throttled(request)) is not None:
             return refused
         body = await request.json()
         activity_id = f"act-{next(self._ids)}"
         channel = body["channelData"]["channel"]["id"]
         conversation = f"{channel};messageid={activity_id}"
-        self._record(request, Posted("create", channel, body["activity"], activity_id))
+        self.created.append(body)
+        self._record(request, Posted("create", conversation, body["activity"], activity_id))
         return web.json_response({"id": conversation, "activityId": activity_id})
 
     async def _member(self, request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.channels.teams import adapter
+from bot.channels.teams.channel_admin import channel_command, choose_channel
 from bot.channels.teams.connector import BotConnector, with_retry
 from bot.channels.teams.renderer import CARD_TYPE, answered, render_all
 from bot.channels.teams.threads import record_thread_reply
@@ -74,6 +75,15 @@ class TeamsAgent:
         turn = adapter.to_turn(activity, tenant_id, user_name=name, user_email=email)
         if turn is None:
             await self._invoke_done(context, None)
+            return
+        which = (
+            channel_command(turn.text) if adapter.conversation_type(activity) == "channel" else None
+        )
+        channel_id, _ = adapter.channel_of(activity)
+        if which is not None and channel_id:
+            await self._send(
+                context, await choose_channel(self.runtime, turn, channel_id, which), turn.locale
+            )
             return
         root = adapter.thread_root(str(activity.conversation.id))
         if root and adapter.conversation_type(activity) == "channel" and turn.text is not None:

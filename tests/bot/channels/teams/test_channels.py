@@ -178,3 +178,20 @@ async def test_a_reminder_reaches_the_person_in_their_personal_chat(
     assert reminder.authorization == "Bearer connector-token-1"
     # The outbox key travels with it, so a re-send can be recognised.
     assert reminder.activity["entities"][0]["type"] == "aiguide/outbox"
+
+
+async def test_an_admin_chooses_the_policy_channel_in_teams_and_reports_go_there(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    chosen = "19:new-policy@thread.tacv2"
+    yamada_there = channel_person(server, farend, YAMADA, "山田 花子", chosen, chosen)
+    await yamada_there.say("channel policy")
+    assert "管理者だけ" in yamada_there.text
+    sato = channel_person(server, farend, SATO, "佐藤 健", chosen, chosen)
+    await sato.say("チャネル 政策")
+    assert "このチャネルを「情報政策課」のチャネルにしました。" in sato.text
+    await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    assert opened.conversation_id.startswith(chosen + ";messageid=")

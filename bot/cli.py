@@ -6,6 +6,7 @@ aiguide check --system S …    may this information go into system S?
 aiguide systems import|export|list   the 別表
 aiguide scan [FILE|-]         what looks like personal information, line by line
 aiguide tenants …             the municipalities of this deployment, their workspaces
+aiguide manifest teams --app-id GUID --out aiguide-teams.zip   the Teams app package
 aiguide db upgrade            apply the migrations
 
 Every command on one municipality's data takes --tenant ID (not needed while there is one).
@@ -38,6 +39,7 @@ from bot.commands import (
 )
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
+from bot.manifest_cli import add_manifest_commands, manifest_command
 from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import ConfigError, Settings, load_municipality
 from bot.tenant_cli import add_tenant_commands, tenants_command
@@ -134,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("tick", help="plan and send due reminders, deliver the outbox, once")
 
     add_tenant_commands(commands)
+    add_manifest_commands(commands)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -149,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         return _fail(f"invalid setting in the environment or .env:\n{error}")
 
+    if args.command == "manifest":
+        return manifest_command(args)
     if args.command == "db":
         upgrade(settings.database_url, settings.database_schema)
         print(f"database is up to date: {settings.database_url}")

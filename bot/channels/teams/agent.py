@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _MEMBER_TTL = 6 * 3600.0
 _CACHE_MAX = 20_000
+_LINK_TTL = 60.0
 
 
 class TeamsAgent:
@@ -41,6 +42,7 @@ class TeamsAgent:
         self.runtime = runtime
         self.connector = connector
         self._members: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
+        self._links: dict[str, tuple[float, str | None]] = {}
         self._saved: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -48,7 +50,7 @@ class TeamsAgent:
         if adapter.is_own(activity):
             return
         guid = adapter.teams_tenant(activity)
-        tenant_id = await self.runtime.tenant_for_workspace("teams_tenant", guid) if guid else None
+        tenant_id = await self._tenant_of(guid) if guid else None
         if tenant_id is None:
             if activity.type in ("message", "invoke"):
                 replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
@@ -65,6 +67,18 @@ class TeamsAgent:
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200))
             )
+
+    async def _tenant_of(self, guid: str) -> str | None:
+        """The municipality of a Microsoft 365 tenant; remembered for a minute, so a busy
+        tenant costs no lookup per message (a new link or unlink counts within a minute)."""
+        cached = self._links.get(guid)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        tenant_id = await self.runtime.tenant_for_workspace("teams_tenant", guid)
+        if len(self._links) > _CACHE_MAX:
+            self._links.clear()
+        self._links[guid] = (time.monotonic() + _LINK_TTL, tenant_id)
+        return tenant_id
 
     # --- turns -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.activity import Activity, InvokeResponse
@@ -261,4 +262,13 @@ class TeamsAgent:
             user_name=activity.from_property.name,
         )
         if kind == "personal":
-            await self._send(context, await self.runtime.handle(turn), turn.locale)
+            # The home view: where the person stands (pre-use, open reports), then what the
+            # bot can do with the quick actions of the menu.
+            status = replace(
+                turn,
+                action="menu:my_status",
+                event_id=f"{turn.event_id}:status" if turn.event_id else None,
+            )
+            replies = await self.runtime.handle(status)
+            replies += await self.runtime.handle(turn)
+            await self._send(context, replies, turn.locale)

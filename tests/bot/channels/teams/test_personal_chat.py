@@ -150,6 +150,7 @@ async def test_installing_the_app_greets_with_the_home_view(
     install = yamada.activity(type="installationUpdate", action="add")
     await yamada.post(install)
     assert "アシスタントです" in yamada.text
+    assert "利用前の確認" in yamada.text.split("アシスタントです")[0]  # her standing first
     assert "ご用件を選んでください" in yamada.text
     async with transaction(server.runtime.sessions) as session:
         assert await session.get(TeamsReference, ("sakura-city", "user", YAMADA)) is not None

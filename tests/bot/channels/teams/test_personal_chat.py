@@ -10,6 +10,8 @@ from storage.db import transaction
 from storage.models import Person, ProcessedEvent
 from storage.teams import TeamsReference
 from tests.bot.channels.teams.conftest import (
+    APP_ID,
+    M365_TENANT,
     OTHER_TENANT,
     YAMADA,
     Server,
@@ -154,3 +156,32 @@ async def test_installing_the_app_greets_with_the_home_view(
     assert "ご用件を選んでください" in yamada.text
     async with transaction(server.runtime.sessions) as session:
         assert await session.get(TeamsReference, ("sakura-city", "user", YAMADA)) is not None
+
+
+async def test_the_bots_own_activity_is_ignored(yamada: TeamsPerson, server: Server) -> None:
+    echo = yamada.activity(text="ヘルプ")
+    echo["from"] = dict(echo["recipient"])
+    await yamada.post(echo)
+    assert yamada.last_response.status == 200
+    assert yamada.replies == []
+    async with transaction(server.runtime.sessions) as session:
+        assert (await session.exec(select(Person))).all() == []
+
+
+async def test_a_mention_in_a_group_chat_is_answered_there_without_the_mention(
+    server: Server, farend: FarEnd
+) -> None:
+    group = {
+        "id": "19:group-chat@thread.v2",
+        "conversationType": "groupChat",
+        "tenantId": M365_TENANT,
+    }
+    person = TeamsPerson(server, farend, YAMADA, "山田 花子", conversation=group)
+    mention = {
+        "type": "mention",
+        "text": "<at>aiguide</at>",
+        "mentioned": {"id": f"28:{APP_ID}", "name": "aiguide"},
+    }
+    await person.say("<at>aiguide</at> ヘルプ", entities=[mention])
+    assert "アシスタントです" in person.text  # 「ヘルプ」 understood once the mention is gone
+    assert {p.conversation_id for p in person.replies} == {"19:group-chat@thread.v2"}

@@ -108,8 +108,12 @@ class TeamsAgent:
                 return
         replies = await self.runtime.handle(turn)
         button = adapter.pressed(activity)
-        if button is not None:
+        if button is not None and adapter.conversation_type(activity) != "channel":
             await self._replace_pressed(context, button)
+        else:
+            # A channel post (a report's summary with the policy division's buttons) stays as
+            # it is for everyone; pressing it twice is answered by the report itself.
+            await self._invoke_done(context, None)
         await self._send(context, replies, turn.locale)
 
     async def _replace_pressed(self, context: TurnContext, button: adapter.Pressed) -> None:

@@ -195,3 +195,21 @@ async def test_an_admin_chooses_the_policy_channel_in_teams_and_reports_go_there
     await server.runtime.deliver()
     [opened] = [p for p in farend.posted if p.method == "create"]
     assert opened.conversation_id.startswith(chosen + ";messageid=")
+
+
+async def test_pressing_a_button_on_the_summary_leaves_the_summary_in_the_channel(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    number = await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    sato = channel_person(server, farend, SATO, "佐藤 健", opened.conversation_id, POLICY_CHANNEL)
+    await sato.submit("受付")  # a client without Universal Actions
+    assert not [p for p in sato.replies if p.method == "update"]
+    assert (
+        sato.last_body in (None, {})
+        or sato.last_body.get("type") != "application/vnd.microsoft.card.adaptive"
+    )
+    await sato.press("受付")  # pressed again, from the same summary
+    assert f"{number} はすでに受付済みです。" in sato.text, sato.text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.activity import Activity, InvokeResponse
@@ -21,12 +22,14 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.channels.teams import adapter
 from bot.channels.teams.channel_admin import channel_command, choose_channel
-from bot.channels.teams.connector import BotConnector, with_retry
-from bot.channels.teams.renderer import CARD_TYPE, answered, render_all
+from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
+from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
 from dialogs.turn import Turn
 from dialogs.ui import Reply
 from storage.db import transaction
+from storage.models import utcnow
+from storage.outbox import enqueue
 from storage.teams import TeamsReference, save_reference
 
 if TYPE_CHECKING:
@@ -114,7 +117,7 @@ class TeamsAgent:
             # A channel post (a report's summary with the policy division's buttons) stays as
             # it is for everyone; pressing it twice is answered by the report itself.
             await self._invoke_done(context, None)
-        await self._send(context, replies, turn.locale)
+        await self._send(context, replies, turn.locale, tenant_id)
 
     async def _replace_pressed(self, context: TurnContext, button: adapter.Pressed) -> None:
         card = answered(button.question, button.label or button.action)
@@ -154,13 +157,48 @@ class TeamsAgent:
             Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
         )
 
-    async def _send(self, context: TurnContext, replies: list[Reply], locale: str | None) -> None:
+    async def _send(
+        self,
+        context: TurnContext,
+        replies: list[Reply],
+        locale: str | None,
+        tenant_id: str | None = None,
+    ) -> None:
         if not replies:
             return
         words = self.runtime.catalogs.for_locale(locale if locale in ("ja", "en") else None)
-        for payload in render_all(list(replies), words):
-            activity = Activity.model_validate(payload)
-            await with_retry(lambda activity=activity: context.send_activity(activity))
+        for index, reply in enumerate(replies):
+            for payload in render(reply, words):
+                activity = Activity.model_validate(payload)
+                try:
+                    await with_retry(lambda activity=activity: context.send_activity(activity))
+                except RetryLater as throttled:
+                    await self._later(context, tenant_id, replies[index:], throttled.seconds)
+                    return
+
+    async def _later(
+        self, context: TurnContext, tenant_id: str | None, replies: list[Reply], seconds: float
+    ) -> None:
+        """Throttled for long: the rest of a personal chat's replies go to the outbox, to be
+        sent once Teams accepts them again (nothing is lost)."""
+        activity = context.activity
+        if tenant_id is None or adapter.conversation_type(activity) != "personal":
+            log.warning("Teams throttled a reply for %.0f s; it was not sent", seconds)
+            return
+        user = adapter.user_id(activity)
+        not_before = utcnow() + timedelta(seconds=seconds)
+        async with transaction(self.runtime.sessions) as session:
+            for index, reply in enumerate(replies):
+                await enqueue(
+                    session,
+                    tenant_id,
+                    key=f"teams-reply:{adapter.event_id(activity)}:{index}",
+                    channel=adapter.CHANNEL,
+                    target=f"user:{user}",
+                    body=reply.to_dict(),
+                    not_before=not_before,
+                )
+        log.info("Teams throttled replies for %.0f s; %d queued", seconds, len(replies))
 
     # --- identity and references -----------------------------------------------------------
 

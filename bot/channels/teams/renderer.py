@@ -29,7 +29,10 @@ MAX_TEXT = 4_000  # characters in one text element
 MAX_BUTTONS = 5  # more answers than this become a choice set
 _TONE_COLOUR = {"info": "Default", "ok": "Good", "warn": "Warning", "bad": "Attention"}
 _STYLE = {"primary": "positive", "danger": "destructive"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+# What Teams' card markdown acts on: emphasis, links, code, HTML-ish tags; and at a line's
+# start, headings, lists and quotes. Nothing else is escaped (a stray backslash would show).
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~])")
+_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+\.)", re.MULTILINE)
 
 Activity = dict[str, Any]
 
@@ -79,7 +82,15 @@ def _cap(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    return _MARKDOWN.sub(r"\\\1", text)
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+
+    def mark(found: re.Match[str]) -> str:
+        lead, marker = found[1], found[2]
+        if marker.endswith("."):  # "1." starts a numbered list: escape the dot
+            return f"{lead}{marker[:-1]}\\."
+        return f"{lead}\\{marker}"
+
+    return _LINE_START.sub(mark, escaped)
 
 
 def plain_block(text: str, **style: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -185,3 +187,18 @@ async def test_a_mention_in_a_group_chat_is_answered_there_without_the_mention(
     await person.say("<at>aiguide</at> ヘルプ", entities=[mention])
     assert "アシスタントです" in person.text  # 「ヘルプ」 understood once the mention is gone
     assert {p.conversation_id for p in person.replies} == {"19:group-chat@thread.v2"}
+
+
+async def test_replies_throttled_for_long_wait_in_the_outbox_and_are_sent_later(
+    yamada: TeamsPerson, farend: FarEnd, server: Server
+) -> None:
+    await yamada.say("ヘルプ")  # reachable from now on
+    farend.throttle = [120]  # Teams says: not for two minutes
+    await yamada.say("問い合わせ先")
+    assert yamada.last_response.status == 200
+    assert yamada.replies == []  # nothing got through now…
+    later = datetime.now(UTC) + timedelta(minutes=3)
+    assert await server.runtime.delivery.run_once(later) >= 1
+    delivered = [p for p in farend.posted if p.conversation_id == f"a:personal-{YAMADA}"]
+    assert shown(delivered[-1].activity).startswith("問い合わせ先（ガイドライン §6）")
+    assert "ai-guide@city.sakura.example.lg.jp" in shown(delivered[-1].activity)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.channels.local import RUNTIME, add_local_channel
 from bot.channels.teams import setup as setup_teams
+from bot.metrics import metrics_handler
 from bot.runtime import Runtime
 from bot.scheduler import Ticker
 
@@ -16,6 +17,7 @@ def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Ap
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", metrics_handler(runtime.metrics, runtime.sessions))
     add_local_channel(app)
     # Microsoft Teams: served only with an app id (or the explicit development setting).
     setup_teams(app, runtime)

@@ -37,6 +37,7 @@ from bot.commands import (
     systems_command,
     training_command,
 )
+from bot.data_cli import add_data_commands, data_command
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
 from bot.manifest_cli import add_manifest_commands, manifest_command
@@ -56,7 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     # The municipality a command acts on; optional while the deployment has only one.
     scoped = argparse.ArgumentParser(add_help=False)
-    scoped.add_argument("--tenant", help="the municipality's id (see `aiguide tenants list`)")
+    # SUPPRESS: given before or after a sub-command, neither level's default hides the other.
+    scoped.add_argument(
+        "--tenant",
+        default=argparse.SUPPRESS,
+        help="the municipality's id (see `aiguide tenants list`)",
+    )
 
     serve = commands.add_parser("serve", help="start the bot (local web chat on HOST:PORT)")
     serve.add_argument(
@@ -86,12 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         "systems", parents=[scoped], help="the list of designated systems"
     )
     systems_commands = systems.add_subparsers(dest="systems_command", required=True)
-    imports = systems_commands.add_parser("import", help="load a YAML or CSV file (all or none)")
+    imports = systems_commands.add_parser(
+        "import", parents=[scoped], help="load a YAML or CSV file (all or none)"
+    )
     imports.add_argument("file", type=Path)
-    exports = systems_commands.add_parser("export", help="write the list of designated systems")
+    exports = systems_commands.add_parser(
+        "export", parents=[scoped], help="write the list of designated systems"
+    )
     exports.add_argument("--format", choices=("yaml", "csv", "xlsx"), default="yaml")
     exports.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    systems_commands.add_parser("list", help="one line per system")
+    systems_commands.add_parser("list", parents=[scoped], help="one line per system")
 
     scan = commands.add_parser(
         "scan", parents=[scoped], help="look for personal information, line by line"
@@ -103,15 +113,21 @@ def _parser() -> argparse.ArgumentParser:
         "training", parents=[scoped], help="the training roster and pre-use status"
     )
     training_commands = training.add_subparsers(dest="training_command", required=True)
-    roster = training_commands.add_parser("import", help="load the roster CSV (all or none)")
+    roster = training_commands.add_parser(
+        "import", parents=[scoped], help="load the roster CSV (all or none)"
+    )
     roster.add_argument("file", type=Path)
-    status = training_commands.add_parser("status", help="confirmed / pending / overdue")
+    status = training_commands.add_parser(
+        "status", parents=[scoped], help="confirmed / pending / overdue"
+    )
     status.add_argument("--format", choices=("text", "csv", "xlsx"), default="text")
     status.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
     guideline = commands.add_parser("guideline", parents=[scoped], help="guideline versions (§5)")
     guideline_commands = guideline.add_subparsers(dest="guideline_command", required=True)
-    publish = guideline_commands.add_parser("publish", help="publish a version and notify")
+    publish = guideline_commands.add_parser(
+        "publish", parents=[scoped], help="publish a version and notify"
+    )
     publish.add_argument("--version", required=True)
     publish.add_argument("--kind", choices=("major", "minor"), required=True)
     publish.add_argument("--approver", required=True, help="who approved it (§5)")
@@ -121,7 +137,9 @@ def _parser() -> argparse.ArgumentParser:
 
     reports = commands.add_parser("reports", parents=[scoped], help="risk-case reports (§4)")
     reports_commands = reports.add_subparsers(dest="reports_command", required=True)
-    export = reports_commands.add_parser("export", help="one row per report with its timeline")
+    export = reports_commands.add_parser(
+        "export", parents=[scoped], help="one row per report with its timeline"
+    )
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     export.add_argument("--from", dest="since", type=date.fromisoformat, help="YYYY-MM-DD (JST)")
     export.add_argument("--to", dest="until", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
@@ -129,7 +147,9 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", parents=[scoped], help="the audit log of admin changes")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_export = audit_commands.add_parser("export", help="every entry, oldest first")
+    audit_export = audit_commands.add_parser(
+        "export", parents=[scoped], help="every entry, oldest first"
+    )
     audit_export.add_argument("--format", choices=("csv", "json"), default="csv")
     audit_export.add_argument("--output", type=Path, help="file to write (default: stdout)")
 
@@ -137,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_tenant_commands(commands)
     add_manifest_commands(commands)
+    add_data_commands(commands, scoped)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -185,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "guideline": guideline_command,
         "reports": reports_command,
         "audit": audit_command,
+        "data": data_command,
     }
     command = commands[args.command]
     return _with_town(settings, args, lambda town: command(town, args))
@@ -223,7 +245,7 @@ def _with_town(
     settings: Settings, args: argparse.Namespace, command: Callable[[Town], Awaitable[int]]
 ) -> int:
     async def on_town(runtime: Runtime) -> int:
-        return await command(await runtime.town(args.tenant))
+        return await command(await runtime.town(getattr(args, "tenant", None)))
 
     return _with_runtime(settings, on_town)
 

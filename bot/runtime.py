@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
-from bot.effects import EffectHandler
+from bot.effects import EffectHandlers, Services, all_handlers
 from bot.files.registry_io import read_registry
+from bot.metrics import Metrics
 from bot.outbox.delivery import Deliverer, Delivery, LocalDeliverer, report_progress
 from bot.outbox.mail import LocalMailbox, SmtpDeliverer
-from bot.services.pre_use import ensure_first_version, person_state
+from bot.services.pre_use import person_state
 from bot.services.reminders import plan_reminders, send_due_reminders
 from bot.services.tenants import TenantCache, add_from_file, settings_dict
 from bot.settings import Settings, load_municipality
@@ -73,8 +74,9 @@ class Runtime:
     router: Router
     hours: BusinessHours = field(default_factory=BusinessHours)
     delivery: Delivery | None = None
-    effects: EffectHandler = field(init=False)
+    effects: EffectHandlers = field(init=False)
     tenants: TenantCache = field(default_factory=TenantCache)
+    metrics: Metrics = field(default_factory=Metrics)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
 
@@ -99,7 +101,13 @@ class Runtime:
                 password=settings.smtp_password,
                 starttls=settings.smtp_starttls,
             )
-        runtime.effects = EffectHandler(runtime)
+        runtime.effects = all_handlers(
+            Services(
+                runner=runtime.router.runner,
+                today=runtime.today,
+                shared_channel=runtime.shared_channel,
+            )
+        )
         runtime.delivery = Delivery(
             runtime.sessions,
             {"local": LocalDeliverer(), "email": mail},
@@ -117,11 +125,12 @@ class Runtime:
         async with transaction(self.sessions) as session:
             if await tenant_ids(session):
                 return await self._fill_settings_of_upgraded(session)
-            town, added = await add_from_file(session, self.settings.municipality_file)
+            town, added = await add_from_file(
+                session, self.settings.municipality_file, self.today()
+            )
             if not added:  # another replica added it first
                 return False
             facts = town.facts()
-            await ensure_first_version(session, facts, self.today())
             path = self.settings.systems_file
             if path is not None and path.is_file():
                 entries = read_registry(path, facts, self.catalogs.for_locale("ja"))
@@ -197,6 +206,7 @@ class Runtime:
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
         except Exception:
+            self.metrics.errors.labels(turn.channel).inc()
             # Only ids are logged: what people type may hold personal information.
             log.exception("turn failed: %s/%s event %s", key.channel, key.user_id, turn.event_id)
             return [Text(msg.t("fallback.error"))]
@@ -208,6 +218,7 @@ class Runtime:
             tenant = await self.tenants.get(session, turn.tenant_id)
             if tenant is None:  # no such municipality: answer, store nothing
                 return self.unknown_workspace("tenant", turn.tenant_id)
+            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
             if turn.event_id and not await claim_event(
                 session, turn.tenant_id, turn.channel, turn.event_id
             ):
@@ -261,6 +272,8 @@ class Runtime:
             display_name=(person.display_name if person else "") or (turn.user_name or ""),
             division=person.division if person else "",
             contact=person.contact if person else "",
+            email=person.email if person else "",
+            staff_number=person.staff_number if person else "",
             locale=locale,
             role=role,
             verified_division=turn.user_division or "",

@@ -109,6 +109,14 @@ class _Reports(_Strict):
     result_days: int = Field(default=10, ge=1)  # §4ウ
 
 
+class _Retention(_Strict):
+    """How long records are kept before `aiguide data purge` may delete them (days; 0 keeps
+    them for ever). Closed reports count from their last change."""
+
+    reports_days: int = Field(default=0, ge=0)
+    conversations_days: int = Field(default=0, ge=0)
+
+
 class _Roles(_Strict):
     admins: list[str] = []  # bootstrap admins (policy division), by user id
     caio: list[str] = []
@@ -176,6 +184,7 @@ class MunicipalityFile(_Strict):
     roles: _Roles = _Roles()
     reports: _Reports = _Reports()
     channels: _Channels = _Channels()
+    retention: _Retention = _Retention()
     # Sample people for the local channel only (the web chat's and the terminal's 話す人).
     personas: list[Persona] = []
 

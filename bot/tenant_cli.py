@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.files.municipality_toml import to_toml
 from bot.runtime import Runtime
-from bot.services.pre_use import ensure_first_version
 from bot.services.tenants import add_from_file, update_from_file
 from storage.admin import audit
 from storage.db import transaction
@@ -53,7 +52,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _actor() -> str:
+def cli_actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in a container: still audited, as the command line
@@ -64,15 +63,14 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
     verb = args.tenants_command
     async with transaction(runtime.sessions) as session:
         if verb == "add":
-            settings, added = await add_from_file(session, args.file)
+            settings, added = await add_from_file(session, args.file, runtime.today())
             if not added:
                 return _fail(f"a municipality with the id {settings.municipality.id} exists")
-            await ensure_first_version(session, settings.facts(), runtime.today())
             await audit(
                 session,
                 settings.municipality.id,
                 channel="cli",
-                actor=_actor(),
+                actor=cli_actor(),
                 action="tenant.add",
                 target=f"tenant:{settings.municipality.id}",
                 after={"name": settings.municipality.name},
@@ -80,7 +78,7 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
             print(f"added {settings.municipality.id} ({settings.municipality.name})")
             return 0
         if verb == "update":
-            result = await update_from_file(session, args.file, _actor())
+            result = await update_from_file(session, args.file, cli_actor())
             if result is None:
                 return _fail(f"no such municipality in {args.file}; add it first")
             tenant_id, changed = result
@@ -134,7 +132,7 @@ async def _link(session: Any, verb: str, tenant_id: str, platform: str, external
             session,
             tenant_id,
             channel="cli",
-            actor=_actor(),
+            actor=cli_actor(),
             action=f"tenant.{verb}",
             target=f"{platform}:{external_id}",
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.files.registry_io import read_registry
 from bot.services.pre_use import Standing, person_state, publish, standings
+from bot.services.pre_use_effects import published_replies
 from bot.services.tenants import TenantEntry
 from bot.settings import MunicipalityFile, Persona
 from dialogs.context import MunicipalityFacts
@@ -104,7 +105,7 @@ class Town:
         ctx = self.runtime.notice_context(self.facts, None)
         async with self._tx() as session:
             published = await publish(session, self.facts, effect, ctx, channel, user_id)
-            replies = await self.runtime.effects.published_replies(published, effect, ctx)
+            replies = published_replies(published, effect, ctx)
             return published is not None, replies
 
     async def reports_with_events(

@@ -19,6 +19,7 @@ from typing import Any
 from dialogs import system_form
 from dialogs.answers import contacts
 from dialogs.context import DialogContext
+from dialogs.effects import Refused
 from dialogs.registry import STATUSES, find_system
 from dialogs.state import ConversationData
 from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
@@ -75,11 +76,12 @@ class ShowRoles:
     pass
 
 
-@dataclass(frozen=True)
-class Refused:
-    """An attempt at an admin command by someone who may not: refused, and audited."""
-
-    command: str
+# The admin commands and their verbs (contacts takes any system name).
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "system": ("list", "show", "history", "add", "edit", "set", "suspend", "resume", "remove"),
+    "admin": ("add", "remove", "list"),
+    "contacts": (),
+}
 
 
 def tokens(text: str) -> list[str] | None:
@@ -91,7 +93,11 @@ def tokens(text: str) -> list[str] | None:
         words = shlex.split(text)
     except ValueError:
         return None
-    if not words or words[0].lower() not in ("system", "admin", "contacts"):
+    if not words or words[0].lower() not in COMMANDS:
+        return None
+    # 「system エラーが出ました」 is a sentence, not a command: only known verbs make one.
+    verbs = COMMANDS[words[0].lower()]
+    if verbs and (len(words) < 2 or words[1].lower() not in verbs):
         return None
     return words
 
@@ -110,7 +116,8 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: An
     if head == ["system", "show"] and len(words) == 3 and _owns(words[2], ctx):
         return _show(words[2], ctx)
     if ctx.person.role != "admin":
-        return Step().say(_refusal(ctx)).do(Refused(" ".join(words)))
+        # Only the command's own words are audited, never its arguments (free text).
+        return Step().say(_refusal(ctx)).do(Refused(" ".join(head)))
     if head == ["system", "add"]:
         return runner.start(conv, system_form.KEY, ctx, initial={"mode": "add"})
     if head == ["system", "edit"] and len(words) == 3:
@@ -165,7 +172,7 @@ def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
     if ctx.person.role != "admin":
         owner_may = _owns(name, ctx) and field in OWNER_FIELDS
         if not owner_may:
-            return Step().say(_refusal(ctx)).do(Refused(f"system set {name} {field}"))
+            return Step().say(_refusal(ctx)).do(Refused("system set"))
     if system is None:
         return Step().say(Text(ctx.t("admin.no_system", name=name)))
     return Step().do(ProposeChange(system.id, "set", {field: value}))
@@ -222,7 +229,7 @@ def on_button(conv: ConversationData, ctx: DialogContext, action: str) -> Step:
         return Step().say(Text(ctx.t("fallback.unknown_button")))
     _, verb, arg = parts
     if ctx.person.role != "admin" and verb == "notify":
-        return Step().say(_refusal(ctx)).do(Refused(action))
+        return Step().say(_refusal(ctx)).do(Refused(f"admin:notify:{arg}"[:200]))
     if verb == "notify":
         return Step().do(NotifyAskers(arg))
     pending = conv.pending

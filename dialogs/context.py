@@ -81,6 +81,8 @@ class PersonFacts:
     display_name: str = ""
     division: str = ""
     contact: str = ""
+    email: str = ""
+    staff_number: str = ""
     locale: str | None = None
     readiness: Readiness = ASSUMED_READY
     role: str = "staff"  # staff | admin | caio

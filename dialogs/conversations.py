@@ -74,12 +74,12 @@ def build_router() -> Router:
 
     def publish(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
         if ctx.person.role != "admin":
-            return guideline.refusal(ctx)
+            return guideline.refusal(ctx, "guideline.publish")
         return runner.start(conv, guideline.KEY, ctx)
 
     def summary(conv: ConversationData, ctx: DialogContext, _: str | None) -> Step:
         if ctx.person.role not in ("admin", "caio"):
-            return guideline.refusal(ctx)
+            return guideline.refusal(ctx, "pre_use.summary")
         return Step().do(ShowPreUseSummary())
 
     def report(conv: ConversationData, ctx: DialogContext, text: str | None) -> Step:

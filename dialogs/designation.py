@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogs.context import DialogContext
+from dialogs.effects import Refused
 from dialogs.fields import ChoiceKind, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES
@@ -26,6 +27,16 @@ class RequestAction:
     request_id: int
     verb: str  # approve | reject | ask | answer
     answers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OpenRequestForm:
+    """Open a request's form (reject, ask, answer) once the request is known to exist and be
+    the asker's to act on: a crafted button id opens nothing and swallows no message."""
+
+    request_id: int
+    verb: str  # reject | ask | answer
+    form: str
 
 
 def _classes(ctx: DialogContext) -> list[Option]:
@@ -92,12 +103,13 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     request_id, verb = int(parts[1]), parts[2]
     if verb in ("approve", "reject", "ask") and ctx.person.role != "admin":
         policy = ctx.municipality.policy_division
-        return Step().say(
-            Text(ctx.t("admin.refused", policy=policy.name, contact=policy.phone or policy.email))
+        said = Text(
+            ctx.t("admin.refused", policy=policy.name, contact=policy.phone or policy.email)
         )
+        return Step().say(said).do(Refused(f"request:{request_id}:{verb}"))
     forms = {"reject": REJECT_FORM.key, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
-        return runner.start(conv, forms[verb], ctx, initial={"request": str(request_id)})
+        return Step().do(OpenRequestForm(request_id, verb, forms[verb]))
     if verb == "approve":
         return Step().do(RequestAction(request_id, "approve", {}))
     return Step().say(Text(ctx.t("fallback.unknown_button")))

@@ -11,6 +11,8 @@ class SaveProfile:
     display_name: str
     division: str
     contact: str
+    email: str = ""
+    staff_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,12 @@ class ShowPreUseSummary:
 
 
 Effect = SaveProfile | SetLocale | SaveConfirmation | PublishGuideline | ShowPreUseSummary
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An attempt someone may not make (an admin command, a policy-division button): refused
+    and audited. `command` names what was recognised — the command's own words or a button
+    id — never the free text around it."""
+
+    command: str

@@ -24,6 +24,8 @@ class Parsed:
     value: str | None = None
     error: str | None = None
     params: dict[str, object] = field(default_factory=dict)
+    # Told to the person when the answer is kept (e.g. what was masked in it).
+    note: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -162,7 +162,10 @@ class FormRunner:
         parsed = current.kind.parse(text, ctx)
         if not parsed.ok:
             return None
-        return self._accept(conv, form, progress, current, parsed.value or "", ctx)
+        step = self._accept(conv, form, progress, current, parsed.value or "", ctx)
+        if parsed.note:
+            step.replies.insert(0, Text(parsed.note))
+        return step
 
     def reask(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
         """Say why the text was not understood, and ask the same question again."""

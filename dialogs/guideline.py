@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dialogs.context import DialogContext
-from dialogs.effects import PublishGuideline
+from dialogs.effects import PublishGuideline, Refused
 from dialogs.fields import DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Field, Form
 from dialogs.ui import Fact, FactCard, Option, Step, Text
@@ -65,11 +65,13 @@ PUBLISH_FORM = Form(
 )
 
 
-def refusal(ctx: DialogContext) -> Step:
-    """A polite no for someone who is not in the policy division, naming whom to ask."""
+def refusal(ctx: DialogContext, action: str = "") -> Step:
+    """A polite no for someone who is not in the policy division, naming whom to ask; the
+    attempt is audited under `action`."""
     policy = ctx.municipality.policy_division
     contact = policy.phone or policy.email
-    return Step().say(Text(ctx.t("admin.refused", policy=policy.name, contact=contact)))
+    step = Step().say(Text(ctx.t("admin.refused", policy=policy.name, contact=contact)))
+    return step.do(Refused(action)) if action else step
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from dialogs import pii
 from dialogs.context import DialogContext
+from dialogs.effects import Refused
 from dialogs.fields import ChoiceKind, DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
 from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
@@ -100,8 +101,11 @@ class MaskedTextKind:
         if not parsed.ok or parsed.value is None:
             return parsed
         found = pii.scan(parsed.value)
+        if not found.findings:
+            return parsed
         masked = pii.mask(parsed.value, found.findings, lambda k: ctx.t(f"pii.kind.{k}"))
-        return Parsed(value=masked)
+        kinds = "、".join(dict.fromkeys(ctx.t(f"pii.kind.{f.kind}") for f in found.findings))
+        return Parsed(value=masked, note=ctx.t("forms.risk_report.masked", kinds=kinds))
 
     def options(self, ctx: DialogContext) -> list[Option]:
         return []
@@ -129,12 +133,12 @@ RISK_REPORT_FORM = Form(
         Field("happened_on", DateKind(), required=False),
         Field("detected_on", DateKind()),
         Field("category", catalog_choices("forms.risk_report.categories", CATEGORIES)),
-        Field("what", TextKind(max_length=4000, multiline=True)),
+        Field("what", MaskedTextKind(max_length=4000)),
         Field("excerpt", MaskedTextKind(), required=False),
         Field("entered", catalog_choices("forms.risk_report.entered_options", ENTERED)),
         Field("impact", catalog_choices("forms.risk_report.impacts", IMPACTS)),
         Field("severity", catalog_choices("forms.risk_report.severities", SEVERITIES)),
-        Field("done_so_far", TextKind(max_length=2000, multiline=True), required=False),
+        Field("done_so_far", MaskedTextKind(max_length=2000), required=False),
     ),
     on_submit=_file,
 )
@@ -164,10 +168,10 @@ HANDLING_FORM = Form(
     key=HANDLING,
     fields=(
         Field("report", TextKind(), ask=False),
-        Field("business_impact", TextKind(max_length=2000, multiline=True)),
-        Field("cause", TextKind(max_length=2000, multiline=True), required=False),
-        Field("interim", TextKind(max_length=2000, multiline=True), required=False),
-        Field("permanent", TextKind(max_length=2000, multiline=True), required=False),
+        Field("business_impact", MaskedTextKind(max_length=2000)),
+        Field("cause", MaskedTextKind(max_length=2000), required=False),
+        Field("interim", MaskedTextKind(max_length=2000), required=False),
+        Field("permanent", MaskedTextKind(max_length=2000), required=False),
     ),
     on_submit=_act("handling"),
 )
@@ -176,8 +180,8 @@ RESULT_FORM = Form(
     key=RESULT,
     fields=(
         Field("report", TextKind(), ask=False),
-        Field("what_done", TextKind(max_length=2000, multiline=True)),
-        Field("provider_requests", TextKind(max_length=2000, multiline=True), required=False),
+        Field("what_done", MaskedTextKind(max_length=2000)),
+        Field("provider_requests", MaskedTextKind(max_length=2000), required=False),
         Field("completed_on", DateKind()),
     ),
     on_submit=_act("result"),
@@ -188,7 +192,7 @@ ASK_FORM = Form(
     key="report_ask",
     fields=(
         Field("report", TextKind(), ask=False),
-        Field("question", TextKind(max_length=2000, multiline=True)),
+        Field("question", MaskedTextKind(max_length=2000)),
     ),
     on_submit=_act("ask"),
     confirm=False,  # one question: sent as soon as it is answered
@@ -197,7 +201,7 @@ ANSWER_FORM = Form(
     key="report_answer",
     fields=(
         Field("report", TextKind(), ask=False),
-        Field("answer", TextKind(max_length=4000, multiline=True)),
+        Field("answer", MaskedTextKind(max_length=4000)),
     ),
     on_submit=_act("answer"),
     confirm=False,  # one question: sent as soon as it is answered
@@ -309,7 +313,7 @@ def on_button(conv: Any, ctx: DialogContext, action: str, runner: Any) -> Step:
     if verb not in (*POLICY_VERBS, *STAFF_VERBS):
         return Step().say(Text(ctx.t("fallback.unknown_button")))
     if not may(verb, ctx):
-        return Step().say(Text(ctx.t("report.refused")))
+        return Step().say(Text(ctx.t("report.refused"))).do(Refused(f"report:{report_id}:{verb}"))
     forms = {"handling": HANDLING, "result": RESULT, "ask": ASK_FORM.key, "answer": ANSWER_FORM.key}
     if verb in forms:
         return Step().do(OpenReportForm(report_id, forms[verb]))

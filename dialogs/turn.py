@@ -6,6 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
+def valid_id(value: object, max_length: int = 200) -> bool:
+    """An id a channel may pass on (event, user, conversation): a short string of printable
+    characters that encodes as UTF-8. A NUL, a newline or a lone surrogate is refused at the
+    channel, so it can neither fail a turn nor forge a log line."""
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        return False
+    if not value.isprintable():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Turn:
     """What a person sent: typed text, a pressed button, or submitted form values.

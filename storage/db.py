@@ -25,12 +25,15 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = 30
-        engine = create_async_engine(url, connect_args=connect_args)
+        # hide_parameters: an error message never carries what a person typed.
+        engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
         _sqlite_transactions(engine)
         return engine
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
-    return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:

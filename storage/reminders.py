@@ -40,10 +40,18 @@ async def plan(
     )
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+async def claim_due(
+    session: AsyncSession, tenant_id: str, now: datetime, limit: int
+) -> list[Reminder]:
+    """One municipality's due reminders, locked for this transaction (each is sent with
+    that municipality's facts, so they are never claimed across municipalities)."""
     statement = (
         select(Reminder)
-        .where(col(Reminder.sent_at).is_(None), col(Reminder.due_at) <= now)
+        .where(
+            col(Reminder.tenant_id) == tenant_id,
+            col(Reminder.sent_at).is_(None),
+            col(Reminder.due_at) <= now,
+        )
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
         .with_for_update(skip_locked=True)

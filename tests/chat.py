@@ -13,17 +13,31 @@ from tests.conftest import SAMPLE_TENANT
 
 class Chat:
     def __init__(
-        self, runtime: Runtime, user: str = "yamada", name: str | None = "山田 花子"
+        self,
+        runtime: Runtime,
+        user: str = "yamada",
+        name: str | None = "山田 花子",
+        *,
+        tenant: str = SAMPLE_TENANT,
+        division: str | None = None,
+        channel: str = "local",
+        email: str | None = None,
     ) -> None:
         self.runtime = runtime
         self.user = user
         self.name = name
+        self.tenant = tenant
+        self.division = division
+        self.channel = channel
+        self.email = email
         self.last: list[Reply] = []
 
     async def send(self, **fields: object) -> list[Reply]:
+        fields.setdefault("user_division", self.division)
+        fields.setdefault("user_email", self.email)
         turn = Turn(
-            tenant_id=SAMPLE_TENANT,
-            channel="local",
+            tenant_id=self.tenant,
+            channel=self.channel,
             user_id=self.user,
             conversation_id="main",
             user_name=self.name,

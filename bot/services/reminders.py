@@ -85,7 +85,7 @@ async def send_due_reminders(
         return 0
     sent = 0
     today = now.astimezone(JST).date()
-    for reminder in await claim_due(session, now, limit):
+    for reminder in await claim_due(session, town.tenant_id, now, limit):
         reminder.sent_at = now
         session.add(reminder)
         if reminder.kind.startswith("report_"):

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.pre_use import ensure_first_version
 from bot.settings import ConfigError, MunicipalityFile, load_municipality
-from dialogs.context import MunicipalityFacts
+from dialogs.context import JST, MunicipalityFacts
 from storage.admin import audit
 from storage.tenants import add_tenant, get_tenant, revision_of, update_settings
 
@@ -71,13 +73,18 @@ def settings_dict(settings: MunicipalityFile) -> dict[str, Any]:
     return settings.model_dump(mode="json")
 
 
-async def add_from_file(session: AsyncSession, path: Path) -> tuple[MunicipalityFile, bool]:
-    """Add the municipality of a TOML file; (its settings, whether it was added). ConfigError
-    names every bad key with its line; an existing id is left as it is."""
+async def add_from_file(
+    session: AsyncSession, path: Path, today: date | None = None
+) -> tuple[MunicipalityFile, bool]:
+    """Add the municipality of a TOML file with its first guideline version; (its settings,
+    whether it was added). ConfigError names every bad key with its line; an existing id is
+    left as it is."""
     settings = load_municipality(path)
     added = await add_tenant(
         session, settings.municipality.id, settings.municipality.name, settings_dict(settings)
     )
+    if added:
+        await ensure_first_version(session, settings.facts(), today or datetime.now(JST).date())
     return settings, added
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.runtime import Runtime
 from storage.conversations import ConversationKey, load_conversation
 from storage.db import transaction
 from tests.chat import Chat
-from tests.conftest import SAMPLE_TENANT, Database, start_runtime
+from tests.conftest import SAMPLE_TENANT, Database, settings_for, start_runtime
 
 
 async def test_concurrent_turns_on_two_replicas_are_all_applied(database: Database) -> None:
@@ -45,3 +46,19 @@ async def test_the_same_event_delivered_to_both_replicas_is_handled_once(
     finally:
         await replica_a.close()
         await replica_b.close()
+
+
+async def test_replicas_starting_at_once_on_an_empty_database_add_the_sample_once(
+    database: Database,
+) -> None:
+    """Two replicas started at the same moment: both start, one municipality, one 別表."""
+    replicas = [Runtime.create(settings_for(database)) for _ in range(3)]
+    try:
+        loaded = await asyncio.gather(*(r.load_sample_data() for r in replicas))
+        assert sorted(loaded) == [False, False, True]
+        towns = await replicas[0].tenant_list()
+        assert [t.id for t in towns] == [SAMPLE_TENANT]
+        assert len(await (await replicas[1].town()).systems()) == 5
+    finally:
+        for replica in replicas:
+            await replica.close()

@@ -460,3 +460,29 @@ async def test_the_reporter_adds_the_handling_and_the_result_and_sees_the_timeli
     timeline = shown["lines"][shown["lines"].index("経過") + 1 :]
     assert [line.split(": ")[-1] for line in timeline] == ["報告", "対処の追記", "対応結果"]
     assert all(re.match(r"・\d\d/\d\d \d\d:\d\d 税務課 山田 花子: ", line) for line in timeline)
+
+
+async def test_personal_information_in_any_free_text_of_a_report_is_masked_and_the_reporter_told(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    what = "高橋誠司様（090-2222-3333、マイナンバー 123456789018）の相談記録を要約させた"
+    await file_report(yamada, Case(what=what))
+    raw = ("高橋誠司", "090-2222-3333", "123456789018")
+    for value in raw:
+        assert await rows_holding(runtime, value) == [], value
+    [(report, _)] = await (await runtime.town()).reports_with_events(None, None)
+    assert "［電話番号］" in report.detection["what"]
+    assert "［マイナンバー］" in report.detection["what"]
+
+
+async def test_the_reporter_is_told_what_was_masked(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    await yamada.say("報告したい")
+    await yamada.say("内線3456")
+    await yamada.press(COPILOT)
+    await yamada.press("スキップ")
+    await yamada.press("今日")
+    await yamada.press("攻撃的・危険な内容")
+    await yamada.say("090-2222-3333 に電話するよう出力された")
+    assert "個人情報らしい部分（電話番号）を伏せ字にして保存しました" in yamada.text

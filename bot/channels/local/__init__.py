@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import Persona
 from bot.town import Town
-from dialogs.turn import Turn
+from dialogs.turn import Turn, valid_id
 
 CHANNEL = "local"
 CONVERSATION = "main"
@@ -87,9 +87,11 @@ def _bad_request(message: str) -> web.Response:
 
 async def _turn(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
+    if request.content_type != "application/json":
+        return _bad_request("body must be JSON (Content-Type: application/json)")
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return _bad_request("body must be JSON")
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object")
@@ -109,6 +111,9 @@ async def _turn(request: web.Request) -> web.Response:
         for k, v in values.items()
     ):
         return _bad_request("values must map names to strings")
+    event_id = body.get("event_id")
+    if event_id is not None and not valid_id(event_id):
+        return _bad_request("event_id must be a short printable string")
     locale = body.get("locale") if body.get("locale") in ("ja", "en") else None
     turn = Turn(
         tenant_id=town.tenant_id,
@@ -119,7 +124,7 @@ async def _turn(request: web.Request) -> web.Response:
         action=action,
         values=values,
         locale=locale,
-        event_id=str(body.get("event_id") or uuid.uuid4())[:200],
+        event_id=str(event_id or uuid.uuid4()),
         user_name=persona.name,
         user_division=persona.division,
     )
@@ -162,7 +167,7 @@ async def _inbox(request: web.Request) -> web.Response:
     if town is None or persona is None:
         raise web.HTTPNotFound()
     after = request.query.get("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isdigit() and len(after) <= 18):
         return _bad_request("after must be a post id")
     posts, last = await town.inbox(persona.id, int(after) if after is not None else None)
     return web.json_response(

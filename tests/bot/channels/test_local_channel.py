@@ -146,3 +146,39 @@ async def test_not_ready_when_the_database_is_unreachable(database: Database) ->
         response = await client.get("/readyz")
         assert response.status == 503
         assert (await response.json())["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["web\x00id", "web\nERROR bot.runtime: FORGED", "\ud800", "x" * 201, 12, ""],
+)
+async def test_an_unusable_event_id_is_refused_at_the_channel(
+    client: TestClient[Any, Any], event_id: object
+) -> None:
+    response = await client.post(
+        "/api/turn", json={"persona": "yamada", "text": "メニュー", "event_id": event_id}
+    )
+    assert response.status == 400
+    assert "event_id" in (await response.json())["error"]
+
+
+async def test_json_nested_too_deeply_or_sent_as_text_is_a_clear_400(
+    client: TestClient[Any, Any],
+) -> None:
+    nested = await client.post(
+        "/api/turn", data="[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert nested.status == 400
+    as_text = await client.post(
+        "/api/turn",
+        data='{"persona": "yamada", "text": "admin add tanaka"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert as_text.status == 400
+
+
+async def test_an_inbox_position_too_large_for_the_database_is_a_clear_400(
+    client: TestClient[Any, Any],
+) -> None:
+    response = await client.get("/api/inbox/yamada?after=99999999999999999999999999")
+    assert response.status == 400

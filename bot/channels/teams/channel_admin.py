@@ -50,5 +50,6 @@ async def choose_channel(runtime: Runtime, turn: Turn, channel_id: str, which: s
         settings.channels.shared = "teams"
         setattr(settings.channels, which, channel_id[:200])
         await update_settings(session, tenant, tenant.name, settings_dict(settings))
-    label = msg.t("teams.channel_name." + which)
+    names = {"policy": msg.t("teams.channel_name.policy"), "caio": msg.t("teams.channel_name.caio")}
+    label = names[which]
     return [Text(msg.t("teams.channels_saved", which=label))]

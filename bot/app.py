@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.channels.local import RUNTIME, add_local_channel
+from bot.channels.teams import setup as setup_teams
 from bot.metrics import metrics_handler
 from bot.runtime import Runtime
 from bot.scheduler import Ticker
@@ -22,6 +23,8 @@ def create_app(runtime: Runtime, *, tick_seconds: float | None = None) -> web.Ap
         from bot.channels.slack import register
 
         register(app, runtime)
+    # Microsoft Teams: served only with an app id (or the explicit development setting).
+    setup_teams(app, runtime)
     ticker = Ticker(runtime, tick_seconds) if tick_seconds else None
 
     async def _start(_app: web.Application) -> None:

@@ -77,6 +77,28 @@ class Settings(BaseSettings):
     # Pace of outbox posts per workspace (Slack allows about one message a second a channel).
     slack_messages_per_second: float = Field(default=1.0, ge=0)
 
+    # --- Microsoft Teams (bot/channels/teams/) ------------------------------------------
+    # The Azure Bot registration. With an app id, POST /api/messages is served and every
+    # request's token is checked; without one the endpoint is off unless teams_dev_anonymous.
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_app_certificate: Path | None = None  # a PFX file instead of the password
+    teams_app_tenant: str | None = None  # single-tenant registration: the app's Entra tenant
+    # Development only: serve the endpoint without an app id (no token checked, none sent).
+    teams_dev_anonymous: bool = False
+    # Where the signing keys are published (the OpenID configuration names the JWKS); tests
+    # and air-gapped set-ups point these at loopback.
+    teams_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    teams_entra_openid_url: str | None = None  # default: login.microsoftonline.com/<tenant>
+    # An OAuth2 token endpoint used instead of MSAL's (loopback in tests).
+    teams_token_url: str | None = None
+    # Messages the bot sends into one conversation per second (Teams throttles above ~7/s).
+    teams_messages_per_second: float = Field(default=4.0, gt=0)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id) or self.teams_dev_anonymous
+
     def slack_problem(self) -> str | None:
         """Why the Slack settings cannot work (one message naming the variable), or None.
         With none of them set, Slack is simply off."""

@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     choose(getattr(args, "lang", None))
 
+    if args.command == "manifest":  # files only: no settings, no database
+        from bot.manifest_cli import manifest_command
+
+        return manifest_command(args)
+
     from pydantic import ValidationError
 
     from bot import logs

@@ -14,6 +14,7 @@ aiguide scan [FILE|-]         what looks like personal information, line by line
 aiguide tenants …             the municipalities of this deployment, their workspaces
 aiguide outbox list|retry     undelivered and dead messages (every municipality)
 aiguide data purge|export     retention, and a person's own records
+aiguide manifest teams --app-id GUID --out aiguide-teams.zip   the Teams app package
 aiguide db upgrade            apply the migrations
 
 Every command on one municipality's data takes --tenant ID (not needed while there is one).
@@ -147,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_tenant_commands(commands, common)
     _add_outbox_commands(commands, common)
+    from bot.manifest_cli import add_manifest_commands  # argparse and the standard library
+
+    add_manifest_commands(commands)
     _add_data_commands(commands, scoped)
 
     db = commands.add_parser("db", parents=[common], help="database commands")

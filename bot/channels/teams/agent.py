@@ -1,0 +1,316 @@
+"""What the bot does with an authenticated Teams activity (the SDK's `Agent.on_turn`).
+
+The municipality comes from the Microsoft 365 tenant; an unknown tenant gets one polite
+refusal and nothing is stored. A message or a pressed card becomes a Turn for the runtime;
+its replies go back through the SDK's TurnContext (as replies in the same conversation or
+channel thread). A pressed card is replaced by its answer — through the invoke response
+(Universal Actions) or `updateActivity` (the Action.Submit fallback) — so its buttons cannot
+be pressed twice. Installing the app greets with the home view and captures where the bot may
+post later; every turn refreshes the person's reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from microsoft_agents.activity import Activity, InvokeResponse
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.channels.teams import adapter
+from bot.channels.teams.channel_admin import channel_command, choose_channel
+from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
+from bot.channels.teams.renderer import CARD_TYPE, answered, render
+from bot.channels.teams.threads import record_thread_reply
+from dialogs.turn import Turn
+from dialogs.ui import Reply
+from storage.db import transaction
+from storage.models import utcnow
+from storage.outbox import enqueue
+from storage.teams import TeamsReference, save_reference
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+_MEMBER_TTL = 6 * 3600.0
+_CACHE_MAX = 20_000
+_LINK_TTL = 60.0
+
+
+class TeamsAgent:
+    def __init__(self, runtime: Runtime, connector: BotConnector) -> None:
+        self.runtime = runtime
+        self.connector = connector
+        self._members: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
+        self._links: dict[str, tuple[float, str | None]] = {}
+        self._saved: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        if adapter.is_own(activity):
+            return
+        guid = adapter.teams_tenant(activity)
+        tenant_id = await self._tenant_of(guid) if guid else None
+        if tenant_id is None:
+            if activity.type in ("message", "invoke"):
+                replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
+                await self._send(context, replies, activity.locale)
+                await self._invoke_done(context, None)
+            return
+        if activity.type in ("conversationUpdate", "installationUpdate"):
+            await self._installed(context, tenant_id)
+        elif activity.type == "message" or (
+            activity.type == "invoke" and activity.name == adapter.CARD_ACTION
+        ):
+            await self._turn(context, tenant_id)
+        elif activity.type == "invoke":
+            await context.send_activity(
+                Activity(type="invokeResponse", value=InvokeResponse(status=200))
+            )
+
+    async def _tenant_of(self, guid: str) -> str | None:
+        """The municipality of a Microsoft 365 tenant; remembered for a minute, so a busy
+        tenant costs no lookup per message (a new link or unlink counts within a minute)."""
+        cached = self._links.get(guid)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        tenant_id = await self.runtime.tenant_for_workspace("teams_tenant", guid)
+        if len(self._links) > _CACHE_MAX:
+            self._links.clear()
+        self._links[guid] = (time.monotonic() + _LINK_TTL, tenant_id)
+        return tenant_id
+
+    # --- turns -----------------------------------------------------------------------------
+
+    async def _turn(self, context: TurnContext, tenant_id: str) -> None:
+        activity = context.activity
+        await self._remember(activity, tenant_id)
+        name, email = await self._identity(activity)
+        turn = adapter.to_turn(activity, tenant_id, user_name=name, user_email=email)
+        if turn is None:
+            await self._invoke_done(context, None)
+            return
+        which = (
+            channel_command(turn.text) if adapter.conversation_type(activity) == "channel" else None
+        )
+        channel_id, _ = adapter.channel_of(activity)
+        if which is not None and channel_id:
+            await self._send(
+                context, await choose_channel(self.runtime, turn, channel_id, which), turn.locale
+            )
+            return
+        root = adapter.thread_root(str(activity.conversation.id))
+        if root and adapter.conversation_type(activity) == "channel" and turn.text is not None:
+            replies = await record_thread_reply(self.runtime, turn, root)
+            if replies is not None:
+                await self._send(context, replies, turn.locale)
+                return
+        replies = await self.runtime.handle(turn)
+        button = adapter.pressed(activity)
+        if button is not None and adapter.conversation_type(activity) != "channel":
+            await self._replace_pressed(context, button)
+        else:
+            # A channel post (a report's summary with the policy division's buttons) stays as
+            # it is for everyone; pressing it twice is answered by the report itself.
+            await self._invoke_done(context, None)
+        await self._send(context, replies, turn.locale, tenant_id)
+
+    async def _replace_pressed(self, context: TurnContext, button: adapter.Pressed) -> None:
+        card = answered(button.question, button.label or button.action)
+        if context.activity.type == "invoke":
+            await self._invoke_done(context, card)
+            return
+        if button.card_activity_id:
+            reply = Activity(
+                type="message",
+                attachments=[{"contentType": CARD_TYPE, "content": card}],
+                conversation=context.activity.conversation,
+            )
+            try:
+                await self.connector.update(
+                    str(context.activity.service_url),
+                    str(context.activity.conversation.id),
+                    button.card_activity_id,
+                    reply,
+                )
+            except Exception as error:  # the answer still goes out; only the old card stays
+                log.info("could not replace a pressed card: %s", type(error).__name__)
+
+    async def _invoke_done(self, context: TurnContext, card: dict[str, Any] | None) -> None:
+        """The answer to an `adaptiveCard/action` invoke: the card that replaces the pressed
+        one (Universal Actions refresh), or a plain acknowledgement."""
+        if context.activity.type != "invoke":
+            return
+        if card is None:
+            body: dict[str, Any] = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "",
+            }
+        else:
+            body = {"statusCode": 200, "type": CARD_TYPE, "value": card}
+        await context.send_activity(
+            Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
+        )
+
+    async def _send(
+        self,
+        context: TurnContext,
+        replies: list[Reply],
+        locale: str | None,
+        tenant_id: str | None = None,
+    ) -> None:
+        if not replies:
+            return
+        words = self.runtime.catalogs.for_locale(locale if locale in ("ja", "en") else None)
+        for index, reply in enumerate(replies):
+            for payload in render(reply, words):
+                activity = Activity.model_validate(payload)
+                try:
+                    await with_retry(lambda activity=activity: context.send_activity(activity))
+                except RetryLater as throttled:
+                    await self._later(context, tenant_id, replies[index:], throttled.seconds)
+                    return
+
+    async def _later(
+        self, context: TurnContext, tenant_id: str | None, replies: list[Reply], seconds: float
+    ) -> None:
+        """Throttled for long: the rest of a personal chat's replies go to the outbox, to be
+        sent once Teams accepts them again (nothing is lost)."""
+        activity = context.activity
+        if tenant_id is None or adapter.conversation_type(activity) != "personal":
+            log.warning("Teams throttled a reply for %.0f s; it was not sent", seconds)
+            return
+        user = adapter.user_id(activity)
+        not_before = utcnow() + timedelta(seconds=seconds)
+        async with transaction(self.runtime.sessions) as session:
+            for index, reply in enumerate(replies):
+                await enqueue(
+                    session,
+                    tenant_id,
+                    key=f"teams-reply:{adapter.event_id(activity)}:{index}",
+                    channel=adapter.CHANNEL,
+                    target=f"user:{user}",
+                    body=reply.to_dict(),
+                    not_before=not_before,
+                )
+        log.info("Teams throttled replies for %.0f s; %d queued", seconds, len(replies))
+
+    # --- identity and references -----------------------------------------------------------
+
+    async def _identity(self, activity: Activity) -> tuple[str | None, str | None]:
+        """Display name and e-mail (or UPN) from the member lookup, cached for a while."""
+        sender = activity.from_property
+        assert sender is not None
+        key = (adapter.teams_tenant(activity) or "", str(sender.id))
+        cached = self._members.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        member = await self.connector.member(
+            str(activity.service_url), str(activity.conversation.id), str(sender.id)
+        )
+        name = (member.name if member else None) or sender.name
+        email = (member.email or member.user_principal_name) if member else None
+        if len(self._members) > _CACHE_MAX:
+            self._members.clear()
+        self._members[key] = (time.monotonic() + _MEMBER_TTL, name, email)
+        return name, email
+
+    async def _remember(self, activity: Activity, tenant_id: str) -> None:
+        """Keep where to reach this person (or channel) proactively; written when it changed."""
+        references = []
+        service_url = str(activity.service_url or "")
+        bot_id = str(activity.recipient.id) if activity.recipient else ""
+        guid = adapter.teams_tenant(activity) or ""
+        kind = adapter.conversation_type(activity)
+        if kind == "personal" and activity.from_property is not None:
+            references.append(
+                TeamsReference(
+                    tenant_id=tenant_id,
+                    kind="user",
+                    key=adapter.user_id(activity),
+                    service_url=service_url,
+                    conversation_id=str(activity.conversation.id)[:500],
+                    teams_tenant=guid,
+                    bot_id=bot_id,
+                )
+            )
+        team_id, team_name = adapter.team_of(activity)
+        channel_id, channel_name = adapter.channel_of(activity)
+        if kind == "channel" and channel_id:
+            references.append(
+                TeamsReference(
+                    tenant_id=tenant_id,
+                    kind="channel",
+                    key=channel_id,
+                    service_url=service_url,
+                    conversation_id=channel_id,
+                    teams_tenant=guid,
+                    bot_id=bot_id,
+                    team_id=team_id,
+                    name=channel_name or team_name,
+                )
+            )
+        fresh = []
+        for reference in references:
+            key = (reference.tenant_id, reference.kind, reference.key)
+            value = (reference.service_url, reference.conversation_id)
+            if self._saved.get(key) != value:
+                fresh.append((key, value, reference))
+        if not fresh:
+            return
+        async with transaction(self.runtime.sessions) as session:
+            for _, _, reference in fresh:
+                await save_reference(session, reference)
+        if len(self._saved) > _CACHE_MAX:
+            self._saved.clear()
+        for key, value, _ in fresh:
+            self._saved[key] = value
+
+    async def _installed(self, context: TurnContext, tenant_id: str) -> None:
+        """Installed (or the bot added to a conversation): keep the reference, say hello."""
+        activity = context.activity
+        added = [m.id for m in (activity.members_added or ())]
+        bot_added = activity.recipient is not None and activity.recipient.id in added
+        installed = activity.type == "installationUpdate" and (activity.action or "") in (
+            "add",
+            "add-upgrade",
+        )
+        if not (bot_added or installed):
+            return
+        kind = adapter.conversation_type(activity)
+        if kind == "channel":
+            team_id, _ = adapter.team_of(activity)
+            channel_id, _ = adapter.channel_of(activity)
+            if not channel_id and team_id:  # the team's General channel has the team's id
+                data = dict(activity.channel_data or {})
+                data["channel"] = {"id": team_id, "name": "General"}
+                activity.channel_data = data
+        await self._remember(activity, tenant_id)
+        if activity.from_property is None:
+            return
+        turn = Turn(
+            tenant_id=tenant_id,
+            channel=adapter.CHANNEL,
+            user_id=adapter.user_id(activity),
+            conversation_id=str(activity.conversation.id)[:200],
+            action="menu:help",
+            locale=adapter.locale(activity),
+            event_id=adapter.event_id(activity),
+            user_name=activity.from_property.name,
+        )
+        if kind == "personal":
+            # The home view: where the person stands (pre-use, open reports), then what the
+            # bot can do with the quick actions of the menu.
+            status = replace(
+                turn,
+                action="menu:my_status",
+                event_id=f"{turn.event_id}:status" if turn.event_id else None,
+            )
+            replies = await self.runtime.handle(status)
+            replies += await self.runtime.handle(turn)
+            await self._send(context, replies, turn.locale)

@@ -1,0 +1,215 @@
+"""The policy-division channel in Teams: a report's summary opens a thread, every later event
+is a reply in it, and what the policy division writes there is recorded on the report."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select, update
+
+from bot.runtime import Runtime
+from dialogs.context import JST
+from storage.db import transaction
+from storage.models import GuidelineVersion, Person, ReportEvent, RiskReport
+from storage.teams import TeamsReference
+from tests.bot.channels.teams.conftest import (
+    APP_ID,
+    M365_TENANT,
+    POLICY_CHANNEL,
+    SATO,
+    TEAM_ID,
+    YAMADA,
+    Server,
+    TeamsPerson,
+)
+from tests.bot.channels.teams.farend import FarEnd, card_of, shown
+
+COPILOT = "Microsoft 365 Copilot Chat"
+
+
+def in_channel(conversation_id: str) -> dict[str, Any]:
+    return {"id": conversation_id, "conversationType": "channel", "tenantId": M365_TENANT}
+
+
+def channel_person(
+    server: Server, farend: FarEnd, aad: str, name: str, conversation_id: str, channel: str
+) -> TeamsPerson:
+    person = TeamsPerson(server, farend, aad, name, conversation=in_channel(conversation_id))
+    person.channel_data = {
+        "tenant": {"id": M365_TENANT},
+        "team": {"id": TEAM_ID, "name": "情報政策課"},
+        "channel": {"id": channel, "name": "報告"},
+    }
+    return person
+
+
+async def install_in_team(server: Server, farend: FarEnd) -> None:
+    installer = channel_person(server, farend, SATO, "佐藤 健", TEAM_ID, TEAM_ID)
+    installer.channel_data.pop("channel")
+    added = installer.activity(type="conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}])
+    response = await installer.post(added)
+    assert response.status == 200
+
+
+async def file_report(yamada: TeamsPerson) -> str:
+    await yamada.say("報告したい")
+    await yamada.choose("税務課")  # Teams' directory gives no division: she is asked
+    await yamada.say("内線3456")
+    await yamada.choose(COPILOT)
+    await yamada.choose("スキップ")  # 発生日
+    await yamada.choose("今日")  # 検知日
+    await yamada.choose("攻撃的・危険な内容")
+    await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
+    await yamada.choose("スキップ")  # 抜粋
+    await yamada.choose("入力していない")
+    await yamada.choose("庁内だけ")
+    await yamada.choose("重大ではないと思う")
+    await yamada.choose("スキップ")  # これまでの対応
+    assert "の内容を確認してください" in yamada.text, yamada.text
+    await yamada.press("送信")
+    assert "として情報政策課に報告しました" in yamada.text, yamada.text
+    found = re.search(r"RC-\d{4}-\d{4}", yamada.text)
+    assert found
+    return found.group(0)
+
+
+@pytest.fixture
+def yamada(server: Server, farend: FarEnd) -> TeamsPerson:
+    return TeamsPerson(server, farend, YAMADA, "山田 花子")
+
+
+async def test_installing_in_a_team_keeps_its_general_channel(
+    server: Server, farend: FarEnd
+) -> None:
+    await install_in_team(server, farend)
+    async with transaction(server.runtime.sessions) as session:
+        stored = await session.get(TeamsReference, ("sakura-city", "channel", TEAM_ID))
+    assert stored is not None
+    assert stored.service_url == farend.service_url
+    assert stored.teams_tenant == M365_TENANT
+
+
+async def test_a_report_opens_a_thread_and_every_later_event_is_a_reply_in_it(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    number = await file_report(yamada)
+    await server.runtime.deliver()
+
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    assert opened.conversation_id.startswith(POLICY_CHANNEL + ";messageid=")
+    assert farend.created[-1]["channelData"]["channel"]["id"] == POLICY_CHANNEL
+    summary = card_of(opened.activity)
+    assert summary is not None
+    assert any(block["type"] == "FactSet" for block in summary["body"])
+    assert number in shown(opened.activity)
+
+    # The policy division acknowledges it from the summary card in the thread.
+    sato = channel_person(server, farend, SATO, "佐藤 健", opened.conversation_id, POLICY_CHANNEL)
+    await sato.press("受付")
+    assert f"{number} を受付しました" in sato.text, sato.text
+    before = len(farend.posted)
+    await server.runtime.deliver()
+    later = farend.posted[before:]
+    in_thread = [p for p in later if p.conversation_id == opened.conversation_id]
+    assert in_thread and all(p.method == "send" for p in in_thread)
+    assert "受付しました" in shown(in_thread[0].activity)
+    # …and the reporter hears of it in her personal chat (a proactive message).
+    told = [p for p in later if p.conversation_id == f"a:personal-{YAMADA}"]
+    assert [shown(p.activity) for p in told] == [f"{number} を 佐藤 健 が受付しました。"]
+    assert not [p for p in later if p.method == "create"], "a later event opened a new thread"
+
+    # What the policy division writes in the thread, mentioning the bot, is recorded.
+    mention = {
+        "type": "mention",
+        "text": "<at>aiguide</at>",
+        "mentioned": {"id": f"28:{APP_ID}", "name": "aiguide"},
+    }
+    await sato.post(sato.activity(text="<at>aiguide</at> 担当課に確認中です", entities=[mention]))
+    assert f"{number} にこの返信を記録しました" in sato.text
+    async with transaction(server.runtime.sessions) as session:
+        report = (
+            await session.exec(select(RiskReport).where(col(RiskReport.number) == number))
+        ).one()
+        events = (
+            await session.exec(select(ReportEvent).where(col(ReportEvent.report_id) == report.id))
+        ).all()
+    [recorded] = [e for e in events if e.kind == "thread_reply"]
+    assert recorded.detail == {"text": "担当課に確認中です"}
+
+
+async def test_a_thread_reply_from_someone_outside_the_policy_division_is_not_recorded(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    outsider = channel_person(
+        server, farend, "aad-outsider", "外部 太郎", opened.conversation_id, POLICY_CHANNEL
+    )
+    await outsider.say("関係ない書き込み")
+    assert "情報政策担当課の方だけです" in outsider.text
+    async with transaction(server.runtime.sessions) as session:
+        kinds = [e.kind for e in (await session.exec(select(ReportEvent))).all()]
+    assert "thread_reply" not in kinds
+
+
+async def test_a_reminder_reaches_the_person_in_their_personal_chat(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    runtime: Runtime = server.runtime
+    await yamada.say("ヘルプ")  # known from now, and reachable
+    since = date(2026, 11, 19)
+    first_seen = datetime.combine(since, time(12), tzinfo=JST).astimezone(UTC)
+    async with transaction(runtime.sessions) as session:
+        await session.exec(update(Person).values(created_at=first_seen))
+        await session.exec(update(GuidelineVersion).values(effective_on=since - timedelta(days=90)))
+    before = len(farend.posted)
+    await runtime.tick(datetime(2026, 11, 30, 9, 0, tzinfo=JST))
+    await runtime.deliver()
+    [reminder] = farend.posted[before:]
+    assert reminder.method == "send"
+    assert reminder.conversation_id == f"a:personal-{YAMADA}"
+    assert "利用前の確認がまだです" in shown(reminder.activity)
+    assert reminder.authorization == "Bearer connector-token-1"
+    # The outbox key travels with it, so a re-send can be recognised.
+    assert reminder.activity["entities"][0]["type"] == "aiguide/outbox"
+
+
+async def test_an_admin_chooses_the_policy_channel_in_teams_and_reports_go_there(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    chosen = "19:new-policy@thread.tacv2"
+    yamada_there = channel_person(server, farend, YAMADA, "山田 花子", chosen, chosen)
+    await yamada_there.say("channel policy")
+    assert "管理者だけ" in yamada_there.text
+    sato = channel_person(server, farend, SATO, "佐藤 健", chosen, chosen)
+    await sato.say("チャネル 政策")
+    assert "このチャネルを「情報政策課」のチャネルにしました。" in sato.text
+    await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    assert opened.conversation_id.startswith(chosen + ";messageid=")
+
+
+async def test_pressing_a_button_on_the_summary_leaves_the_summary_in_the_channel(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    number = await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    sato = channel_person(server, farend, SATO, "佐藤 健", opened.conversation_id, POLICY_CHANNEL)
+    await sato.submit("受付")  # a client without Universal Actions
+    assert not [p for p in sato.replies if p.method == "update"]
+    assert (
+        sato.last_body in (None, {})
+        or sato.last_body.get("type") != "application/vnd.microsoft.card.adaptive"
+    )
+    await sato.press("受付")  # pressed again, from the same summary
+    assert f"{number} はすでに受付済みです。" in sato.text, sato.text

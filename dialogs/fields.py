@@ -139,16 +139,16 @@ class MultiChoiceKind:
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
         options = self.choices(ctx)
         whole = normalize(text)
-        for option in options:  # a label may itself hold a separator
+        # The whole answer first (a label may itself hold a separator; 「はい」 ticks a single
+        # box), with the same tolerant rule as every other choice; then each part of a list.
+        for option in options:
             if whole in (normalize(option.label), normalize(option.value)):
                 return Parsed(value=option.value)
+        if len(options) == 1 and (option := match_option(text, options, ctx)) is not None:
+            return Parsed(value=option.value)
         chosen: list[str] = []
         for part in (p for p in _SEPARATORS.split(whole) if p):
-            match = next(
-                (o for o in options if part in (normalize(o.label), normalize(o.value))), None
-            )
-            if match is None and part.isdigit() and 1 <= int(part) <= len(options):
-                match = options[int(part) - 1]
+            match = match_option(part, options, ctx)
             if match is None:
                 labels = "、".join(o.label for o in options)
                 return Parsed(error="form.error.choice", params={"choices": labels})

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from dialogs.answers import match_option
 from dialogs.context import DialogContext
 from dialogs.fields import FieldKind, Parsed
 from dialogs.keywords import control_word
 from dialogs.state import ConversationData, FormProgress
-from dialogs.text import normalize
 from dialogs.ui import (
     Button,
     Choices,
@@ -29,6 +29,7 @@ from dialogs.ui import (
     FactCard,
     FormInput,
     FormView,
+    Option,
     Reply,
     Step,
     Text,
@@ -457,11 +458,10 @@ class FormRunner:
             progress.mode = "confirming"
             return self._prompt(conv, form, ctx, Step())
         fields = [f for f in form.applicable(progress.answers, ctx)]
-        wanted = normalize(text)
-        for index, field in enumerate(fields, start=1):
-            label = normalize(ctx.t(f"forms.{form.key}.{field.key}.label"))
-            if wanted in (label, str(index)):
-                return self._edit(conv, form, progress, field.key, ctx)
+        # The same tolerant rule as every other choice: label, number, a unique part, a typo.
+        labels = [Option(f.key, ctx.t(f"forms.{form.key}.{f.key}.label")) for f in fields]
+        if (chosen := match_option(text, labels, ctx)) is not None:
+            return self._edit(conv, form, progress, chosen.value, ctx)
         return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.which_field"))))
 
     def _submit(

@@ -69,11 +69,11 @@ def _statement(dialect: str) -> Select[Any]:
         .scalar_subquery()
     )
 
-    def stamp(table: Any, column: Any) -> tuple[Any, Any]:
+    def stamp(table: Any, *columns: Any) -> tuple[Any, ...]:
         of_tenant = table.c.tenant_id == tenant
         return (
             select(func.count()).select_from(table).where(of_tenant).scalar_subquery(),
-            select(func.max(column)).where(of_tenant).scalar_subquery(),
+            *(select(func.max(c)).where(of_tenant).scalar_subquery() for c in columns),
         )
 
     joined = (
@@ -131,7 +131,8 @@ def _statement(dialect: str) -> Select[Any]:
             _training.c.imported_at,
             roles.label("roles"),
             *stamp(_systems, _systems.c.updated_at),
-            *stamp(_versions, _versions.c.seq),
+            # A version's 施行日 moved (or a new one) changes the stamp too.
+            *stamp(_versions, _versions.c.seq, _versions.c.effective_on),
         )
         .select_from(joined)
         .where(_tenant.c.id == tenant)
@@ -163,10 +164,10 @@ class TurnReader:
             return TurnReads(StoredConversation({}, 0), None, frozenset(), None, None, (), ())
         m = row._mapping
         systems = await self._current(
-            self._systems, key.tenant_id, tuple(row)[-4:-2], session, list_systems
+            self._systems, key.tenant_id, tuple(row)[-5:-3], session, list_systems
         )
         versions = await self._current(
-            self._versions, key.tenant_id, tuple(row)[-2:], session, list_versions
+            self._versions, key.tenant_id, tuple(row)[-3:], session, list_versions
         )
         return TurnReads(
             conversation=StoredConversation(

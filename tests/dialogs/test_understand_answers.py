@@ -244,3 +244,14 @@ def test_a_typed_answer_matches_one_option(
 @pytest.mark.parametrize("typed", ["どれでもいい", "4", "0", "", "重"])
 def test_no_match_rather_than_a_guess(ctx: DialogContext, typed: str) -> None:
     assert match_option(typed, [Option(v, label) for v, label in SEVERITY], ctx) is None
+
+
+async def test_which_field_to_edit_is_matched_like_any_other_choice(runtime: Runtime) -> None:
+    chat = Chat(runtime, "yamada", "山田 花子")
+    await chat.say("プロフィール")
+    await chat.press("山田 花子")
+    await chat.press("税務課")
+    await chat.say("内線1234")
+    await chat.press("修正する")
+    await chat.say("連絡")  # a unique part of one label
+    assert "連絡先" in chat.text and "入力してください" in chat.text, chat.text

@@ -27,6 +27,7 @@ from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
 from dialogs.turn import Turn
 from dialogs.ui import Reply
+from storage.addresses import PersonAddress
 from storage.db import transaction
 from storage.models import utcnow
 from storage.outbox import enqueue
@@ -194,7 +195,7 @@ class TeamsAgent:
                     tenant_id,
                     key=f"teams-reply:{adapter.event_id(activity)}:{index}",
                     channel=adapter.CHANNEL,
-                    target=f"user:{user}",
+                    address=PersonAddress(user),
                     body=reply.to_dict(),
                     not_before=not_before,
                 )

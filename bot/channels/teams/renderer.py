@@ -27,6 +27,7 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BYTES = 26_000  # Teams' limit is about 28 KB for the whole activity; keep a margin
 MAX_TEXT = 4_000  # characters in one text element
 MAX_BUTTONS = 5  # more answers than this become a choice set
+MAX_ACTIONS = 6  # Teams shows at most six actions on a card
 _TONE_COLOUR = {"info": "Default", "ok": "Good", "warn": "Warning", "bad": "Attention"}
 _STYLE = {"primary": "positive", "danger": "destructive"}
 # What Teams' card markdown acts on: emphasis, links, code, HTML-ish tags; and at a line's
@@ -227,8 +228,21 @@ def _shortened(value: Any, limit: int) -> Any:
 
 
 def _choices(reply: Choices, words: Catalog) -> list[Activity]:
-    extra, actions = _buttons(reply.buttons, reply.text, words)
-    return _cards([plain_block(reply.text), *extra], actions)
+    """A question's answers (a choice set when there are many) and its navigation (back,
+    whole form, cancel…), which stays buttons."""
+    answers, navigation = tuple(reply.answers), tuple(reply.navigation)
+    if len(answers) > MAX_BUTTONS:
+        element, send = _choice_set(answers, reply.text, words)
+        actions = [send, *(action(b, reply.text, inputs=False) for b in navigation)]
+        return _cards([plain_block(reply.text), element], actions)
+    if len(answers) + len(navigation) <= MAX_ACTIONS:
+        return _cards(
+            [plain_block(reply.text)],
+            [action(b, reply.text, inputs=False) for b in (*answers, *navigation)],
+        )
+    element, send = _choice_set(answers, reply.text, words)
+    actions = [send, *(action(b, reply.text, inputs=False) for b in navigation)]
+    return _cards([plain_block(reply.text), element], actions)
 
 
 def _fact_card(reply: FactCard, words: Catalog) -> list[Activity]:
@@ -271,14 +285,17 @@ def form_input(item: FormInput, error: str = "") -> list[dict[str, Any]]:
         element = {**common, "type": "Input.Date"}
     else:
         element = {**common, "type": "Input.Text", "isMultiline": item.kind == "longtext"}
-        element["maxLength"] = 2000 if item.kind == "longtext" else 200
+        limit = getattr(item, "max_length", None)
+        element["maxLength"] = limit or (2000 if item.kind == "longtext" else 200)
+        if getattr(item, "placeholder", ""):
+            element["placeholder"] = _cap(item.placeholder, 200)
     if item.value:
         element["value"] = _cap(item.value)
     out = [element]
     if item.hint:
         out.append(plain_block(item.hint, isSubtle=True, size="Small"))
-    if error:
-        out.append(plain_block(error, color="Attention"))
+    if error:  # named with its field, next to it, for a reader scanning the card
+        out.append(plain_block(f"{item.label}: {error}", color="Attention"))
     return out
 
 

@@ -289,7 +289,9 @@ class Runtime:
         for effect in step.effects:
             replies += await self.effects.apply(session, turn, ctx, effect, conv)
         data = conv.to_json()
-        if changed or data != seen.conversation.data:
+        # A turn with an event id writes anyway (its id is claimed): the conversation's time
+        # then says when the person last spoke (what arrived since is shown at their return).
+        if changed or data != seen.conversation.data or turn.event_id:
             await save_conversation(session, key, data, seen.conversation.version)
         return replies
 

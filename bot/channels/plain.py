@@ -21,7 +21,7 @@ from dialogs.ui import (
     Text,
 )
 
-SELECT_FROM = 12  # more answers than this are a select (the ten-item menu stays buttons)
+SELECT_FROM = 16  # more answers than this are a select (the menu, up to 14, stays buttons)
 _LINE_WIDTH = 72
 
 

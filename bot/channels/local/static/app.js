@@ -15,7 +15,7 @@
   const TONES = new Set(["info", "ok", "warn", "bad"]);
   // More answers than this are one select menu rather than a row of buttons (the menu's ten
   // items stay buttons; forty divisions do not).
-  const SELECT_FROM = 12;
+  const SELECT_FROM = 16; // more answers than this are one select (the menu, up to 14, stays buttons)
   const LINK_PROTOCOLS = new Set(["http:", "https:"]);
   const MULTI_SEPARATOR = ",";
   const CHANNELS = [

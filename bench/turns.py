@@ -40,7 +40,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.turns_support import (  # noqa: E402
+from bench.turns_support import (  # noqa: E402 (after the path is set)
+    TENANT,
     Database,
     floor_inproc,
     open_database,
@@ -144,7 +145,7 @@ def inproc_sender(runtime: Any) -> Callable[[str], Send]:
     def for_person(person: str) -> Send:
         async def send(**fields: str) -> list[dict[str, Any]]:
             turn = Turn(
-                tenant_id=runtime.tenant_id,
+                tenant_id=TENANT,
                 channel="local",
                 user_id=person,
                 conversation_id="main",

@@ -17,6 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.settings import load_municipality
+
+# The sample municipality (config/municipality.toml): every benchmark turn belongs to it.
+TENANT = load_municipality(
+    Path(__file__).resolve().parents[1] / "config" / "municipality.toml"
+).municipality.id
+
 REPO = Path(__file__).resolve().parents[1]
 FLOOR_TABLE = "CREATE TABLE IF NOT EXISTS bench_floor (id {pk}, received REAL, body TEXT)"
 FLOOR_INSERT = "INSERT INTO bench_floor (received, body) VALUES ({a}, {b})"
@@ -106,7 +113,7 @@ async def _pre_use_done(runtime: Any, user: str) -> None:
 
     async def send(**fields: Any) -> list[dict[str, Any]]:
         turn = Turn(
-            runtime.tenant_id,
+            TENANT,
             "local",
             user,
             "main",
@@ -154,7 +161,7 @@ async def seed_people(db: Database, people: list[str]) -> None:
             now = utcnow()
             person_rows = [
                 dict(
-                    tenant_id=runtime.tenant_id,
+                    tenant_id=TENANT,
                     channel="local",
                     user_id=p,
                     display_name=p,
@@ -168,7 +175,7 @@ async def seed_people(db: Database, people: list[str]) -> None:
             ]
             confirmation_rows = [
                 dict(
-                    tenant_id=runtime.tenant_id,
+                    tenant_id=TENANT,
                     channel="local",
                     user_id=p,
                     guideline_seq=done.guideline_seq,

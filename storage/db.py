@@ -96,18 +96,17 @@ async def transaction(
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back on any exception."""
-    async with sessions() as session:
-        lock = _write_lock(session.bind)
-        if lock is None:
-            async with session.begin():
-                yield session
-            return
-        await asyncio.wait_for(lock.acquire(), _WRITE_WAIT_SECONDS)
-        try:
-            async with session.begin():
-                yield session
-        finally:
-            lock.release()
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine) or _write_lock(engine) is None:
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    # SQLite: the connection first, then the process's writer queue, then BEGIN IMMEDIATE —
+    # the order a turn takes them in. Queueing before holding a connection would deadlock
+    # once waiting turns hold every pooled connection.
+    async with turn_unit(engine, sessions) as unit:
+        await unit.start_writing()
+        yield unit.session
 
 
 @asynccontextmanager

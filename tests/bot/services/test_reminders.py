@@ -293,7 +293,17 @@ async def test_two_real_tickers_on_one_database_send_each_reminder_once(
 
         business = is_business_time(started)
         await wait_until(all_reminded if business else probe_delivered, 15)
-        await asyncio.sleep(0.8)  # a few more ticks each: none may send anything again
+
+        async def both_ticked_thrice() -> bool:
+            return len(ticks["a"]) >= 3 and len(ticks["b"]) >= 3
+
+        # A few more ticks each (however slow the machine): none may send anything again.
+        seen = {name: len(times) for name, times in ticks.items()}
+
+        async def more_ticks() -> bool:
+            return all(len(ticks[n]) >= seen[n] + 2 for n in ticks) and await both_ticked_thrice()
+
+        await wait_until(more_ticks, 30)
     finally:
         for ticker in tickers:
             await ticker.stop()

@@ -74,6 +74,8 @@ class FarEnd:
         self.token_requests = 0
         self.members: dict[str, dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []  # the parameters of each new conversation
+        self.team_channels: dict[str, list[dict[str, Any]]] = {}  # team id → its channels
+        self.channel_lists: list[Posted] = []  # each request for a team's channel list
         self._ids = itertools.count(1)
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -111,6 +113,7 @@ class FarEnd:
         app.router.add_post(base + "/{conversation}/activities/{activity}", self._reply)
         app.router.add_put(base + "/{conversation}/activities/{activity}", self._update)
         app.router.add_get(base + "/{conversation}/members/{member}", self._member)
+        app.router.add_get("/connector/v3/teams/{team}/conversations", self._channels)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, 0)
@@ -190,6 +193,14 @@ class FarEnd:
         self.created.append(body)
         self._record(request, Posted("create", conversation, body["activity"], activity_id))
         return web.json_response({"id": conversation, "activityId": activity_id})
+
+    async def _channels(self, request: web.Request) -> web.Response:
+        team = request.match_info["team"]
+        asked = Posted("channels", team, {}, "", authorization=request.headers.get("Authorization"))
+        self.channel_lists.append(asked)
+        if team not in self.team_channels:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"conversations": self.team_channels[team]})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["member"])

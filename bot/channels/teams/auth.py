@@ -8,10 +8,14 @@ answer at — otherwise a token for one conversation could steer replies elsewhe
 fetches keys only from Microsoft's fixed URLs; `_get_public_key_or_secret` is overridden so
 the OpenID configuration is a setting (loopback in tests, the real one by default).
 
-Outbound: the SDK's token provider interface (`AccessTokenProviderBase`): MSAL (`MsalAuth`)
-in production; with `teams_token_url` set, a plain OAuth2 client-credentials request to that
-endpoint (MSAL insists on an https authority it can discover on the internet, so it cannot be
-pointed at a loopback fake); no token at all in the development mode without an app id.
+Outbound: the SDK's token provider interface (`AccessTokenProviderBase`): the SDK's MSAL
+provider (`MsalAuth`, app password or certificate) against the Entra authority
+(`teams_authority`, default login.microsoftonline.com/<tenant>); with `teams_token_url` set,
+a plain OAuth2 client-credentials request to that endpoint instead; no token at all in the
+development mode without an app id. MSAL accepts any https authority, but for a host it does
+not know it first asks login.microsoftonline.com whether the host is a real instance; the
+SDK offers no switch for that, so `_EntraMsalAuth` turns the question off for such a host
+only (the tenant discovery and the token request still go to the authority, over https).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import jwt
@@ -53,6 +58,7 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
         tenant_id=settings.teams_app_tenant,
         client_secret=settings.teams_app_password,
         cert_pfx_file=str(certificate) if certificate else None,
+        authority=settings.teams_authority,
         connection_name="SERVICE_CONNECTION",
     )
 
@@ -187,6 +193,50 @@ def token_provider(
         return ClientCredentialsTokenProvider(
             settings.teams_token_url, settings.teams_app_id, settings.teams_app_password or "", http
         )
-    from microsoft_agents.authentication.msal import MsalAuth
+    return _msal_provider(configuration)
 
-    return MsalAuth(configuration)
+
+def _msal_provider(configuration: AgentAuthConfiguration) -> AccessTokenProviderBase:
+    """The SDK's MSAL provider; for an authority host MSAL does not know (a loopback fake),
+    without MSAL's instance discovery on the internet. Imported here: MSAL is slow to load
+    and only a configured bot needs it."""
+    from microsoft_agents.authentication.msal import MsalAuth
+    from msal import ConfidentialClientApplication
+    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
+
+    class EntraMsalAuth(MsalAuth):  # type: ignore[misc]
+        _ready = asyncio.Lock()
+
+        async def get_access_token(
+            self, resource_url: str, scopes: list[str], force_refresh: bool = False
+        ) -> str:
+            # MsalAuth builds its MSAL client on the event loop, and MSAL's constructor asks
+            # the authority for its OpenID configuration with blocking I/O: the whole server
+            # would stand still meanwhile. The client is built in a worker thread instead.
+            if self._client_rep() not in self._msal_auth_client_map:
+                async with self._ready:
+                    await asyncio.to_thread(self._get_client)
+            return await super().get_access_token(resource_url, scopes, force_refresh)
+
+        def _create_client_application(self, tenant_id: str | None = None) -> Any:
+            config = self._msal_configuration
+            kind = config.AUTH_TYPE
+            authority = MsalAuth._resolve_authority(config, tenant_id)
+            host = (urlsplit(authority).hostname or "").lower()
+            if host in WELL_KNOWN_AUTHORITY_HOSTS or kind not in (
+                AuthTypes.client_secret,
+                AuthTypes.certificate,
+            ):
+                return super()._create_client_application(tenant_id)
+            credential: Any = config.CLIENT_SECRET
+            if kind == AuthTypes.certificate:
+                credential = {"private_key_pfx_path": config.CERT_PFX_FILE}
+            return ConfidentialClientApplication(
+                client_id=config.CLIENT_ID,
+                authority=authority,
+                client_credential=credential,
+                instance_discovery=False,
+                timeout=10,
+            )
+
+    return EntraMsalAuth(configuration)

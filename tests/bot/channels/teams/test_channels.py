@@ -105,7 +105,7 @@ async def test_installing_in_a_team_keeps_every_channel_of_the_team(
     await install_in_team(server, farend)
     [asked] = farend.channel_lists
     assert asked.conversation_id == TEAM_ID
-    assert asked.authorization == "Bearer connector-token-1"  # the bot's own token
+    assert asked.authorization == f"Bearer {farend.access_token}"  # the bot's own token
     kept = await kept_channels(server)
     assert {key: r.name for key, r in kept.items()} == {
         TEAM_ID: "",
@@ -230,7 +230,7 @@ async def test_a_reminder_reaches_the_person_in_their_personal_chat(
     assert reminder.method == "send"
     assert reminder.conversation_id == f"a:personal-{YAMADA}"
     assert "利用前の確認がまだです" in shown(reminder.activity)
-    assert reminder.authorization == "Bearer connector-token-1"
+    assert reminder.authorization == f"Bearer {farend.access_token}"
     # The outbox key travels with it, so a re-send can be recognised.
     assert reminder.activity["entities"][0]["type"] == "aiguide/outbox"
 

@@ -39,8 +39,33 @@ async def test_a_message_with_a_valid_token_is_answered_with_the_bot_connector_t
     response = await yamada.post(yamada.activity(text="ヘルプ"))
     assert response.status == 200
     assert yamada.replies, "the bot answered nothing"
-    assert {p.authorization for p in yamada.replies} == {"Bearer connector-token-1"}
+    assert {p.authorization for p in yamada.replies} == {f"Bearer {farend.access_token}"}
     assert all(p.conversation_id == f"a:personal-{YAMADA}" for p in yamada.replies)
+    # The token came from Entra through MSAL, for the app's own id and secret.
+    [asked] = farend.entra_requests
+    assert asked["grant_type"] == "client_credentials"
+    assert (asked["client_id"], asked["client_secret"]) == (APP_ID, "app-secret")
+    assert "https://api.botframework.com/.default" in asked["scope"].split()
+    await yamada.say("問い合わせ先")
+    assert {p.authorization for p in yamada.replies} == {f"Bearer {farend.access_token}"}
+    assert len(farend.entra_requests) == 1  # reused until shortly before it expires
+
+
+async def test_with_a_plain_token_endpoint_instead_of_msal_replies_carry_its_token(
+    database: Database, farend: FarEnd, tmp_path: Path
+) -> None:
+    runtime = await teams_runtime(
+        database, farend, tmp_path, teams_authority=None, teams_token_url=f"{farend.url}/token"
+    )
+    running = await serve(runtime)
+    try:
+        yamada = TeamsPerson(running, farend, YAMADA, "山田 花子")
+        await yamada.say("ヘルプ")
+        assert yamada.replies
+        assert {p.authorization for p in yamada.replies} == {"Bearer connector-token-1"}
+        assert farend.entra_requests == []
+    finally:
+        await running.runner.cleanup()
 
 
 @pytest.mark.parametrize(

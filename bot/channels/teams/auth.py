@@ -3,10 +3,17 @@
 Inbound: the Agents SDK's `JwtTokenValidator` checks the signature (against the keys the
 OpenID configuration publishes), the expiry and the audience (our app id). On top of it we
 check what the SDK leaves out (0.9.1): the issuer is one the SDK itself lists, the token has
-an expiry at all, and the `serviceurl` claim names the service URL the activity asks us to
-answer at — otherwise a token for one conversation could steer replies elsewhere. The SDK
-fetches keys only from Microsoft's fixed URLs; `_get_public_key_or_secret` is overridden so
-the OpenID configuration is a setting (loopback in tests, the real one by default).
+an expiry at all, the key endorses the activity's channel, and the `serviceurl` claim names
+the service URL the activity asks us to answer at — otherwise a token for one conversation
+could steer replies elsewhere. The SDK fetches keys only from Microsoft's fixed URLs, in a
+worker thread per request; `_get_public_key_or_secret` is overridden so the OpenID
+configuration is a setting (loopback in tests, the real one by default) and the keys come
+from `keys.SigningKeys` (fetched with aiohttp, kept).
+
+The Bot Connector sends the same token with every activity until it nears expiry, so a token
+that passed is remembered (the whole token string, with its claims) until the moment the
+SDK would stop accepting it (`exp` plus the SDK's 5 minutes of clock skew) and no longer:
+the per-request checks (service URL, channel) still run on every request.
 
 Outbound: the SDK's token provider interface (`AccessTokenProviderBase`): the SDK's MSAL
 provider (`MsalAuth`, app password or certificate) against the Entra authority
@@ -36,12 +43,15 @@ from microsoft_agents.hosting.core.authorization import (
     JwtTokenValidator,
 )
 
+from bot.channels.teams.keys import SigningKeys
 from bot.settings import Settings
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 BOT_CONNECTOR_RESOURCE = "https://api.botframework.com"
 BOT_CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 _OPENID_TTL = 24 * 3600.0  # Microsoft rolls keys about every few weeks; a day is plenty
+CLOCK_SKEW = 300.0  # the SDK's leeway on `exp` (JwtTokenValidator.validate_token)
+_PASSED_MAX = 4096  # tokens remembered at once (one per Bot Connector instance and hour)
 
 
 class TokenRejected(Exception):
@@ -72,27 +82,53 @@ class TeamsTokenValidator(JwtTokenValidator):
         super().__init__(configuration)
         self._settings = settings
         self._http = http
+        self._keys = SigningKeys(http)
         self._jwks_uris: dict[str, tuple[float, str]] = {}
         self._lock = asyncio.Lock()
+        # token → (claims, endorsed channels, accepted until: time.time())
+        self._passed: dict[str, tuple[ClaimsIdentity, tuple[str, ...] | None, float]] = {}
 
-    async def check(self, authorization: str | None, service_url: str | None) -> ClaimsIdentity:
+    async def check(
+        self, authorization: str | None, service_url: str | None, channel_id: str | None = None
+    ) -> ClaimsIdentity:
         """The caller's claims, or TokenRejected."""
         if not authorization or not authorization.startswith("Bearer "):
             raise TokenRejected("no bearer token")
         token = authorization.removeprefix("Bearer ").strip()
+        passed = self._passed.get(token)
+        if passed is not None and time.time() < passed[2]:
+            identity, endorsed, _ = passed
+        else:
+            self._passed.pop(token, None)
+            identity, endorsed = await self._validate(token)
+        if endorsed is not None and (channel_id or "") not in endorsed:
+            raise TokenRejected("the key does not endorse this channel")
+        claimed_url = identity.claims.get("serviceurl") or identity.claims.get("serviceUrl")
+        if not claimed_url or not service_url or _url(claimed_url) != _url(service_url):
+            raise TokenRejected("service URL does not match the token")
+        return identity
+
+    async def _validate(self, token: str) -> tuple[ClaimsIdentity, tuple[str, ...] | None]:
+        """The SDK's validation, then remembered until the SDK would refuse the token."""
         try:
             identity = await self.validate_token(token)
+            kid = str(jwt.get_unverified_header(token)["kid"])
+            issuer = str(identity.claims.get("iss"))
+            key = await self._keys.get(await self._jwks_uri(issuer), kid)
         except TokenRejected:
             raise
         except Exception as error:  # ValueError, PyJWTError, key fetch failures: all 401
             raise TokenRejected(type(error).__name__) from None
-        claims = identity.claims
-        if "exp" not in claims:
+        expires = identity.claims.get("exp")
+        if not isinstance(expires, int | float):
             raise TokenRejected("no expiry")
-        claimed_url = claims.get("serviceurl") or claims.get("serviceUrl")
-        if not claimed_url or not service_url or _url(claimed_url) != _url(service_url):
-            raise TokenRejected("service URL does not match the token")
-        return identity
+        if len(self._passed) >= _PASSED_MAX:
+            now = time.time()
+            self._passed = {t: p for t, p in self._passed.items() if p[2] > now}
+            if len(self._passed) >= _PASSED_MAX:
+                self._passed.clear()
+        self._passed[token] = (identity, key.endorsements, float(expires) + CLOCK_SKEW)
+        return identity, key.endorsements
 
     async def _get_public_key_or_secret(self, token: str) -> Any:
         header = jwt.get_unverified_header(token)
@@ -102,7 +138,7 @@ class TeamsTokenValidator(JwtTokenValidator):
         if "kid" not in header:
             raise TokenRejected("no key id")
         jwks_uri = await self._jwks_uri(issuer)
-        return await self._jwk_client_manager.get_signing_key(jwks_uri, header)
+        return (await self._keys.get(jwks_uri, str(header["kid"]))).key
 
     def _openid_url(self, issuer: str) -> str:
         if issuer == BOT_FRAMEWORK_ISSUER:

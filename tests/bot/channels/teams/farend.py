@@ -146,6 +146,7 @@ class FarEnd:
         self.entra_port = 0
         self.entra_requests: list[dict[str, str]] = []  # each token request's form
         self.access_token = ""  # the last token Entra handed out
+        self.more_keys: list[dict[str, Any]] = []  # published beside `key`
         self.posted: list[Posted] = []
         self.throttle: list[float] = []  # Retry-After seconds for the next posts, in order
         self.attempts = 0
@@ -218,7 +219,7 @@ class FarEnd:
         return web.json_response({"issuer": ISSUER, "jwks_uri": f"{self.url}/keys"})
 
     async def _keys(self, request: web.Request) -> web.Response:
-        return web.json_response({"keys": [self.key.jwk()]})
+        return web.json_response({"keys": [self.key.jwk(), *self.more_keys]})
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -27,6 +27,7 @@ from bot.services.home import home_of
 from dialogs.turn import Turn
 from dialogs.ui import Reply, Text
 from storage.addresses import PersonAddress
+from storage.conversations import claim_event
 from storage.db import transaction
 from storage.models import utcnow
 from storage.outbox import enqueue
@@ -323,6 +324,11 @@ class TeamsAgent:
         await self._remember(activity, tenant_id)
         if activity.from_property is None or kind != "personal":
             return
+        event = adapter.event_id(activity)
+        if event is not None:  # the Bot Connector retries: greet once
+            async with transaction(self.runtime.sessions) as session:
+                if not await claim_event(session, tenant_id, adapter.CHANNEL, event):
+                    return
         town = await self.runtime.town(tenant_id)
         home = await home_of(
             town,

@@ -161,6 +161,9 @@ async def test_installing_the_app_greets_with_the_home_view(
     assert "[入力してよいか確認]" in home and "[リスクケースの報告]" in home
     async with transaction(server.runtime.sessions) as session:
         assert await session.get(TeamsReference, ("sakura-city", "user", YAMADA)) is not None
+    await yamada.post(install)  # the Bot Connector sends it again: no second greeting
+    assert yamada.last_response.status == 200
+    assert yamada.replies == []
 
 
 async def test_the_bots_own_activity_is_ignored(yamada: TeamsPerson, server: Server) -> None:

@@ -100,9 +100,12 @@ async def teams_runtime(
         "teams_app_password": "app-secret",
         "teams_app_tenant": APP_TENANT,
         "teams_openid_url": f"{farend.url}/openid",
-        "teams_authority": farend.authority,  # MSAL asks the far end's Entra
         "teams_messages_per_second": 1000.0,
     }
+    if farend.ca is not None:  # MSAL asks the far end's Entra, over https
+        values["teams_authority"] = farend.authority
+    else:  # a far end without TLS: its plain token endpoint
+        values["teams_token_url"] = f"{farend.url}/token"
     values.update(extra)
     runtime = Runtime.create(settings_for(database, **values))
     await runtime.load_sample_data()

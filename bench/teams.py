@@ -15,8 +15,10 @@ What aiguide does per activity beyond the echo: the municipality of the tenant, 
 one SQLite transaction (dedupe, state, person, roles, pre-use standing, route, save), and the
 reply as an Adaptive Card.
 
-Prints one line per system and concurrency (requests/s, p50/p99 ms, CPU ms per activity,
-RSS MB, replies delivered vs. acknowledged) and the ratio aiguide / peer.
+Each cell runs WARMUP seconds of load first (not in the latency figures; its activities are
+in acked/delivered and the CPU figure). Prints one line per system and concurrency
+(requests/s, p50/p99 ms, CPU ms per activity, RSS MB, replies delivered vs. acknowledged)
+and the ratio aiguide / peer.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ if not SHARED.is_dir():
     SHARED = Path("/work/shared/bench")
 PYTHON = sys.executable
 USERS = 256  # distinct people the activities come from
+WARMUP = 2.0  # seconds of load before each measured cell, as the shared suite does
 RUN = f"{os.getpid()}"  # activity ids unique across load runs (a repeated id is a retry)
 
 
@@ -85,7 +88,7 @@ def load(url: str, concurrency: int, seconds: float, service_url: str) -> dict:
     command = [
         PYTHON, __file__, "--as-loadgen", "--url", url, "--kind", "teams",
         "--concurrency", str(concurrency), "--seconds", str(seconds),
-        "--service-url", service_url,
+        "--service-url", service_url, "--warmup", str(WARMUP),
     ]  # fmt: skip
     done = subprocess.run(pinned(1, command), capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -90,7 +90,10 @@ class Settings(BaseSettings):
     # and air-gapped set-ups point these at loopback.
     teams_openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     teams_entra_openid_url: str | None = None  # default: login.microsoftonline.com/<tenant>
-    # An OAuth2 token endpoint used instead of MSAL's (loopback in tests).
+    # The Entra authority MSAL gets the bot's token from (an https URL ending in the tenant);
+    # default https://login.microsoftonline.com/<teams_app_tenant>. Loopback in tests.
+    teams_authority: str | None = None
+    # A plain OAuth2 token endpoint used instead of MSAL (no instance or tenant discovery).
     teams_token_url: str | None = None
     # Messages the bot sends into one conversation per second (Teams throttles above ~7/s).
     teams_messages_per_second: float = Field(default=4.0, gt=0)

@@ -71,7 +71,9 @@ class TeamsChannel:
             return web.json_response({"error": "not an activity"}, status=400)
         if self.validator is not None:
             try:
-                claims = await self.validator.check(authorization, activity.service_url)
+                claims = await self.validator.check(
+                    authorization, activity.service_url, activity.channel_id
+                )
             except TokenRejected as why:
                 log.info("rejected a Teams request: %s", why)
                 return _unauthorized()

@@ -188,6 +188,11 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)[:_MAX_VALUE]
 
 
+def channel_data(activity: Activity) -> dict[str, Any]:
+    """The activity's Teams channel data as a plain dict."""
+    return dict(_channel_data(activity))
+
+
 def _channel_data(activity: Activity) -> Mapping[str, Any]:
     data = activity.channel_data
     if isinstance(data, Mapping):

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.channels.teams import adapter
-from bot.channels.teams.channel_admin import channel_command, choose_channel
+from bot.channels.teams import adapter, channel_admin
 from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
 from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
+from bot.services.home import home_of
 from dialogs.turn import Turn
-from dialogs.ui import Reply
+from dialogs.ui import Reply, Text
 from storage.addresses import PersonAddress
+from storage.conversations import claim_event
 from storage.db import transaction
 from storage.models import utcnow
 from storage.outbox import enqueue
@@ -95,22 +95,22 @@ class TeamsAgent:
         if turn is None:
             await self._invoke_done(context, None)
             return
-        which = (
-            channel_command(turn.text) if adapter.conversation_type(activity) == "channel" else None
-        )
+        in_channel = adapter.conversation_type(activity) == "channel"
+        which = channel_admin.channel_command(turn.text) if in_channel else None
         channel_id, _ = adapter.channel_of(activity)
         if which is not None and channel_id:
-            await self._send(
-                context, await choose_channel(self.runtime, turn, channel_id, which), turn.locale
-            )
+            replies = await channel_admin.choose_channel(self.runtime, turn, channel_id, which)
+            await self._send(context, replies, turn.locale)
             return
         root = adapter.thread_root(str(activity.conversation.id))
-        if root and adapter.conversation_type(activity) == "channel" and turn.text is not None:
+        if root and in_channel and turn.text is not None:
             replies = await record_thread_reply(self.runtime, turn, root)
             if replies is not None:
                 await self._send(context, replies, turn.locale)
                 return
-        replies = await self.runtime.handle(turn)
+        replies = await self._own(turn)
+        if replies is None:
+            replies = await self.runtime.handle(turn)
         button = adapter.pressed(activity)
         if button is not None and adapter.conversation_type(activity) != "channel":
             await self._replace_pressed(context, button)
@@ -119,6 +119,14 @@ class TeamsAgent:
             # it is for everyone; pressing it twice is answered by the report itself.
             await self._invoke_done(context, None)
         await self._send(context, replies, turn.locale, tenant_id)
+
+    async def _own(self, turn: Turn) -> list[Reply] | None:
+        """What this channel answers itself (the channels form); None for the runtime."""
+        if turn.action in (channel_admin.SAVE, channel_admin.CANCEL):
+            return await channel_admin.save_channels(self.runtime, turn)
+        if turn.text is not None and channel_admin.is_list_command(turn.text):
+            return await channel_admin.channels_form(self.runtime, turn)
+        return None
 
     async def _replace_pressed(self, context: TurnContext, button: adapter.Pressed) -> None:
         card = answered(button.question, button.label or button.action)
@@ -240,7 +248,7 @@ class TeamsAgent:
                     bot_id=bot_id,
                 )
             )
-        team_id, team_name = adapter.team_of(activity)
+        team_id, _ = adapter.team_of(activity)
         channel_id, channel_name = adapter.channel_of(activity)
         if kind == "channel" and channel_id:
             references.append(
@@ -253,7 +261,7 @@ class TeamsAgent:
                     teams_tenant=guid,
                     bot_id=bot_id,
                     team_id=team_id,
-                    name=channel_name or team_name,
+                    name=channel_name,
                 )
             )
         fresh = []
@@ -272,9 +280,31 @@ class TeamsAgent:
         for key, value, _ in fresh:
             self._saved[key] = value
 
+    def _team_reference(self, activity: Activity, tenant_id: str) -> TeamsReference | None:
+        """Where the team of a channel activity is: its service URL, tenant and bot."""
+        team_id, _ = adapter.team_of(activity)
+        if not team_id:
+            return None
+        return TeamsReference(
+            tenant_id=tenant_id,
+            kind="channel",
+            key=team_id,
+            service_url=str(activity.service_url or ""),
+            conversation_id=team_id,
+            teams_tenant=adapter.teams_tenant(activity) or "",
+            bot_id=str(activity.recipient.id) if activity.recipient else "",
+            team_id=team_id,
+        )
+
     async def _installed(self, context: TurnContext, tenant_id: str) -> None:
-        """Installed (or the bot added to a conversation): keep the reference, say hello."""
+        """Installed (or the bot added to a conversation): keep the references — in a team,
+        every channel of it — and greet a person with their home view."""
         activity = context.activity
+        team = self._team_reference(activity, tenant_id)
+        if team is not None and activity.type == "conversationUpdate":
+            data = adapter.channel_data(activity)
+            if await channel_admin.channel_event(self.runtime, team, data):
+                return
         added = [m.id for m in (activity.members_added or ())]
         bot_added = activity.recipient is not None and activity.recipient.id in added
         installed = activity.type == "installationUpdate" and (activity.action or "") in (
@@ -284,34 +314,29 @@ class TeamsAgent:
         if not (bot_added or installed):
             return
         kind = adapter.conversation_type(activity)
-        if kind == "channel":
-            team_id, _ = adapter.team_of(activity)
+        if kind == "channel" and team is not None:
             channel_id, _ = adapter.channel_of(activity)
-            if not channel_id and team_id:  # the team's General channel has the team's id
+            if not channel_id:  # the team's General channel has the team's id
                 data = dict(activity.channel_data or {})
-                data["channel"] = {"id": team_id, "name": "General"}
+                data["channel"] = {"id": team.team_id, "name": ""}
                 activity.channel_data = data
+            await channel_admin.fetch_team_channels(self.runtime, context, team)
         await self._remember(activity, tenant_id)
-        if activity.from_property is None:
+        if activity.from_property is None or kind != "personal":
             return
-        turn = Turn(
-            tenant_id=tenant_id,
-            channel=adapter.CHANNEL,
-            user_id=adapter.user_id(activity),
-            conversation_id=str(activity.conversation.id)[:200],
-            action="menu:help",
-            locale=adapter.locale(activity),
-            event_id=adapter.event_id(activity),
+        event = adapter.event_id(activity)
+        if event is not None:  # the Bot Connector retries: greet once
+            async with transaction(self.runtime.sessions) as session:
+                if not await claim_event(session, tenant_id, adapter.CHANNEL, event):
+                    return
+        town = await self.runtime.town(tenant_id)
+        home = await home_of(
+            town,
+            adapter.CHANNEL,
+            adapter.user_id(activity),
+            adapter.locale(activity),
             user_name=activity.from_property.name,
         )
-        if kind == "personal":
-            # The home view: where the person stands (pre-use, open reports), then what the
-            # bot can do with the quick actions of the menu.
-            status = replace(
-                turn,
-                action="menu:my_status",
-                event_id=f"{turn.event_id}:status" if turn.event_id else None,
-            )
-            replies = await self.runtime.handle(status)
-            replies += await self.runtime.handle(turn)
-            await self._send(context, replies, turn.locale)
+        words = self.runtime.catalogs.for_locale(adapter.locale(activity))
+        greeting = Text(words.t("help.text", municipality=town.facts.name))
+        await self._send(context, [greeting, home], adapter.locale(activity))

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
+import jwt
 from microsoft_agents.activity import (
     Activity,
     ChannelAccount,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_INLINE_WAIT = 10.0  # seconds of Retry-After waited in place; longer goes back to the outbox
 _ATTEMPTS = 4
+_TOKEN_MARGIN = 300.0  # seconds before a token's expiry it is no longer reused
 
 
 class RetryLater(Exception):
@@ -83,6 +85,8 @@ class SharedClientFactory(ChannelServiceClientFactoryBase):
         self._user_token_endpoint = user_token_endpoint
         self._user_tokens: _KeptUserTokenClient | None = None
         self._user_agent = get_product_info()  # once, not per turn
+        self._token = ""
+        self._token_until = 0.0
         self.http: aiohttp.ClientSession | None = None
 
     def _connector(self) -> aiohttp.TCPConnector:
@@ -111,9 +115,16 @@ class SharedClientFactory(ChannelServiceClientFactoryBase):
         )
 
     async def token(self) -> str:
+        """The bot's Bot Connector token. MSAL caches it too, but asking MSAL costs a worker
+        thread per call (the SDK runs it in `asyncio.to_thread`), so it is kept here until
+        five minutes before the expiry it states."""
         if self._anonymous:
             return ""
-        return await self._tokens.get_access_token(BOT_CONNECTOR_RESOURCE, [BOT_CONNECTOR_SCOPE])
+        if self._token and time.monotonic() < self._token_until:
+            return self._token
+        token = await self._tokens.get_access_token(BOT_CONNECTOR_RESOURCE, [BOT_CONNECTOR_SCOPE])
+        self._token, self._token_until = token, time.monotonic() + _usable_for(token)
+        return token
 
     async def client(self, service_url: str) -> TeamsConnectorClient:
         """The connector client for this service URL, with a current token."""
@@ -163,6 +174,16 @@ class SharedClientFactory(ChannelServiceClientFactoryBase):
             await self.http.close()
         if self._tcp is not None:
             await self._tcp.close()
+
+
+def _usable_for(token: str) -> float:
+    """Seconds a bearer token may be reused: until 5 minutes before its `exp`; not at all
+    when it is no JWT (the provider that issued it keeps its own cache)."""
+    try:
+        expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return 0.0
+    return max(0.0, min(expires - time.time() - _TOKEN_MARGIN, 24 * 3600.0))
 
 
 def retry_after(error: aiohttp.ClientResponseError) -> float:

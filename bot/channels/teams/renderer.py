@@ -21,7 +21,17 @@ from collections.abc import Callable
 from typing import Any
 
 from dialogs.catalog import Catalog
-from dialogs.ui import Button, Choices, FactCard, FormInput, FormView, Reply, Text
+from dialogs.ui import (
+    Button,
+    Choices,
+    FactCard,
+    FormInput,
+    FormView,
+    HomeView,
+    Link,
+    Reply,
+    Text,
+)
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BYTES = 26_000  # Teams' limit is about 28 KB for the whole activity; keep a margin
@@ -211,7 +221,7 @@ def _shortened(value: Any, limit: int) -> Any:
         return value
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if key in ("id", "data", "verb", "type", "fallback") or (
+        if key in ("id", "data", "verb", "type", "fallback", "url", "valueOn", "valueOff") or (
             key == "value" and "title" in value  # a choice: its value is an id
         ):
             out[key] = item
@@ -246,7 +256,13 @@ def _choices(reply: Choices, words: Catalog) -> list[Activity]:
 
 
 def _fact_card(reply: FactCard, words: Catalog) -> list[Activity]:
-    title = plain_block(reply.title, weight="Bolder", size="Medium")
+    extra, actions = _buttons(reply.buttons, reply.title, words)
+    return _cards([*_fact_body(reply), *extra], actions)
+
+
+def _fact_body(reply: FactCard, size: str = "Medium") -> list[dict[str, Any]]:
+    """A card's title in its tone, its facts, its lines and its links."""
+    title = plain_block(reply.title, weight="Bolder", size=size)
     title["inlines"][0]["color"] = _TONE_COLOUR.get(reply.tone, "Default")
     body: list[dict[str, Any]] = [title]
     facts = [
@@ -263,7 +279,29 @@ def _fact_card(reply: FactCard, words: Catalog) -> list[Activity]:
     if group:
         body.append({"type": "FactSet", "facts": group})
     body += [plain_block(line) for line in reply.lines]
-    extra, actions = _buttons(reply.buttons, reply.title, words)
+    links = _links(reply.links)
+    if links is not None:
+        body.append(links)
+    return body
+
+
+def _links(links: tuple[Link, ...]) -> dict[str, Any] | None:
+    """Links open in the browser (Action.OpenUrl), in the body so they never take the
+    place of a button; only http(s) addresses."""
+    opened = [
+        {"type": "Action.OpenUrl", "title": _cap(link.label, 200), "url": link.url}
+        for link in links
+        if link.url.startswith(("https://", "http://"))
+    ]
+    return {"type": "ActionSet", "actions": opened[:MAX_ACTIONS]} if opened else None
+
+
+def _home(reply: HomeView, words: Catalog) -> list[Activity]:
+    """The welcome card: where the person stands, their open reports, quick actions."""
+    body: list[dict[str, Any]] = [plain_block(reply.title, weight="Bolder", size="Large")]
+    for section in reply.sections:
+        body += _fact_body(section, size="Default")
+    extra, actions = _buttons(tuple(reply.actions), reply.title, words)
     return _cards([*body, *extra], actions)
 
 
@@ -281,6 +319,24 @@ def form_input(item: FormInput, error: str = "") -> list[dict[str, Any]]:
             "style": "compact" if len(item.options) > 4 else "expanded",
             "choices": [{"title": _cap(o.label, 200), "value": o.value} for o in item.options],
         }
+    elif item.kind == "multichoice" and len(item.options) == 1:  # one box to tick
+        [option] = item.options
+        element = {
+            **common,
+            "type": "Input.Toggle",
+            "title": _cap(option.label, 200),
+            "valueOn": option.value,
+            "valueOff": "",
+            "value": option.value if item.value == option.value else "",
+        }
+    elif item.kind == "multichoice":  # checkboxes; Teams joins the ticked values with ","
+        element = {
+            **common,
+            "type": "Input.ChoiceSet",
+            "isMultiSelect": True,
+            "style": "expanded",
+            "choices": [{"title": _cap(o.label, 200), "value": o.value} for o in item.options],
+        }
     elif item.kind == "date":
         element = {**common, "type": "Input.Date"}
     else:
@@ -289,7 +345,7 @@ def form_input(item: FormInput, error: str = "") -> list[dict[str, Any]]:
         element["maxLength"] = limit or (2000 if item.kind == "longtext" else 200)
         if getattr(item, "placeholder", ""):
             element["placeholder"] = _cap(item.placeholder, 200)
-    if item.value:
+    if item.value and "value" not in element:
         element["value"] = _cap(item.value)
     out = [element]
     if item.hint:
@@ -321,4 +377,5 @@ _RENDERERS: dict[type, Callable[[Any, Catalog], list[Activity]]] = {
     Choices: _choices,
     FactCard: _fact_card,
     FormView: _form,
+    HomeView: _home,
 }

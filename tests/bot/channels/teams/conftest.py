@@ -7,6 +7,7 @@ bot answers is read back from the fake Bot Connector's records.
 from __future__ import annotations
 
 import itertools
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,7 +21,15 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from storage.db import transaction
 from storage.tenants import link
-from tests.bot.channels.teams.farend import HOST, FarEnd, Posted, SigningKey, card_of, shown
+from tests.bot.channels.teams.farend import (
+    HOST,
+    FarEnd,
+    Posted,
+    SigningKey,
+    TestCA,
+    card_of,
+    shown,
+)
 from tests.conftest import SAMPLE_MUNICIPALITY, SAMPLE_TENANT, Database, settings_for
 
 APP_ID = "8f0c2c8e-1111-4d2e-9d4b-0a1b2c3d4e5f"
@@ -35,6 +44,7 @@ CAIO_CHANNEL = "19:caio-channel@thread.tacv2"
 TEAM_ID = "19:team-general@thread.tacv2"
 
 _KEY = SigningKey()
+_CA = TestCA(Path(tempfile.mkdtemp(prefix="aiguide-teams-ca-")))
 
 
 @pytest.fixture
@@ -43,8 +53,10 @@ def signing_key() -> SigningKey:
 
 
 @pytest.fixture
-async def farend(signing_key: SigningKey) -> AsyncIterator[FarEnd]:
-    far = FarEnd(signing_key)
+async def farend(signing_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FarEnd]:
+    far = FarEnd(signing_key, _CA)
+    # MSAL (requests) trusts the far end's Entra as it would a company CA in production.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(_CA.bundle))
     await far.start()
     yield far
     await far.stop()
@@ -88,9 +100,12 @@ async def teams_runtime(
         "teams_app_password": "app-secret",
         "teams_app_tenant": APP_TENANT,
         "teams_openid_url": f"{farend.url}/openid",
-        "teams_token_url": f"{farend.url}/token",
         "teams_messages_per_second": 1000.0,
     }
+    if farend.ca is not None:  # MSAL asks the far end's Entra, over https
+        values["teams_authority"] = farend.authority
+    else:  # a far end without TLS: its plain token endpoint
+        values["teams_token_url"] = f"{farend.url}/token"
     values.update(extra)
     runtime = Runtime.create(settings_for(database, **values))
     await runtime.load_sample_data()

@@ -17,6 +17,7 @@ from storage.models import GuidelineVersion, Person, ReportEvent, RiskReport
 from storage.teams import TeamsReference
 from tests.bot.channels.teams.conftest import (
     APP_ID,
+    CAIO_CHANNEL,
     M365_TENANT,
     POLICY_CHANNEL,
     SATO,
@@ -46,7 +47,16 @@ def channel_person(
     return person
 
 
+TEAM_CHANNELS = [
+    {"id": TEAM_ID, "type": "standard"},  # General: Teams gives it no name
+    {"id": POLICY_CHANNEL, "name": "報告", "type": "standard"},
+    {"id": CAIO_CHANNEL, "name": "CAIO室", "type": "standard"},
+    {"id": "19:new-policy@thread.tacv2", "name": "AI相談", "type": "standard"},
+]
+
+
 async def install_in_team(server: Server, farend: FarEnd) -> None:
+    farend.team_channels.setdefault(TEAM_ID, TEAM_CHANNELS)
     installer = channel_person(server, farend, SATO, "佐藤 健", TEAM_ID, TEAM_ID)
     installer.channel_data.pop("channel")
     added = installer.activity(type="conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}])
@@ -81,15 +91,60 @@ def yamada(server: Server, farend: FarEnd) -> TeamsPerson:
     return TeamsPerson(server, farend, YAMADA, "山田 花子")
 
 
-async def test_installing_in_a_team_keeps_its_general_channel(
+async def kept_channels(server: Server) -> dict[str, TeamsReference]:
+    async with transaction(server.runtime.sessions) as session:
+        found = await session.exec(
+            select(TeamsReference).where(col(TeamsReference.kind) == "channel")
+        )
+        return {r.key: r for r in found.all()}
+
+
+async def test_installing_in_a_team_keeps_every_channel_of_the_team(
     server: Server, farend: FarEnd
 ) -> None:
     await install_in_team(server, farend)
-    async with transaction(server.runtime.sessions) as session:
-        stored = await session.get(TeamsReference, ("sakura-city", "channel", TEAM_ID))
-    assert stored is not None
-    assert stored.service_url == farend.service_url
-    assert stored.teams_tenant == M365_TENANT
+    [asked] = farend.channel_lists
+    assert asked.conversation_id == TEAM_ID
+    assert asked.authorization == f"Bearer {farend.access_token}"  # the bot's own token
+    kept = await kept_channels(server)
+    assert {key: r.name for key, r in kept.items()} == {
+        TEAM_ID: "",
+        POLICY_CHANNEL: "報告",
+        CAIO_CHANNEL: "CAIO室",
+        "19:new-policy@thread.tacv2": "AI相談",
+    }
+    assert all(r.service_url == farend.service_url for r in kept.values())
+    assert all(r.teams_tenant == M365_TENANT and r.team_id == TEAM_ID for r in kept.values())
+
+
+async def test_without_the_channel_list_the_general_channel_is_still_kept(
+    server: Server, farend: FarEnd
+) -> None:
+    farend.team_channels[TEAM_ID] = []
+    del farend.team_channels[TEAM_ID]  # the connector answers 404
+    installer = channel_person(server, farend, SATO, "佐藤 健", TEAM_ID, TEAM_ID)
+    installer.channel_data.pop("channel")
+    added = installer.activity(type="conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}])
+    assert (await installer.post(added)).status == 200
+    assert list(await kept_channels(server)) == [TEAM_ID]
+
+
+async def test_a_channel_created_renamed_or_deleted_later_changes_the_list(
+    server: Server, farend: FarEnd
+) -> None:
+    await install_in_team(server, farend)
+    sato = channel_person(server, farend, SATO, "佐藤 健", TEAM_ID, TEAM_ID)
+    for event, channel in (
+        ("channelCreated", {"id": "19:later@thread.tacv2", "name": "後から"}),
+        ("channelRenamed", {"id": CAIO_CHANNEL, "name": "CAIO連絡"}),
+        ("channelDeleted", {"id": "19:new-policy@thread.tacv2", "name": "AI相談"}),
+    ):
+        sato.channel_data = {**sato.channel_data, "eventType": event, "channel": channel}
+        assert (await sato.post(sato.activity(type="conversationUpdate"))).status == 200
+    kept = await kept_channels(server)
+    assert kept["19:later@thread.tacv2"].name == "後から"
+    assert kept[CAIO_CHANNEL].name == "CAIO連絡"
+    assert "19:new-policy@thread.tacv2" not in kept
 
 
 async def test_a_report_opens_a_thread_and_every_later_event_is_a_reply_in_it(
@@ -175,7 +230,7 @@ async def test_a_reminder_reaches_the_person_in_their_personal_chat(
     assert reminder.method == "send"
     assert reminder.conversation_id == f"a:personal-{YAMADA}"
     assert "利用前の確認がまだです" in shown(reminder.activity)
-    assert reminder.authorization == "Bearer connector-token-1"
+    assert reminder.authorization == f"Bearer {farend.access_token}"
     # The outbox key travels with it, so a re-send can be recognised.
     assert reminder.activity["entities"][0]["type"] == "aiguide/outbox"
 
@@ -213,3 +268,34 @@ async def test_pressing_a_button_on_the_summary_leaves_the_summary_in_the_channe
     )
     await sato.press("受付")  # pressed again, from the same summary
     assert f"{number} はすでに受付済みです。" in sato.text, sato.text
+
+
+async def test_an_admin_chooses_both_channels_from_the_teams_list_on_a_card(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    chosen_policy, chosen_caio = "19:new-policy@thread.tacv2", TEAM_ID
+    assert "管理者だけ" in await yamada.say("チャネル設定")
+    sato = TeamsPerson(server, farend, SATO, "佐藤 健")
+    await sato.say("チャネル設定")
+    [form] = [card_of(p.activity) for p in sato.replies]
+    assert form is not None
+    lists = {e["id"]: e for e in form["body"] if e["type"] == "Input.ChoiceSet"}
+    assert [c["title"] for c in lists["policy"]["choices"]] == ["一般", "AI相談", "CAIO室", "報告"]
+    assert lists["policy"]["value"] == POLICY_CHANNEL  # today's choice, preselected
+    assert lists["caio"]["value"] == CAIO_CHANNEL
+
+    # A channel id that is not the team's (a tampered submission) is answered on the card.
+    await sato.press("保存", {"policy": "19:elsewhere@thread.tacv2", "caio": chosen_caio})
+    [again] = [card_of(p.activity) for p in sato.replies if p.method != "update"]
+    assert again is not None
+    texts = shown(sato.replies[-1].activity)
+    assert "情報政策課のチャネル: チームのチャネルから選んでください。" in texts
+    assert "CAIO のチャネル:" not in texts
+
+    await sato.press("保存", {"policy": chosen_policy, "caio": chosen_caio})
+    assert "保存しました。情報政策課: AI相談、CAIO: 一般" in sato.text
+    await file_report(yamada)
+    await server.runtime.deliver()
+    [opened] = [p for p in farend.posted if p.method == "create"]
+    assert opened.conversation_id.startswith(chosen_policy + ";messageid=")

@@ -153,11 +153,17 @@ async def test_installing_the_app_greets_with_the_home_view(
 ) -> None:
     install = yamada.activity(type="installationUpdate", action="add")
     await yamada.post(install)
-    assert "アシスタントです" in yamada.text
-    assert "利用前の確認" in yamada.text.split("アシスタントです")[0]  # her standing first
-    assert "ご用件を選んでください" in yamada.text
+    greeting, home = (shown(p.activity) for p in yamada.replies)
+    assert "アシスタントです" in greeting
+    assert home.startswith("山田 花子 さんのホーム")  # her home view: standing, reports, actions
+    assert "利用前の確認" in home
+    assert "対応中の報告はありません。" in home
+    assert "[入力してよいか確認]" in home and "[リスクケースの報告]" in home
     async with transaction(server.runtime.sessions) as session:
         assert await session.get(TeamsReference, ("sakura-city", "user", YAMADA)) is not None
+    await yamada.post(install)  # the Bot Connector sends it again: no second greeting
+    assert yamada.last_response.status == 200
+    assert yamada.replies == []
 
 
 async def test_the_bots_own_activity_is_ignored(yamada: TeamsPerson, server: Server) -> None:

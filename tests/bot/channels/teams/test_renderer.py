@@ -8,7 +8,18 @@ import pytest
 
 from bot.channels.teams.renderer import CARD_TYPE, MAX_BYTES, render, size_of
 from dialogs.catalog import Catalogs
-from dialogs.ui import Button, Choices, Fact, FactCard, FormInput, FormView, Option, Text
+from dialogs.ui import (
+    Button,
+    Choices,
+    Fact,
+    FactCard,
+    FormInput,
+    FormView,
+    HomeView,
+    Link,
+    Option,
+    Text,
+)
 
 WORDS = Catalogs().for_locale("ja")
 LIMIT = 28 * 1024
@@ -113,8 +124,24 @@ def test_a_form_has_labelled_inputs_its_values_and_its_errors_in_red() -> None:
             submit=Button("s", "送信"),
             cancel=Button("c", "中止"),
         ),
+        HomeView(
+            "ホーム" * 100,
+            sections=tuple(
+                FactCard(f"節{i}", facts=tuple(Fact(f"RC-{j}", "値" * 800) for j in range(10)))
+                for i in range(4)
+            ),
+            actions=tuple(Button(f"menu:{i}", "操作" * 20) for i in range(4)),
+        ),
+        FactCard(
+            "リンクの多い回答",
+            lines=tuple("説明" * 900 for _ in range(12)),
+            links=tuple(
+                Link("手引き" * 30, f"https://example.jp/{'a' * 900}/{i}") for i in range(6)
+            ),
+            buttons=(Button("ok", "わかった"),),
+        ),
     ],
-    ids=["text", "choices", "facts", "lines", "form"],
+    ids=["text", "choices", "facts", "lines", "form", "home", "links"],
 )
 def test_every_reply_kind_stays_within_the_teams_limit_split_not_lost(reply) -> None:
     activities = render(reply, WORDS)
@@ -124,7 +151,73 @@ def test_every_reply_kind_stays_within_the_teams_limit_split_not_lost(reply) -> 
         assert "".join(a["text"] for a in activities) == reply.text  # split, nothing lost
     else:
         cards = [content(a) for a in activities]
-        if reply.to_dict().get("buttons") or isinstance(reply, FormView):
+        if (
+            reply.to_dict().get("buttons")
+            or reply.to_dict().get("actions")
+            or isinstance(reply, FormView)
+        ):
             assert "actions" in cards[-1]  # the buttons come last, after all the content
             assert all("actions" not in c for c in cards[:-1])
         assert reply.to_dict()["title" if "title" in reply.to_dict() else "text"][:50] in whole
+
+
+def test_the_home_view_shows_standing_and_reports_as_facts_with_quick_actions() -> None:
+    home = HomeView(
+        "山田 花子 さんのホーム",
+        sections=(
+            FactCard("利用前の確認", lines=("まだです",), tone="warn"),
+            FactCard("未完了の報告 1件", facts=(Fact("RC-2026-0001", "受付済み"),)),
+        ),
+        actions=(Button("menu:pre_use", "利用開始", "primary"), Button("menu:check", "確認")),
+    )
+    [activity] = render(home, WORDS)
+    card = content(activity)
+    texts = json.dumps(card["body"], ensure_ascii=False)
+    assert "山田 花子 さんのホーム" in texts and "まだです" in texts
+    [facts] = [e for e in card["body"] if e["type"] == "FactSet"]
+    assert facts["facts"] == [{"title": "RC-2026-0001", "value": "受付済み"}]
+    assert [a["verb"] for a in card["actions"]] == ["menu:pre_use", "menu:check"]
+
+
+def test_links_open_in_the_browser_and_only_web_addresses_become_links() -> None:
+    answer = FactCard(
+        "Copilot の手引き",
+        lines=("詳しくは下のリンクから。",),
+        links=(
+            Link("操作マニュアル", "https://example.jp/manual"),
+            Link("x", "javascript:alert(1)"),
+        ),
+        buttons=(Button("ok", "わかった"),),
+    )
+    [activity] = render(answer, WORDS)
+    card = content(activity)
+    [links] = [e for e in card["body"] if e["type"] == "ActionSet"]
+    assert links["actions"] == [
+        {"type": "Action.OpenUrl", "title": "操作マニュアル", "url": "https://example.jp/manual"}
+    ]
+    assert [a["verb"] for a in card["actions"]] == ["ok"]  # the button keeps its place
+
+
+def test_checkboxes_are_a_multi_select_and_a_single_box_is_a_toggle() -> None:
+    form = FormView(
+        "研修",
+        inputs=(
+            FormInput(
+                "topics",
+                "受講した内容",
+                "multichoice",
+                True,
+                value="a,c",
+                options=(Option("a", "入力禁止情報"), Option("b", "著作権"), Option("c", "確認")),
+            ),
+            FormInput("agree", "同意", "multichoice", True, options=(Option("yes", "同意します"),)),
+        ),
+        submit=Button("f:2:values", "送信", "primary"),
+        cancel=Button("f:2:cancel", "中止"),
+    )
+    [activity] = render(form, WORDS)
+    inputs = {e["id"]: e for e in content(activity)["body"] if e["type"].startswith("Input.")}
+    assert inputs["topics"]["type"] == "Input.ChoiceSet" and inputs["topics"]["isMultiSelect"]
+    assert inputs["topics"]["value"] == "a,c"  # Teams sends the ticked values joined by ","
+    assert inputs["agree"]["type"] == "Input.Toggle"
+    assert (inputs["agree"]["valueOn"], inputs["agree"]["valueOff"]) == ("yes", "")

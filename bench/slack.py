@@ -170,9 +170,17 @@ def measure(
     return rows
 
 
+def _default_bench_dir() -> Path:
+    """../shared/bench beside the clone, or beside the folder of worktrees."""
+    for parent in REPO.parents:
+        if (parent / "shared" / "bench" / "peer_slack.py").is_file():
+            return parent / "shared" / "bench"
+    return REPO.parent / "shared" / "bench"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bench-dir", default=str(REPO.parent / "shared" / "bench"))
+    parser.add_argument("--bench-dir", default=str(_default_bench_dir()))
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])

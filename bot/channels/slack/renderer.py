@@ -255,8 +255,11 @@ def _input(item: FormInput) -> dict[str, Any]:
     return block
 
 
-def render_modal(form: FormView, metadata: Mapping[str, str]) -> dict[str, Any]:
-    """The whole form as one modal; `metadata` comes back with the submission."""
+def render_modal(
+    form: FormView, metadata: Mapping[str, str], close: str | None = None
+) -> dict[str, Any]:
+    """The whole form as one modal; `metadata` comes back with the submission. `close`
+    labels the close button (closing keeps what was typed: "later", not "cancel")."""
     blocks = [_input(i) for i in form.inputs]
     if len(blocks) > MAX_MODAL_BLOCKS:
         blocks = blocks[:MAX_MODAL_BLOCKS]
@@ -266,7 +269,7 @@ def render_modal(form: FormView, metadata: Mapping[str, str]) -> dict[str, Any]:
         "notify_on_close": True,
         "title": _plain(form.title, MAX_MODAL_TITLE),
         "submit": _plain(form.submit.label, MAX_MODAL_TITLE),
-        "close": _plain(form.cancel.label, MAX_MODAL_TITLE),
+        "close": _plain(close or form.cancel.label, MAX_MODAL_TITLE),
         "private_metadata": json.dumps(dict(metadata), ensure_ascii=False)[:MAX_METADATA],
         "blocks": blocks,
     }

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from dialogs.ui import Button, Choices, FactCard, FormInput, FormView, Reply, Text
+from dialogs.ui import Button, Choices, FactCard, FormInput, FormView, HomeView, Reply, Text
 
 # Block Kit's limits.
 MAX_BLOCKS = 50
@@ -165,11 +165,20 @@ def _form_in_message(reply: FormView) -> Blocks:
     return blocks
 
 
+def _home(reply: HomeView) -> Blocks:
+    """A person's overview (where they stand, what they can do) as one message."""
+    blocks: Blocks = [{"type": "header", "text": _plain(reply.title, MAX_HEADER)}]
+    for section in reply.sections:
+        blocks += _card(section)
+    return blocks + _actions(reply.actions)
+
+
 _RENDERERS: dict[type, Callable[[Any], Blocks]] = {
     Text: _text,
     Choices: _choices,
     FactCard: _card,
     FormView: _form_in_message,
+    HomeView: _home,
 }
 
 

@@ -30,7 +30,12 @@ from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, links_of, list_tenants
 
 log = logging.getLogger(__name__)
-_CONCURRENT_TURNS = 32
+# Work after acknowledgements in progress at once (the rest waits in memory), and of those,
+# turns inside the runtime at once: few, so that a burst's turns, which share the event loop,
+# leave it free often enough for the next acknowledgement; the Web API calls around a turn
+# (users.info, the replies) wait on Slack and are not counted among them.
+_CONCURRENT_WORK = 64
+_CONCURRENT_TURNS = 4
 _LINK_SECONDS = 30.0
 
 
@@ -65,7 +70,8 @@ class SlackChannel:
         self.tasks: set[asyncio.Task[None]] = set()
         # Work after the acknowledgement waits its turn here: a burst of events queues in
         # memory instead of opening a database transaction each.
-        self.slots = asyncio.Semaphore(_CONCURRENT_TURNS)
+        self.slots = asyncio.Semaphore(_CONCURRENT_WORK)
+        self.turn_slots = asyncio.Semaphore(_CONCURRENT_TURNS)
         self._links: dict[tuple[str, str], tuple[float, str]] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -205,9 +211,13 @@ class SlackChannel:
         if profile is not None and profile.is_bot:
             return None
         turn: Turn = make_turn(tenant, profile)
-        replies = await self.runtime.handle(turn)
+        replies = await self.handle(turn)
         await self.send(token, replace(place, locale=turn.locale), replies)
         return replies
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        async with self.turn_slots:
+            return await self.runtime.handle(turn)
 
     async def profile(self, token: str, workspace: Workspace, user: str) -> Profile | None:
         return await self.api.profile(token, workspace.team_id, user)

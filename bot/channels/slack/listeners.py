@@ -259,7 +259,7 @@ async def _submitted(
         submit = await channel.modal_submit_action(view_id) or str(metadata.get("submit", ""))
         turn = adapter.view_turn(tenant, body, submit, profile)
         locale = turn.locale
-        replies = await channel.runtime.handle(turn)
+        replies = await channel.handle(turn)
         form = next((r for r in replies if isinstance(r, FormView) and r.errors), None)
         if form is not None and view_id:
             # The form with its errors has a new submit button; the modal stays open.

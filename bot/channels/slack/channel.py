@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # leave it free often enough for the next acknowledgement; the Web API calls around a turn
 # (users.info, the replies) wait on Slack and are not counted among them.
 _CONCURRENT_WORK = 64
-_CONCURRENT_TURNS = 4
+_CONCURRENT_TURNS = 8
 _LINK_SECONDS = 30.0
 
 
@@ -172,13 +172,14 @@ class SlackChannel:
         if self.bot_token:
             identity = await self.api.identity(self.bot_token)
             return identity.team_id, self.bot_token
-        async with transaction(self.runtime.sessions) as session:
-            links = await links_of(session, tenant_id)
-        for found in links:
-            if found.platform not in ("slack_team", "slack_enterprise"):
+        async with read_transaction(self.runtime.sessions) as session:
+            # Read inside: the snapshot's rows expire when it ends.
+            links = [(f.platform, f.external_id) for f in await links_of(session, tenant_id)]
+        for platform, external_id in links:
+            if platform not in ("slack_team", "slack_enterprise"):
                 continue
-            enterprise = found.external_id if found.platform == "slack_enterprise" else None
-            team = found.external_id if found.platform == "slack_team" else ""
+            enterprise = external_id if platform == "slack_enterprise" else None
+            team = external_id if platform == "slack_team" else ""
             workspace = Workspace(team, enterprise, is_enterprise_install=not team)
             token = await self.token_for(workspace)
             if token:
@@ -296,7 +297,7 @@ class SlackChannel:
             await remember_modal(session, view_id[:64], submit_action[:300])
 
     async def modal_submit_action(self, view_id: str) -> str | None:
-        async with transaction(self.runtime.sessions) as session:
+        async with read_transaction(self.runtime.sessions) as session:
             return await modal_submit_action(session, view_id[:64])
 
     def later_label(self, locale: str | None) -> str:

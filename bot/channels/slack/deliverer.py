@@ -19,7 +19,7 @@ from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
 from storage.addresses import Address, PersonAddress, target_of
-from storage.db import transaction
+from storage.db import read_transaction
 
 METADATA_EVENT = "aiguide_outbox"
 _HOMES_PER_SECOND = 100 / 60
@@ -61,7 +61,7 @@ class SlackPoster:
         """Post one outbox message; its ts (the thread's ts for the messages that open one).
         RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later."""
         if facts is None:
-            async with transaction(self.channel.runtime.sessions) as session:
+            async with read_transaction(self.channel.runtime.sessions) as session:
                 tenant = await self.channel.runtime.tenants.get(session, tenant_id)
             if tenant is None:
                 raise NoSlackWorkspace(f"no municipality {tenant_id}")

@@ -94,16 +94,17 @@ def memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
-def drained(seconds: float = 120) -> tuple[int, float]:
-    """chat.postMessage calls at the fake once the count stops moving for a second, and how
-    long after the load's end the last one came (work still queued behind the acks)."""
+def drained(seconds: float = 180) -> tuple[int, float]:
+    """chat.postMessage calls at the fake once the count stops moving for five seconds (on a
+    busy machine the bot may get no CPU for a second or two), and how long after the load's
+    end the last one came (work still queued behind the acks)."""
     start = time.time()
     deadline, last, since = start + seconds, -1, start
     while time.time() < deadline:
         count = fake("/stats")["chat.postMessage"]
         if count != last:
             last, since = count, time.time()
-        elif time.time() - since >= (1.0 if count else 60.0):  # none yet: wait for the first
+        elif time.time() - since >= (5.0 if count else 60.0):  # none yet: wait for the first
             break
         time.sleep(0.1)
     return last, max(0.0, since - start)
@@ -170,9 +171,17 @@ def measure(
     return rows
 
 
+def _default_bench_dir() -> Path:
+    """../shared/bench beside the clone, or beside the folder of worktrees."""
+    for parent in REPO.parents:
+        if (parent / "shared" / "bench" / "peer_slack.py").is_file():
+            return parent / "shared" / "bench"
+    return REPO.parent / "shared" / "bench"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bench-dir", default=str(REPO.parent / "shared" / "bench"))
+    parser.add_argument("--bench-dir", default=str(_default_bench_dir()))
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])

@@ -36,6 +36,9 @@ from dialogs.ui import (
 )
 
 Answers = Mapping[str, str | None]
+# In a whole form's values: the form was closed without being sent (a modal closed). What
+# was understood is kept as the form's progress, nothing is checked, and the form waits.
+PUT_ASIDE = "__put_aside__"
 _WITH_OPTIONS = ("choice", "multichoice")
 # Buttons whose label in the catalogue is `form.button.<verb>` (what a pressed one said).
 _VERB_LABELS = ("continue", "later", "cancel", "skip", "back", "submit", "edit", "whole")
@@ -287,6 +290,8 @@ class FormRunner:
             if field.required and answers.get(field.key) is None and field.key in values:
                 errors[field.key] = ctx.t("form.error.required")
         conv.next_seq()
+        if values.get(PUT_ASIDE):
+            return self._put_aside(conv, form, progress, answers, ctx)
         if errors:
             # The view with the errors takes the place of the one sent, where it can.
             view = self.whole_form(conv, ctx, values=values, field_errors=errors)
@@ -300,6 +305,28 @@ class FormRunner:
         progress.history = [f.key for f in form.applicable(answers, ctx) if f.key in answers]
         progress.mode = "asking"
         return self._prompt(conv, form, ctx, step, new_seq=False)
+
+    def _put_aside(
+        self,
+        conv: ConversationData,
+        form: Form,
+        progress: FormProgress,
+        answers: dict[str, str | None],
+        ctx: DialogContext,
+    ) -> Step:
+        """Keep what was understood, so resuming the form, or opening it whole again, starts
+        from there; then pause it. A field left empty is asked again, unless it had been
+        skipped before."""
+        skipped = {key for key, value in progress.answers.items() if value is None}
+        progress.answers = {
+            key: value for key, value in answers.items() if value is not None or key in skipped
+        }
+        # Answered in the whole form, not step by step: like prefilled answers, they leave
+        # the way back to the whole form open (its button is offered while history is empty).
+        progress.history = []
+        progress.mode = "asking"
+        progress.current = None
+        return self.pause(conv, ctx)
 
     def whole_form(
         self,

@@ -240,3 +240,47 @@ async def record_thread(
         ref=ref,
         created_at=utcnow(),
     )
+
+
+async def enqueue_unless_waiting(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    kind: str,
+    channel: str,
+    address: Address,
+    body: dict[str, Any],
+    priority: Priority = Priority.NORMAL,
+) -> bool:
+    """A message of `kind` (its key's first part) for `address`, unless one still waits
+    unclaimed: a burst of changes asks once (a person's home redrawn once, showing them all).
+    The waiting row is locked (PostgreSQL; SQLite has one writer at a time), so a delivery
+    cannot claim it before this transaction commits, and then shows this change too."""
+    now = utcnow()
+    target = columns_of(address)["target"]
+    waiting = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.target == target,
+            col(OutboxMessage.key).startswith(f"{kind}:", autoescape=True),
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.dead_at).is_(None),
+            col(OutboxMessage.leased_until).is_(None) | (col(OutboxMessage.leased_until) <= now),
+        )
+        .limit(1)
+        .with_for_update()
+    )
+    if (await session.exec(waiting)).first() is not None:
+        return False
+    key = f"{kind}:{uuid.uuid4().hex}"
+    return await enqueue(
+        session,
+        tenant_id,
+        key=key,
+        channel=channel,
+        address=address,
+        body=body,
+        priority=priority,
+    )

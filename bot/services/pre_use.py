@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
+from bot.services.home_changes import home_changed
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.effects import PublishGuideline
 from dialogs.guideline import APPROVER_ROLE, DivisionCounts
@@ -327,4 +328,5 @@ async def publish(
             body=card.to_dict(),
             broadcast_id=broadcast.id,
         )
+        await home_changed(session, town.tenant_id, person.channel, person.user_id, bulk=True)
     return version, broadcast

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.effects import Applied, EffectHandlers
+from bot.services.home_changes import home_changed
 from bot.services.pre_use import publish, standings, summary_rows
 from dialogs.context import DialogContext
 from dialogs.effects import PublishGuideline, SaveConfirmation, ShowPreUseSummary
@@ -25,6 +26,7 @@ async def confirm(done: Applied, effect: SaveConfirmation) -> None:
             items=list(effect.items),
         ),
     )
+    await home_changed(done.session, tenant_id, channel, user_id)
 
 
 async def publish_version(done: Applied, effect: PublishGuideline) -> list[Reply]:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
 from bot.outbox.threads import post_in_thread
+from bot.services.home_changes import home_changed
 from dialogs.context import JST, DialogContext
 from dialogs.risk_report import event_text, reporter_buttons, summary_card
 from dialogs.risk_rules import clause_of, security_incident, serious_reasons
@@ -177,6 +178,7 @@ async def file_report(
         await _to_thread(session, report, where, "security", event_text("security", ctx))
         replies.append(Text(ctx.t("report.filed_security", security=town.security.name)))
     assert report.id is not None
+    await home_changed(session, town.tenant_id, report.reporter_channel, report.reporter_user)
     replies.append(Choices(ctx.t("report.next_stages"), reporter_buttons(report.id, ctx)))
     return replies
 
@@ -347,6 +349,8 @@ async def act(
     one who pressed is theirs alone."""
     before = report.status
     replies = await _act(session, report, verb, answers, ctx, where)
+    if report.status != before:  # the reporter's home lists their open reports' status
+        await home_changed(session, report.tenant_id, report.reporter_channel, report.reporter_user)
     if ctx.pressed is None or verb not in ("ack", "escalate", "close"):
         return replies
     told = [replace(r, private=True) if isinstance(r, Text) else r for r in replies]

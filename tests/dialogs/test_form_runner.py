@@ -218,6 +218,25 @@ async def test_the_whole_form_can_be_filled_at_once_and_is_checked(runtime: Runt
     assert "連絡先: yamada@example.jp" in chat.text
 
 
+async def test_a_whole_form_put_aside_keeps_what_was_understood(runtime: Runtime) -> None:
+    from dialogs.forms import PUT_ASIDE
+
+    chat = Chat(runtime)
+    await chat.say("プロフィール")
+    await chat.press("フォームでまとめて入力")
+    # Closed without sending (a modal's close): a typo in one field, another left empty.
+    await chat.submit({"name": "山田 花子", "division": "観光課", "contact": "", PUT_ASIDE: "1"})
+    assert "「プロフィール登録」の入力を保存しました" in chat.text
+    assert not any(isinstance(r, FormView) for r in chat.last)  # nothing was checked
+
+    await chat.say("プロフィール")
+    assert "続きから再開します" in chat.text
+    assert "2/3 所属の課を選んでください。" in chat.text  # the name was kept; the typo was not
+    await chat.press("フォームでまとめて入力")
+    form = chat.last[0].to_dict()
+    assert {i["key"]: i["value"] for i in form["inputs"]}["name"] == "山田 花子"
+
+
 # --- what a renderer is told (vocabulary v2) ----------------------------------------------
 
 

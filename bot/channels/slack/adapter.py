@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.channels.slack.renderer import form_values
 from bot.channels.slack.webapi import Profile
+from dialogs.forms import PUT_ASIDE
 from dialogs.turn import Turn
 
 CHANNEL = "slack"
@@ -113,20 +114,30 @@ def action_turn(
 
 
 def view_turn(
-    tenant_id: str, body: Mapping[str, Any], submit_action: str, profile: Profile | None
+    tenant_id: str,
+    body: Mapping[str, Any],
+    submit_action: str,
+    profile: Profile | None,
+    *,
+    closed: bool = False,
 ) -> Turn:
     """A modal's submission: the values of its inputs. The view's id and hash change with
-    every update, so a repeated submission has the same event id."""
+    every update, so a repeated submission has the same event id. A modal `closed` without
+    being sent: its values are put aside as the form's progress (nothing is checked)."""
     view = body.get("view") or {}
     user = (body.get("user") or {}).get("id", "")
+    values = form_values((view.get("state") or {}).get("values") or {})
+    if closed:
+        values[PUT_ASIDE] = "1"
+    kind = "view-closed" if closed else "view"
     return Turn(
         tenant_id=tenant_id,
         channel=CHANNEL,
         user_id=str(user),
         conversation_id=CONVERSATION,
         action=submit_action,
-        values=form_values((view.get("state") or {}).get("values") or {}),
-        event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
+        values=values,
+        event_id=f"{kind}:{view.get('id', '')}:{view.get('hash', '')}",
         **_identity(profile),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,12 +25,18 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from dialogs.turn import Turn
 from dialogs.ui import Choices, FormView, Reply
-from storage.db import transaction
+from storage.db import read_transaction, transaction
 from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, links_of, list_tenants
 
 log = logging.getLogger(__name__)
-_CONCURRENT_TURNS = 32
+# Work after acknowledgements in progress at once (the rest waits in memory), and of those,
+# turns inside the runtime at once: few, so that a burst's turns, which share the event loop,
+# leave it free often enough for the next acknowledgement; the Web API calls around a turn
+# (users.info, the replies) wait on Slack and are not counted among them.
+_CONCURRENT_WORK = 64
+_CONCURRENT_TURNS = 8
+_LINK_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class Place:
     # A button pressed in a shared channel: answers are private (the response_url), and a
     # question or a form for this one person continues in their DM, where they can type.
     dm_for_questions: bool = False
+    locale: str | None = None  # the person's, once known (labels the channel adds itself)
 
 
 class SlackChannel:
@@ -62,7 +70,9 @@ class SlackChannel:
         self.tasks: set[asyncio.Task[None]] = set()
         # Work after the acknowledgement waits its turn here: a burst of events queues in
         # memory instead of opening a database transaction each.
-        self.slots = asyncio.Semaphore(_CONCURRENT_TURNS)
+        self.slots = asyncio.Semaphore(_CONCURRENT_WORK)
+        self.turn_slots = asyncio.Semaphore(_CONCURRENT_TURNS)
+        self._links: dict[tuple[str, str], tuple[float, str]] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -133,27 +143,43 @@ class SlackChannel:
     async def tenant_for(self, workspace: Workspace) -> str | None:
         """An Enterprise org's link wins over its workspace's: one org, one municipality."""
         if workspace.enterprise_id:
-            found = await self.runtime.tenant_for_workspace(
-                "slack_enterprise", workspace.enterprise_id
-            )
+            found = await self._linked("slack_enterprise", workspace.enterprise_id)
             if found is not None:
                 return found
         if not workspace.team_id:
             return None
-        return await self.runtime.tenant_for_workspace("slack_team", workspace.team_id)
+        return await self._linked("slack_team", workspace.team_id)
+
+    async def _linked(self, platform: str, external_id: str) -> str | None:
+        """A workspace's municipality, remembered a little while: every event asks, and a
+        link changes only by `aiguide tenants link` (seen here within `_LINK_SECONDS`). Only
+        found links are remembered, so a workspace linked just now is served at once."""
+        key = (platform, external_id)
+        cached = self._links.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with read_transaction(self.runtime.sessions) as session:
+            found = await linked_tenant(session, platform, external_id)
+        if found is not None:
+            self._links[key] = (now + _LINK_SECONDS, found)
+        else:
+            self._links.pop(key, None)
+        return found
 
     async def team_token_of_tenant(self, tenant_id: str) -> tuple[str, str] | None:
         """The (team id, bot token) a municipality's messages are posted with."""
         if self.bot_token:
             identity = await self.api.identity(self.bot_token)
             return identity.team_id, self.bot_token
-        async with transaction(self.runtime.sessions) as session:
-            links = await links_of(session, tenant_id)
-        for found in links:
-            if found.platform not in ("slack_team", "slack_enterprise"):
+        async with read_transaction(self.runtime.sessions) as session:
+            # Read inside: the snapshot's rows expire when it ends.
+            links = [(f.platform, f.external_id) for f in await links_of(session, tenant_id)]
+        for platform, external_id in links:
+            if platform not in ("slack_team", "slack_enterprise"):
                 continue
-            enterprise = found.external_id if found.platform == "slack_enterprise" else None
-            team = found.external_id if found.platform == "slack_team" else ""
+            enterprise = external_id if platform == "slack_enterprise" else None
+            team = external_id if platform == "slack_team" else ""
             workspace = Workspace(team, enterprise, is_enterprise_install=not team)
             token = await self.token_for(workspace)
             if token:
@@ -186,9 +212,13 @@ class SlackChannel:
         if profile is not None and profile.is_bot:
             return None
         turn: Turn = make_turn(tenant, profile)
-        replies = await self.runtime.handle(turn)
-        await self.send(token, place, replies)
+        replies = await self.handle(turn)
+        await self.send(token, replace(place, locale=turn.locale), replies)
         return replies
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        async with self.turn_slots:
+            return await self.runtime.handle(turn)
 
     async def profile(self, token: str, workspace: Workspace, user: str) -> Profile | None:
         return await self.api.profile(token, workspace.team_id, user)
@@ -201,7 +231,12 @@ class SlackChannel:
         if place.pressed_ts and replies:
             await self._replace_pressed(token, place)
         if place.dm_for_questions and any(_asks(r) for r in replies):
-            place = Place(channel=place.user, user=place.user, trigger_id=place.trigger_id)
+            place = Place(
+                channel=place.user,
+                user=place.user,
+                trigger_id=place.trigger_id,
+                locale=place.locale,
+            )
         trigger = place.trigger_id
         for reply in replies:
             if isinstance(reply, FormView) and trigger:
@@ -210,7 +245,7 @@ class SlackChannel:
                     "cancel": reply.cancel.id,
                     "channel": place.channel,
                 }
-                view = render_modal(reply, metadata)
+                view = render_modal(reply, metadata, self.later_label(place.locale))
                 opened = await self.api.call(token, "views.open", trigger_id=trigger, view=view)
                 view_id = str((opened.get("view") or {}).get("id", ""))
                 if view_id:
@@ -262,11 +297,12 @@ class SlackChannel:
             await remember_modal(session, view_id[:64], submit_action[:300])
 
     async def modal_submit_action(self, view_id: str) -> str | None:
-        async with transaction(self.runtime.sessions) as session:
+        async with read_transaction(self.runtime.sessions) as session:
             return await modal_submit_action(session, view_id[:64])
 
-    def with_trigger(self, place: Place, trigger_id: str | None) -> Place:
-        return replace(place, trigger_id=trigger_id)
+    def later_label(self, locale: str | None) -> str:
+        """A modal's close button: closing it keeps what was typed (see listeners)."""
+        return self.runtime.catalogs.for_locale(locale).t("form.button.later")
 
 
 def _asks(reply: Reply) -> bool:

@@ -2,22 +2,27 @@
 
 `SlackPoster.post` is a plain async call (no database session held while Slack answers);
 `SlackOutboxDeliverer` adapts it to the outbox's `Deliverer` protocol of today. Each post
-carries the outbox key in its message metadata, so a re-sent message can be recognised.
+carries the outbox key in its message metadata, so a re-sent message can be recognised. An
+item asking for a person's home to be drawn again (bot.services.home_changes) publishes
+their App Home instead of posting.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.channels.slack.home import republish_home
 from bot.channels.slack.renderer import render_messages
 from bot.channels.slack.webapi import Pacer, RateLimited
 from bot.outbox.deliverers import Outgoing, RetryAfter
+from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
-from storage.addresses import target_of
-from storage.db import transaction
+from storage.addresses import Address, PersonAddress, target_of
+from storage.db import read_transaction
 
 METADATA_EVENT = "aiguide_outbox"
+_HOMES_PER_SECOND = 100 / 60
 
 
 class NoSlackWorkspace(Exception):
@@ -41,6 +46,8 @@ class SlackPoster:
     def __init__(self, channel: Any, per_second: float) -> None:
         self.channel = channel
         self.pacer = Pacer(per_second)
+        # views.publish has a limit of its own (Slack's tier 4, 100+ a minute per workspace).
+        self.home_pacer = Pacer(_HOMES_PER_SECOND)
 
     async def post(
         self,
@@ -54,7 +61,7 @@ class SlackPoster:
         """Post one outbox message; its ts (the thread's ts for the messages that open one).
         RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later."""
         if facts is None:
-            async with transaction(self.channel.runtime.sessions) as session:
+            async with read_transaction(self.channel.runtime.sessions) as session:
                 tenant = await self.channel.runtime.tenants.get(session, tenant_id)
             if tenant is None:
                 raise NoSlackWorkspace(f"no municipality {tenant_id}")
@@ -79,6 +86,17 @@ class SlackPoster:
             first = first or str(data.get("ts", ""))
         return first or ""
 
+    async def republish_home(self, tenant_id: str, address: Address) -> str:
+        """A person's App Home, drawn again (bot.services.home_changes asked for it)."""
+        if not isinstance(address, PersonAddress):
+            raise NoSlackWorkspace(f"a home is a person's, not {target_of(address)}")
+        found = await self.channel.team_token_of_tenant(tenant_id)
+        if found is None:
+            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
+        team, token = found
+        await self.home_pacer.wait(team)
+        return await republish_home(self.channel, team, token, tenant_id, address.user_id)
+
 
 class SlackOutboxDeliverer:
     """The outbox's deliverer protocol (bot/outbox/deliverers.py) over `SlackPoster`: called
@@ -89,6 +107,8 @@ class SlackOutboxDeliverer:
 
     async def deliver(self, message: Outgoing) -> str:
         try:
+            if message.body.get("type") == HOME_CHANGED:
+                return await self.poster.republish_home(message.tenant_id, message.address)
             return await self.poster.post(
                 message.tenant_id,
                 target_of(message.address),

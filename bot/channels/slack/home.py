@@ -1,6 +1,8 @@
 """App Home: where the person stands (pre-use confirmation, open reports) and quick actions.
 
-Read-only: opening the tab changes no conversation and stores nothing.
+Read-only: opening the tab changes no conversation and stores nothing. Published when the
+person opens the tab, and again when something on it changes (an outbox item left by
+bot.services.home_changes, delivered by `republish_home`).
 """
 
 from __future__ import annotations
@@ -49,7 +51,13 @@ async def home_replies(channel: Any, tenant_id: str, user: str, locale: str | No
     return [status_card(ctx), *([mine] if reports else []), actions]
 
 
+def home_view(replies: list[Reply]) -> dict[str, Any]:
+    blocks: Blocks = joined(replies)
+    return {"type": "home", "blocks": blocks[:_MAX_HOME_BLOCKS]}
+
+
 async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
+    """The tab was opened."""
     token = await channel.token_for(workspace)
     if token is None:
         return
@@ -60,6 +68,12 @@ async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
         replies = channel.runtime.unknown_workspace("slack_team", workspace.team_id)
     else:
         replies = await home_replies(channel, tenant_id, user, locale)
-    blocks: Blocks = joined(replies)
-    view = {"type": "home", "blocks": blocks[:_MAX_HOME_BLOCKS]}
-    await channel.api.call(token, "views.publish", user_id=user, view=view)
+    await channel.api.call(token, "views.publish", user_id=user, view=home_view(replies))
+
+
+async def republish_home(channel: Any, team: str, token: str, tenant_id: str, user: str) -> str:
+    """Something on the person's home changed: publish it anew, as it is now."""
+    profile = await channel.profile(token, Workspace(team), user)
+    replies = await home_replies(channel, tenant_id, user, profile.locale if profile else None)
+    await channel.api.call(token, "views.publish", user_id=user, view=home_view(replies))
+    return f"home:{user}"

@@ -19,7 +19,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import transaction
+from storage.db import read_transaction, transaction
 from storage.slack import (
     SlackInstallation,
     consume_state,
@@ -82,11 +82,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         cached = self._cache.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        async with transaction(self.sessions) as session:
+        async with read_transaction(self.sessions) as session:
             row = await find_installation(
                 session, enterprise_id, team_id, bool(is_enterprise_install)
             )
-        bot = _bot(row) if row is not None else None
+            # Built inside: the snapshot's rows expire when it ends.
+            bot = _bot(row) if row is not None else None
         self._cache[key] = (time.monotonic() + _CACHE_SECONDS, bot)
         return bot
 
@@ -98,13 +99,13 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        async with transaction(self.sessions) as session:
+        async with read_transaction(self.sessions) as session:
             row = await find_installation(
                 session, enterprise_id, team_id, bool(is_enterprise_install)
             )
-        if row is None:
-            return None
-        data = {**row.data, "bot_token": row.bot_token}
+            if row is None:
+                return None
+            data = {**row.data, "bot_token": row.bot_token}
         data.setdefault("user_id", "")
         known = set(Installation.__init__.__code__.co_varnames)
         return Installation(**{k: v for k, v in data.items() if k in known})

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from dialogs.ui import Button, Choices, FactCard, FormInput, FormView, Reply, Text
+from dialogs.ui import Button, Choices, FactCard, FormInput, FormView, HomeView, Reply, Text
 
 # Block Kit's limits.
 MAX_BLOCKS = 50
@@ -165,11 +165,20 @@ def _form_in_message(reply: FormView) -> Blocks:
     return blocks
 
 
+def _home(reply: HomeView) -> Blocks:
+    """A person's overview (where they stand, what they can do) as one message."""
+    blocks: Blocks = [{"type": "header", "text": _plain(reply.title, MAX_HEADER)}]
+    for section in reply.sections:
+        blocks += _card(section)
+    return blocks + _actions(reply.actions)
+
+
 _RENDERERS: dict[type, Callable[[Any], Blocks]] = {
     Text: _text,
     Choices: _choices,
     FactCard: _card,
     FormView: _form_in_message,
+    HomeView: _home,
 }
 
 
@@ -255,8 +264,11 @@ def _input(item: FormInput) -> dict[str, Any]:
     return block
 
 
-def render_modal(form: FormView, metadata: Mapping[str, str]) -> dict[str, Any]:
-    """The whole form as one modal; `metadata` comes back with the submission."""
+def render_modal(
+    form: FormView, metadata: Mapping[str, str], close: str | None = None
+) -> dict[str, Any]:
+    """The whole form as one modal; `metadata` comes back with the submission. `close`
+    labels the close button (closing keeps what was typed: "later", not "cancel")."""
     blocks = [_input(i) for i in form.inputs]
     if len(blocks) > MAX_MODAL_BLOCKS:
         blocks = blocks[:MAX_MODAL_BLOCKS]
@@ -266,7 +278,7 @@ def render_modal(form: FormView, metadata: Mapping[str, str]) -> dict[str, Any]:
         "notify_on_close": True,
         "title": _plain(form.title, MAX_MODAL_TITLE),
         "submit": _plain(form.submit.label, MAX_MODAL_TITLE),
-        "close": _plain(form.cancel.label, MAX_MODAL_TITLE),
+        "close": _plain(close or form.cancel.label, MAX_MODAL_TITLE),
         "private_metadata": json.dumps(dict(metadata), ensure_ascii=False)[:MAX_METADATA],
         "blocks": blocks,
     }

@@ -1,19 +1,22 @@
 """Slack's Web API through one pooled HTTP session.
 
-slack_sdk opens a new aiohttp session (so a new TCP connection) per call unless it is given
-one; every client here shares the session this object owns. `auth.test` answers are cached
-per token (they never change for a token), 429s are retried after their `Retry-After`, and
-posts to a workspace can be paced.
+The bot's own calls go straight over the aiohttp session this object owns (one connection
+pool for every workspace); bolt's client (and Socket Mode's) shares the same session, since
+slack_sdk would otherwise open a new one per call. `auth.test` answers are cached per token
+(they never change for a token), `users.info` a few minutes, 429s are retried after their
+`Retry-After`, and `Pacer` paces posts to a workspace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +91,11 @@ class SlackWebApi:
         base_url: str | None = None,
         *,
         division_field: str | None = None,
-        per_second: float = 0.0,
         retries_on_429: int = 2,
     ) -> None:
         url = base_url or DEFAULT_API_URL
         self.base_url = url if url.endswith("/") else url + "/"
         self.division_field = division_field
-        self.pacer = Pacer(per_second)
         self.retries_on_429 = retries_on_429
         self.session: aiohttp.ClientSession | None = None
         self._clients: dict[str | None, AsyncWebClient] = {}
@@ -133,22 +135,64 @@ class SlackWebApi:
         return client
 
     async def call(self, token: str | None, method: str, **params: Any) -> Mapping[str, Any]:
-        """One API call; RateLimited when 429 outlasts the retries, SlackApiError otherwise."""
-        client = self.client(token)
-        try:
-            values = _drop_none(params)
-            # Structured arguments (blocks, views) go as JSON; read methods take form fields.
-            if any(isinstance(v, dict | list) for v in values.values()):
-                response = await client.api_call(method, json=values)
-            else:
-                form = {k: str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
-                response = await client.api_call(method, data=form)
-        except SlackApiError as error:
-            if error.response.status_code == 429:
-                after = float(error.response.headers.get("Retry-After", "1") or 1)
-                raise RateLimited(after) from None
-            raise
-        return response.data if isinstance(response.data, dict) else {}
+        """One API call on the pooled session; RateLimited when 429 outlasts the retries
+        (each waits for its Retry-After), SlackApiError when Slack says `ok: false`.
+
+        Straight on aiohttp rather than through slack_sdk's client, which builds a request
+        context, headers and a response object per call: a third of a turn's Slack cost."""
+        session = self.session
+        if session is None:
+            await self.start()
+            session = self.session
+            assert session is not None
+        url = self.base_url + method
+        values = _drop_none(params)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # Structured arguments (blocks, views) go as JSON; read methods take form fields
+        # (encoded here: aiohttp's FormData costs more than the rest of the request).
+        if any(isinstance(v, dict | list) for v in values.values()):
+            body = json.dumps(values, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        else:
+            form = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        reconnected = False
+        limited = 0
+        while True:
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    status = response.status
+                    if status == 429:
+                        after = _retry_after(response.headers.get("Retry-After"))
+                        if limited >= self.retries_on_429:
+                            raise RateLimited(after)
+                        limited += 1
+                        await asyncio.sleep(after)
+                        continue
+                    data = await response.json(content_type=None)
+                    answered = dict(response.headers)
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                # A pooled keep-alive connection the far end had closed: once more, anew.
+                if reconnected:
+                    raise
+                reconnected = True
+                continue
+            break
+        if not isinstance(data, dict):
+            data = {}
+        if status >= 400 or not data.get("ok"):
+            reply = AsyncSlackResponse(
+                client=None,  # type: ignore[arg-type]
+                http_verb="POST",
+                api_url=url,
+                req_args={},
+                data=data,
+                headers=answered,
+                status_code=status,
+            )
+            raise SlackApiError(f"{method} failed: {data.get('error', status)}", reply)
+        return data
 
     async def identity(self, token: str) -> Identity:
         """`auth.test`, once per token (concurrent first callers share the one call)."""
@@ -196,6 +240,13 @@ class SlackWebApi:
         )
         self._profiles[key] = (time.monotonic() + _PROFILE_SECONDS, found)
         return found
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return max(0.0, float(value or 1))
+    except ValueError:
+        return 1.0
 
 
 def _locale(slack_locale: object) -> str | None:

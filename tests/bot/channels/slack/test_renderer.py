@@ -19,6 +19,7 @@ from dialogs.ui import (
     FactCard,
     FormInput,
     FormView,
+    HomeView,
     Option,
     Text,
 )
@@ -161,3 +162,24 @@ def test_several_replies_on_one_surface_have_distinct_action_ids() -> None:
     ]
     blocks = joined(replies)
     assert problems(blocks, surface="home") == []
+
+
+def test_a_home_view_is_a_header_its_cards_and_its_actions_within_limits() -> None:
+    cards = tuple(
+        FactCard(f"報告 {n}", tuple(Fact(f"RC-{i}", MARKUP) for i in range(15)), lines=(LONG,))
+        for n in range(8)
+    )
+    home = HomeView(
+        "山田 花子 さん", cards, tuple(Button(f"menu:{i}", "操作" * 50) for i in range(4))
+    )
+    messages = render_messages([home])
+    assert len(messages) > 1  # split, not cut off
+    for message in messages:
+        assert problems(message["blocks"]) == []
+    blocks = [b for m in messages for b in m["blocks"]]
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "山田 花子 さん", "emoji": True},
+    }
+    assert "&lt;!channel&gt;" in all_text(messages) and "<!channel>" not in all_text(messages)
+    assert [b["type"] for b in blocks].count("actions") == 1

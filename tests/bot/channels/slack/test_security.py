@@ -103,3 +103,32 @@ async def test_the_bots_own_and_other_bots_messages_are_ignored(bot: SlackBot) -
         assert (await bot.event(event)).status == 200
     await bot.slack.settle()
     assert bot.slack.of("chat.postMessage") == []
+
+
+async def test_a_repeated_button_payload_is_answered_once(bot: SlackBot) -> None:
+    from tests.bot.channels.slack.conftest import find_action
+    from tests.bot.channels.slack.person import SlackPerson
+
+    yamada = SlackPerson(bot, STAFF)
+    await yamada.say("ヘルプ")
+    menu = yamada.message_with("入力してよいか確認")
+    action = find_action(menu, "入力してよいか確認")
+    payload = {
+        "type": "block_actions",
+        "team": {"id": bot.team},
+        "user": {"id": STAFF, "team_id": bot.team},
+        "api_app_id": "A1",
+        "trigger_id": "trigger-repeated",
+        "container": {"type": "message", "message_ts": menu["ts"], "channel_id": yamada.dm},
+        "channel": {"id": yamada.dm},
+        "message": {"ts": menu["ts"], "blocks": menu["blocks"]},
+        "response_url": bot.slack.response_url("repeated"),
+        "actions": [{**action, "action_ts": "1700000000.000001"}],
+    }
+    counts = []
+    for _ in range(2):  # Slack sent the same press twice
+        assert (await bot.interaction(payload)).status == 200
+        await yamada.quiet()
+        counts.append((len(bot.slack.of("chat.postMessage")), len(bot.slack.of("chat.update"))))
+    assert counts[0] == counts[1]  # the second one added nothing
+    assert counts[0][1] == 1  # the pressed question was replaced once

@@ -45,7 +45,8 @@ def _refusal(fault: Fault) -> web.Response:
 
 @dataclass
 class FaultySlack(FakeSlack):
-    """The fake Slack Web API; `faults[method]` are answered first, in order."""
+    """The fake Slack Web API; `faults[method]` are answered first, in order, and
+    `faults["outbox"]` first of all for the posts that carry an outbox key."""
 
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     arrived: list[tuple[str, str]] = field(default_factory=list)  # (method, outbox key)
@@ -58,7 +59,8 @@ class FaultySlack(FakeSlack):
             body = await request.json()
             key = str(((body.get("metadata") or {}).get("event_payload") or {}).get("key", ""))
         self.arrived.append((method, key))
-        plan = self.faults.get(method)
+        plan = self.faults.get("outbox") if key else None
+        plan = plan or self.faults.get(method)
         fault = plan.pop(0) if plan else None
         if fault is None:
             return await super()._api(request)

@@ -140,8 +140,10 @@ async def test_one_teams_button_press_delivered_a_thousand_times_files_one_repor
     try:
         yamada = TeamsPerson(server, farend, YAMADA, "山田 花子")
         await yamada.say("報告したい")
-        for answer in ("税務課", "内線3456", "Microsoft 365 Copilot Chat", "スキップ", "今日"):
-            await yamada.choose(answer) if answer != "内線3456" else await yamada.say(answer)
+        await yamada.choose("税務課")
+        await yamada.say("内線3456")
+        for answer in ("Microsoft 365 Copilot Chat", "スキップ", "今日"):
+            await yamada.choose(answer)
         await yamada.choose("攻撃的・危険な内容")
         await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
         for answer in ("スキップ", "入力していない", "庁内だけ", "重大ではないと思う", "スキップ"):

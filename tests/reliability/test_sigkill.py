@@ -163,7 +163,7 @@ async def test_sigkill_mid_form_and_mid_delivery_loses_nothing(
     assert {row.key for row in rows if row.channel in ("slack", "email")} <= set(delivered)
     assert all(row.sent_at is not None for row in rows)
     assert any(key.startswith("report:") for key in slack_counts)
-    assert len([p for p in yamada.bot.posts_to(CAIO_CHANNEL)]) >= 1
+    assert yamada.bot.posts_to(CAIO_CHANNEL)  # the CAIO's channel has the case
     assert any(p.get("thread_ts") is None for p in yamada.bot.posts_to(POLICY_CHANNEL))
     assert mail_counts and all(CAIO_MAIL in m.recipients for m in smtp.mails)
     # Twice only what was in flight when the process died; a repeated mail has the same

@@ -9,6 +9,7 @@ command line and the local channel's views do for one municipality is in `bot.to
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,8 +47,24 @@ from storage.conversations import (
     prune_events,
     save_conversation,
 )
-from storage.db import TurnUnit, make_engine, ping, session_maker, transaction, turn_unit
-from storage.models import AISystem, Broadcast, OutboxMessage, Person, Tenant, utcnow
+from storage.db import (
+    TurnUnit,
+    make_engine,
+    ping,
+    read_transaction,
+    session_maker,
+    transaction,
+    turn_unit,
+)
+from storage.models import (
+    AISystem,
+    Broadcast,
+    OutboxMessage,
+    Person,
+    ProcessedEvent,
+    Tenant,
+    utcnow,
+)
 from storage.people import ensure_person
 from storage.systems import save_systems
 from storage.tenants import (
@@ -86,6 +103,9 @@ class Runtime:
     reader: TurnReader = field(default_factory=TurnReader)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
+    # Event ids being handled in this process now: a repeat arriving meanwhile (a platform's
+    # retry storm) waits for the first instead of reading and routing the same turn again.
+    _in_flight: dict[tuple[str, str, str], asyncio.Event] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -196,6 +216,31 @@ class Runtime:
         Never raises: a failure rolls the transaction back (the conversation stays where it
         was) and the person gets a polite answer instead of a traceback.
         """
+        if not turn.event_id:
+            return await self._handle(turn)
+        flight = (turn.tenant_id, turn.channel, turn.event_id)
+        running = self._in_flight.get(flight)
+        if running is not None:
+            await running.wait()
+            if await self._handled(flight):  # one lookup instead of a whole turn
+                log.info("duplicate event %s ignored", turn.event_id)
+                return []
+            return await self._handle(turn)  # the first failed: this one is the turn
+        self._in_flight[flight] = done = asyncio.Event()
+        try:
+            return await self._handle(turn)
+        finally:
+            del self._in_flight[flight]
+            done.set()
+
+    async def _handled(self, flight: tuple[str, str, str]) -> bool:
+        try:
+            async with read_transaction(self.sessions) as session:
+                return await session.get(ProcessedEvent, flight) is not None
+        except Exception:
+            return False  # the turn itself will say what is wrong
+
+    async def _handle(self, turn: Turn) -> list[Reply]:
         key = ConversationKey(*turn.conversation_key)
         msg = self.catalogs.for_locale(turn.locale)
         try:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,16 +98,40 @@ async def due_lanes(
     return sorted(Lane(channel, tenant) for channel, tenant in rows)
 
 
+def _first_of_its_thread() -> Any:
+    """A message in a thread waits while an earlier one of the same thread is still to be
+    sent (failing, waiting out its backoff, or in flight): a thread reads in the order it was
+    written, whatever failed on the way. A dead one no longer holds the rest back, and the
+    post that opens the thread waits for nothing (a reply written before it waits for it)."""
+    earlier = aliased(OutboxMessage)
+    return or_(
+        col(OutboxMessage.thread_key).is_(None),
+        col(OutboxMessage.opens_thread),
+        ~exists().where(
+            and_(
+                earlier.channel == OutboxMessage.channel,
+                earlier.tenant_id == OutboxMessage.tenant_id,
+                earlier.thread_key == OutboxMessage.thread_key,
+                earlier.id < OutboxMessage.id,
+                earlier.sent_at.is_(None),
+                earlier.dead_at.is_(None),
+            )
+        ),
+    )
+
+
 async def claim_next(
     session: AsyncSession, lane: Lane, now: datetime, lease_for: timedelta
 ) -> OutboxMessage | None:
-    """The most urgent due message of the lane, leased until `now + lease_for`."""
+    """The most urgent due message of the lane, leased until `now + lease_for`; a message
+    of a thread only once the thread's earlier messages are sent."""
     statement = (
         select(OutboxMessage)
         .where(
             *_due(now),
             col(OutboxMessage.channel) == lane.channel,
             col(OutboxMessage.tenant_id) == lane.tenant_id,
+            _first_of_its_thread(),
         )
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(1)

@@ -9,6 +9,8 @@ needs no inbound port.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +20,7 @@ from bot.channels.slack.deliverer import SlackOutboxDeliverer, SlackPoster
 from bot.channels.slack.listeners import build_bolt_app
 from bot.runtime import Runtime
 
+log = logging.getLogger(__name__)
 SLACK: web.AppKey[SlackChannel] = web.AppKey("slack", SlackChannel)
 PATHS = ("/slack/events", "/slack/commands", "/slack/interactions")
 
@@ -33,7 +36,24 @@ def register(app: web.Application, runtime: Runtime) -> SlackChannel:
         runtime.delivery.registry.add("slack", SlackOutboxDeliverer(poster))
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        response = await bolt.async_dispatch(await to_bolt_request(request))
+        # bolt parses the body (and reads fields of it) before it checks the signature; a
+        # body it cannot read (not JSON, nested deeper than the parser recurses, not an
+        # object, a field of the wrong type) would be a 500. Parsing has no side effects.
+        try:
+            bolt_request = await to_bolt_request(request)
+        except web.HTTPException:
+            raise  # 413: over the size limit
+        except Exception:
+            return _malformed()
+        if not isinstance(bolt_request.body, dict):
+            return _malformed()
+        try:
+            response = await bolt.async_dispatch(bolt_request)
+        except Exception as error:
+            # Past the signature check (bolt verifies first): a signed request whose fields
+            # bolt cannot match (an empty `actions`, a missing `channel`). The type only.
+            log.warning("refused a Slack request that could not be read (%s)", type(error).__name__)
+            return _malformed()
         return await to_aiohttp_response(response)
 
     if settings.slack_app_token is None:
@@ -58,6 +78,10 @@ def register(app: web.Application, runtime: Runtime) -> SlackChannel:
     app.on_startup.append(start)
     app.on_shutdown.append(stop)
     return channel
+
+
+def _malformed() -> web.Response:
+    return web.json_response({"error": "malformed request"}, status=400)
 
 
 def _add_oauth(app: web.Application, bolt: AsyncApp) -> None:

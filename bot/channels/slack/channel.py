@@ -24,7 +24,7 @@ from bot.channels.slack.webapi import Profile, SlackWebApi
 from bot.runtime import Runtime
 from bot.settings import Settings
 from dialogs.turn import Turn
-from dialogs.ui import Choices, FormView, Reply
+from dialogs.ui import Choices, FormView, Reply, Text
 from storage.db import read_transaction, transaction
 from storage.slack import modal_submit_action, remember_modal
 from storage.tenants import link, linked_tenant, links_of, list_tenants
@@ -202,7 +202,15 @@ class SlackChannel:
         if token is None:
             log.warning("no Slack installation for team %s", workspace.team_id)
             return None
-        tenant = await self.tenant_for(workspace)
+        try:
+            tenant = await self.tenant_for(workspace)
+        except Exception as error:
+            # The database is unreachable (restarting, failing over): the event was already
+            # acknowledged, so say so instead of leaving the person with silence.
+            log.warning("no turn for Slack team %s: %s", workspace.team_id, type(error).__name__)
+            sorry = self.runtime.catalogs.for_locale("ja").t("fallback.error")
+            await self.send(token, place, [Text(sorry)])
+            return None
         if tenant is None:
             if not retry:  # one refusal per event, not one per Slack retry
                 replies = self.runtime.unknown_workspace("slack_team", workspace.team_id)

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 
 from bot.channels.slack import adapter
 from bot.channels.slack.adapter import workspace_of
@@ -78,6 +79,17 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
         logger=logging.getLogger("slack_bolt"),
     )
     _listen(app, channel)
+
+    @app.error
+    async def refuse_unreadable(error: Exception, response: BoltResponse) -> None:
+        # Reached only by a signed request (the signature is checked first) that bolt or a
+        # listener cannot read, a field of the wrong type: refused, not a 500. The type only:
+        # the request may hold what a person typed.
+        log.warning("refused a Slack request that could not be read (%s)", type(error).__name__)
+        response.status = 400
+        response.body = '{"error": "malformed request"}'
+        response.headers["content-type"] = ["application/json"]
+
     return app
 
 
@@ -92,7 +104,7 @@ def _single_workspace(channel: SlackChannel) -> Any:
 def _listen(app: AsyncApp, channel: SlackChannel) -> None:
     @app.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any], request: Any) -> None:
-        if adapter.is_from_a_bot(event):
+        if adapter.is_from_a_bot(event) or not _well_formed(event):
             return
         workspace = workspace_of(body)
         event_id = str(body.get("event_id", ""))
@@ -112,7 +124,7 @@ def _listen(app: AsyncApp, channel: SlackChannel) -> None:
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-        if adapter.is_from_a_bot(event):
+        if adapter.is_from_a_bot(event) or not _well_formed(event):
             return
         workspace = workspace_of(body)
         event_id = str(body.get("event_id", ""))
@@ -170,6 +182,14 @@ def _listen(app: AsyncApp, channel: SlackChannel) -> None:
         # progress, so resuming it (or opening the modal again) starts from there.
         await ack()
         channel.spawn(_closed(channel, body, view))
+
+
+def _well_formed(event: dict[str, Any]) -> bool:
+    """Slack always says who wrote, where, and the text as a string: an event without them
+    (or with another type) is not a turn, whoever signed it."""
+    return all(
+        isinstance(event.get(key), str) and event[key] for key in ("user", "channel")
+    ) and isinstance(event.get("text", ""), str)
 
 
 def _label_of(action: dict[str, Any]) -> str:

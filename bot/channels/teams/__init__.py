@@ -65,9 +65,17 @@ class TeamsChannel:
         try:
             body = json.loads(await request.read())
             activity = Activity.model_validate(body)
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):  # RecursionError: nested too deep
             return web.json_response({"error": "not an activity"}, status=400)
-        if not activity.type or activity.conversation is None or not activity.service_url:
+        # The SDK needs all of these to answer (without a recipient it fails, logging the
+        # activity's sender at ERROR): an activity without them is refused before it runs.
+        if (
+            not activity.type
+            or activity.conversation is None
+            or not activity.service_url
+            or activity.recipient is None
+            or activity.from_property is None
+        ):
             return web.json_response({"error": "not an activity"}, status=400)
         if self.validator is not None:
             try:
@@ -133,6 +141,11 @@ def register(app: web.Application, runtime: Runtime) -> TeamsChannel:
     # The SDK logs a malformed activity's validation errors with their input values: what
     # people typed. We answer 400 ourselves and keep those lines out of the log.
     logging.getLogger("microsoft_agents.activity.activity").setLevel(logging.CRITICAL)
+    # It also logs each refused token at ERROR, quoting the caller's claims: anyone could fill
+    # the error log. `messages` logs every refusal itself (INFO, the reason only).
+    logging.getLogger("microsoft_agents.hosting.core.authorization.jwt_token_validator").setLevel(
+        logging.CRITICAL
+    )
     channel = TeamsChannel(runtime)
     if channel.anonymous:
         log.warning(

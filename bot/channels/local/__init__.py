@@ -26,6 +26,7 @@ from bot.channels.local.guard import (
     allowed_hosts,
     guarded,
     is_loopback,
+    json_errors,
     new_token,
     remote_hosts,
 )
@@ -56,6 +57,7 @@ def add_local_channel(app: web.Application) -> None:
     if remote:
         app.on_startup.append(_warn_remote)
     app.on_response_prepare.append(add_security_headers)
+    app.middlewares.append(json_errors)
     static = resources.files("bot.channels.local").joinpath("static")
     app.router.add_get("/", guarded(_index, api=False))
     app.router.add_static("/static/", path=str(static), show_index=False)

@@ -123,3 +123,17 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     if is_local_path(request.path):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The API's refusals are JSON even when aiohttp makes them (an unknown path, a wrong
+    method, a body over the size limit): `{"error": ...}` with the 4xx status."""
+    if not request.path.startswith("/api/") or not is_local_path(request.path):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return web.json_response({"error": error.reason}, status=error.status)

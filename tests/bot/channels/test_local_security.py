@@ -224,3 +224,15 @@ async def test_beyond_loopback_the_setting_serves_it_to_the_named_hosts_and_logs
     assert "sato (佐藤 健, admin)" in said
     assert "suzuki (鈴木 CAIO, caio)" in said
     assert "yamada (山田 花子, staff)" in said
+
+
+async def test_the_api_s_other_refusals_are_json_too(client: TestClient[Any, Any]) -> None:
+    wrong_method = await client.get("/api/turn", headers=_token(client))
+    assert (await _refused(wrong_method, 405)) == "Method Not Allowed"
+    huge = await client.post(
+        "/api/turn",
+        data=b'{"persona": "sato", "text": "' + b"x" * (2 * 1024**2) + b'"}',
+        headers={**_token(client), "Content-Type": "application/json"},
+    )
+    assert await _refused(huge, 413)
+    assert not await _tanaka_sees_the_policy_channel(client)

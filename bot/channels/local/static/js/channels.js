@@ -64,10 +64,12 @@ function renderChannel(pane, threads) {
 
 /** Show or hide the panes for the selected persona (its membership comes from the server). */
 export function applyMembership() {
-  const member = (key) => state.channels.includes(key);
+  // null: not known yet (a persona just picked), so neither the panes nor the note.
+  const known = Array.isArray(state.channels);
+  const member = (key) => known && state.channels.includes(key);
   const any = CHANNELS.some((channel) => member(channel.key));
   $("side").classList.toggle("not-member", !any);
-  $("members-only").hidden = any;
+  $("members-only").hidden = any || !known;
   $("members-only").textContent = word("members_only");
   for (const channel of CHANNELS) {
     $(channel.paneId).closest(".pane-channel").hidden = !member(channel.key);
@@ -93,7 +95,7 @@ async function readChannel(channel) {
 async function readAll() {
   const asked = state.persona;
   for (const channel of CHANNELS) {
-    if (!state.channels.includes(channel.key)) continue;
+    if (!Array.isArray(state.channels) || !state.channels.includes(channel.key)) continue;
     try {
       await readChannel(channel);
     } catch (error) {

@@ -68,7 +68,7 @@ function applyStanding(personaId, locale, channels) {
   if (personaId !== state.persona) return;
   if (locale !== state.locale && useLocale(locale)) applyWords();
   const next = Array.isArray(channels) ? channels.map(String) : [];
-  if (next.join() !== state.channels.join()) {
+  if (!Array.isArray(state.channels) || next.join() !== state.channels.join()) {
     state.channels = next;
     applyMembership();
   }
@@ -76,7 +76,7 @@ function applyStanding(personaId, locale, channels) {
 
 async function selectPersona(personaId) {
   closeHome();
-  state.channels = [];
+  state.channels = null; // until the server says
   applyMembership();
   showPersona(personaId);
   try {

@@ -19,7 +19,7 @@ export const state = {
   tenant: query.get("tenant") || "",
   persona: null, // the selected persona id
   personas: [],
-  channels: [], // the shared channels the selected persona is a member of
+  channels: null, // the shared channels the selected persona is a member of (null: not known)
 };
 
 export const tenantQuery = () => `tenant=${encodeURIComponent(state.tenant)}`;

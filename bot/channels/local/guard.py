@@ -73,19 +73,23 @@ def _host_name(header: str) -> str:
 
 
 def refusal(request: web.Request, *, api: bool) -> tuple[str, str] | None:
-    """Why this request is refused (a code and a sentence), or None. `api`: the token is
-    required too."""
+    """Why this request is refused (a code and a sentence), or None. Every request must name
+    an allowed host; an API call (`api`) must also come from the page's origin with the
+    token."""
     if _host_name(request.headers.get("Host", "")) not in request.app[HOSTS]:
         return "host", "host not allowed"
+    if not api:
+        # The page itself may be opened from a link anywhere: another site cannot read it
+        # (same-origin policy) nor frame it (frame-ancestors), and it changes nothing.
+        return None
     origin = request.headers.get("Origin")
     if origin is not None and origin.lower() != f"{request.scheme}://{request.host}".lower():
         return "origin", "cross-origin request refused"
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in _SAME_SITE:
         return "origin", "cross-site request refused"
-    if api:
-        sent = request.headers.get(TOKEN_HEADER, "")
-        if not hmac.compare_digest(sent.encode(errors="replace"), request.app[TOKEN].encode()):
-            return "token", "missing or wrong token: reload the page"
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if not hmac.compare_digest(sent.encode(errors="replace"), request.app[TOKEN].encode()):
+        return "token", "missing or wrong token: reload the page"
     return None
 
 

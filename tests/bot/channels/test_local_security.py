@@ -179,6 +179,13 @@ async def test_the_page_itself_is_refused_under_another_host_name(
     assert client.app[TOKEN] not in await response.text()
 
 
+async def test_the_page_opens_from_a_link_on_another_site(client: TestClient[Any, Any]) -> None:
+    # A navigation changes nothing; what the page then calls is what is checked.
+    page = await client.get("/", headers={"Sec-Fetch-Site": "cross-site"})
+    assert page.status == 200
+    assert client.app[TOKEN] in await page.text()
+
+
 async def test_each_start_has_its_own_token(runtime: Runtime) -> None:
     first, second = create_app(runtime), create_app(runtime)
     assert first[TOKEN] != second[TOKEN]

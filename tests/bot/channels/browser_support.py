@@ -31,6 +31,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.towns import with_many_divisions
+
 REPO = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -100,6 +102,28 @@ def running_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
         yield base
     finally:
         _stop(process)
+
+
+def serve_city(tmp: Path, database_url: str) -> Iterator[str]:
+    """The server of the browser tests: a city of 40 divisions, delivering notices every
+    second (the page shows them as they come). A generator, for a module's fixture."""
+    env = {
+        "AIGUIDE_DATABASE_URL": database_url,
+        "AIGUIDE_MUNICIPALITY_FILE": str(with_many_divisions(tmp, 40)),
+        "AIGUIDE_TICK_SECONDS": "1",
+    }
+    with running_server(tmp, env) as base:
+        yield base
+
+
+def browser_session(tmp_path: Path) -> Iterator[WebDriver]:
+    """A fresh browser profile for one test; the page must not trip its CSP meanwhile."""
+    driver = start_browser(tmp_path / "chromium-profile")
+    try:
+        yield driver
+        assert csp_violations(driver) == []
+    finally:
+        driver.quit()
 
 
 def api_get(base: str, path: str) -> Any:

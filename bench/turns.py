@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -163,8 +164,9 @@ def inproc_sender(runtime: Any) -> Callable[[str], Send]:
 class HttpClient:
     """One keep-alive HTTP/1.1 connection to a loopback port (as ../shared/bench/loadgen.py)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, token: str = "") -> None:
         self.port = port
+        self.token = token  # the local channel's token (the floor ignores it)
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +175,7 @@ class HttpClient:
         reader, writer = self.streams
         data = json.dumps(body, ensure_ascii=False).encode()
         head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        head += f"X-Aiguide-Token: {self.token}\r\n"
         writer.write(f"{head}Content-Length: {len(data)}\r\n\r\n".encode() + data)
         headers = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
         status = int(headers.split(" ", 2)[1])
@@ -183,11 +186,20 @@ class HttpClient:
         return json.loads(payload) if payload.startswith(b"{") else {}
 
 
+def page_token(port: int) -> str:
+    """The token the local channel puts in its page: every API call must send it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+        html = page.read().decode()
+    return html.split('name="aiguide-token" content="', 1)[1].split('"', 1)[0]
+
+
 def http_sender(port: int, clients: dict[int, HttpClient]) -> Callable[[str], Send]:
+    token = page_token(port)
+
     def for_person(person: str) -> Send:
         async def send(**fields: str) -> list[dict[str, Any]]:
             task = id(asyncio.current_task())  # one connection per worker
-            client = clients.setdefault(task, HttpClient(port))
+            client = clients.setdefault(task, HttpClient(port, token))
             body = {"persona": person, "event_id": uuid.uuid4().hex, **fields}
             return list((await client.post("/api/turn", body))["replies"])
 

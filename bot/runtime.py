@@ -313,7 +313,7 @@ class Runtime:
             seen.person.email if seen.person else ""
         )
         if not (changed or turn.event_id or seen.person is None or new_email):
-            return replies
+            return replies + step.closing
         await unit.start_writing()
         session = unit.session
         if turn.event_id and not await claim_event(
@@ -333,6 +333,7 @@ class Runtime:
             )
         for effect in step.effects:
             replies += await self.effects.apply(session, turn, ctx, effect, conv)
+        replies += step.closing  # after what the effects answered
         data = conv.to_json()
         # A turn with an event id writes anyway (its id is claimed): the conversation's time
         # then says when the person last spoke (what arrived since is shown at their return).

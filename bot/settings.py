@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/aiguide.db"
     database_schema: str | None = None
     host: str = "127.0.0.1"
+    # The local web chat lets whoever opens it act as any persona, so it is served only on
+    # loopback unless this names the host names it may be opened by from other machines
+    # (comma-separated): setting it says that risk is understood (bot/channels/local/).
+    local_remote_hosts: str = ""
     port: int = Field(default=3978, ge=1, le=65535)
     municipality_file: Path = Path("config/municipality.toml")
     # Loaded at start while the tenant's 別表 is empty (the sample data of `make run`).

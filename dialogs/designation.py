@@ -8,10 +8,11 @@ from typing import Any
 
 from dialogs.context import DialogContext
 from dialogs.effects import Refused
+from dialogs.entry_check import described_classes
 from dialogs.fields import ChoiceKind, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES
-from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
+from dialogs.ui import Button, Fact, FactCard, Step, Text
 
 KEY = "designation"
 ANSWERS = ("yes", "no", "unknown")
@@ -39,10 +40,6 @@ class OpenRequestForm:
     form: str
 
 
-def _classes(ctx: DialogContext) -> list[Option]:
-    return [Option(c, c) for c in ctx.municipality.confidentiality_classes]
-
-
 def _said_yes(key: str) -> Any:
     return lambda a, ctx: a.get(key) == "yes"
 
@@ -55,7 +52,7 @@ REQUEST_FORM = Form(
         Field("service_type", catalog_choices("registry.service_types", SERVICE_TYPES)),
         Field("server_location", catalog_choices("registry.server_locations", SERVER_LOCATIONS)),
         Field("purpose", TextKind(max_length=1000, multiline=True)),
-        Field("klass", ChoiceKind(_classes)),
+        Field("klass", ChoiceKind(described_classes)),
         Field("personal", catalog_choices("forms.designation.yes_no", ("yes", "no"))),
         Field("ml_answer", catalog_choices("forms.designation.answers", ANSWERS)),
         Field("ml_where", TextKind(max_length=500), condition=_said_yes("ml_answer")),

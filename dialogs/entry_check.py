@@ -140,13 +140,19 @@ def _systems(ctx: DialogContext) -> list[Option]:
     ]
 
 
-def _classes(ctx: DialogContext) -> list[Option]:
+def described_classes(ctx: DialogContext) -> list[Option]:
+    """The municipality's confidentiality classes, public first, each with what it covers
+    (「職員限りの内部情報（機密性2）例: …」): the words every class question offers."""
     options = []
     for klass in reversed(ctx.municipality.confidentiality_classes):  # public first
         key = f"classes.{klass}"
         label = ctx.t(key) if ctx.msg.has(key) else ctx.t("classes.other", klass=klass)
         options.append(Option(klass, label))
-    return [*options, Option(UNKNOWN, ctx.t("classes.unknown"))]
+    return options
+
+
+def _classes(ctx: DialogContext) -> list[Option]:
+    return [*described_classes(ctx), Option(UNKNOWN, ctx.t("classes.unknown"))]
 
 
 def _personal(ctx: DialogContext) -> list[Option]:

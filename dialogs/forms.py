@@ -514,6 +514,7 @@ class FormRunner:
         step = before or Step()
         step.replies += submitted.replies
         step.effects += submitted.effects
+        step.closing += submitted.closing
         return self._offer_saved(conv, ctx, step)
 
     def _cancel(self, conv: ConversationData, form: Form, ctx: DialogContext) -> Step:
@@ -526,7 +527,7 @@ class FormRunner:
     def _offer_saved(self, conv: ConversationData, ctx: DialogContext, step: Step) -> Step:
         """After a form ends, offer to go back to another one left unfinished."""
         for key in self.saved_forms(conv):
-            step.say(
+            step.close(
                 Choices(
                     ctx.t("form.other_unfinished", title=self.title(key, ctx)),
                     (Button(f"menu:resume:{key}", ctx.t("form.button.continue"), "primary"),),

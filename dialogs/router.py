@@ -251,7 +251,7 @@ class Router:
         if conv.active in self.runner.forms and conv.awaiting is None:
             conv.next_seq()
             conv.awaiting = OFFERED
-            step.say(self.runner.offer_continue(conv, ctx))
+            step.close(self.runner.offer_continue(conv, ctx))
         return step
 
     # --- what a text means ----------------------------------------------------------------

@@ -231,9 +231,16 @@ class Step:
 
     replies: list[Reply] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
+    # Said after what the effects answer (「…の入力に戻りますか？」 comes after the result of
+    # the command typed in the middle of a form, not before it).
+    closing: list[Reply] = field(default_factory=list)
 
     def say(self, *replies: Reply) -> Step:
         self.replies.extend(replies)
+        return self
+
+    def close(self, *replies: Reply) -> Step:
+        self.closing.extend(replies)
         return self
 
     def do(self, *effects: Any) -> Step:

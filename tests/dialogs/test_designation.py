@@ -21,7 +21,12 @@ async def _apply(chat: Chat, klass: str = "2") -> str:
     await chat.press("契約によるクラウド")
     await chat.press("国内")
     await chat.say("議事録の要約")
-    await chat.press(klass)
+    # Each class with what it covers, as the entry check offers them (public first).
+    assert chat.labels[:2] == [
+        "公開済み・公開してよい情報（機密性1）例: ホームページの記事、公開済みの議事録",
+        "職員限りの内部情報（機密性2）例: 未公開の資料、庁内の打合せメモ",
+    ]
+    await chat.say(klass)  # the class itself, typed, is understood too
     await chat.press("いいえ")  # no personal information
     await chat.press("わからない")  # machine learning: not known
     await chat.press("わからない")  # audit: not known

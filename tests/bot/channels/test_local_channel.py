@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
+from bot.channels.local import TOKEN, TOKEN_HEADER
 from bot.runtime import Runtime
 from storage.db import transaction
 from storage.posts import add_post
@@ -17,7 +18,9 @@ from tests.conftest import SAMPLE_TENANT, Database, settings_for
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(create_app(runtime))) as client:
+    """A client calling the API as the page does: with this start's token."""
+    app = create_app(runtime)
+    async with TestClient(TestServer(app), headers={TOKEN_HEADER: app[TOKEN]}) as client:
         yield client
 
 
@@ -35,7 +38,8 @@ async def test_the_page_and_its_words_come_from_the_server(client: TestClient[An
     page = await client.get("/")
     assert page.status == 200
     html = await page.text()
-    assert "/static/app.js" in html
+    assert '<script type="module" src="/static/js/main.js"></script>' in html
+    assert f'<meta name="aiguide-token" content="{client.app[TOKEN]}">' in html
     setup = await (await client.get("/api/setup")).json()
     assert setup["municipality"] == "さくら市"
     assert [p["id"] for p in setup["personas"]] == ["yamada", "tanaka", "sato", "suzuki"]
@@ -119,16 +123,16 @@ async def test_a_stale_button_leaves_the_form_where_it_was(client: TestClient[An
 async def test_the_shared_channels_show_threads(
     client: TestClient[Any, Any], runtime: Runtime
 ) -> None:
-    empty = await (await client.get("/api/channels/policy")).json()
+    empty = await (await client.get("/api/channels/policy?persona=sato")).json()
     assert empty["threads"] == []
     async with transaction(runtime.sessions) as session:
         top = await add_post(session, SAMPLE_TENANT, "policy", {"type": "text", "text": "報告"})
         await add_post(session, SAMPLE_TENANT, "policy", {"type": "text", "text": "受付"}, top.id)
-    feed = await (await client.get("/api/channels/policy")).json()
+    feed = await (await client.get("/api/channels/policy?persona=suzuki")).json()
     assert [t["body"]["text"] for t in feed["threads"]] == ["報告"]
     assert [r["body"]["text"] for r in feed["threads"][0]["replies"]] == ["受付"]
-    assert (await (await client.get("/api/channels/caio")).json())["threads"] == []
-    assert (await client.get("/api/channels/elsewhere")).status == 404
+    assert (await (await client.get("/api/channels/caio?persona=sato")).json())["threads"] == []
+    assert (await client.get("/api/channels/elsewhere?persona=sato")).status == 404
 
 
 async def test_health_and_readiness(client: TestClient[Any, Any]) -> None:
@@ -258,7 +262,7 @@ async def test_acknowledging_from_the_thread_shows_the_card_s_new_status_in_plac
     review = await _turn(client, action=form["submit"]["id"], values=REPORT)
     await _turn(client, action=_id(review, ":submit"))
     await runtime.deliver()
-    [thread] = (await (await client.get("/api/channels/policy")).json())["threads"]
+    [thread] = (await (await client.get("/api/channels/policy?persona=sato")).json())["threads"]
     card = thread["body"]
     ack = next(b["id"] for b in card["buttons"] if b["id"].endswith(":ack"))
 
@@ -269,7 +273,7 @@ async def test_acknowledging_from_the_thread_shows_the_card_s_new_status_in_plac
         (f"{card['title'].split()[0]} を受付しました。報告者に知らせました。", True)
     ]
     await runtime.deliver()
-    [thread] = (await (await client.get("/api/channels/policy")).json())["threads"]
+    [thread] = (await (await client.get("/api/channels/policy?persona=sato")).json())["threads"]
     facts = {f["label"]: f["value"] for f in thread["body"]["facts"]}
     assert facts["状況"] == "受付済み・対応中"
     assert not any(b["id"].endswith(":ack") for b in thread["body"]["buttons"])
@@ -282,3 +286,69 @@ def _id(answer: dict[str, Any], suffix: str) -> str:
     return next(
         b["id"] for r in answer["replies"] for b in r.get("buttons", []) if b["id"].endswith(suffix)
     )
+
+
+# --- what the page keeps and shows ----------------------------------------------------------
+
+
+async def test_the_page_keeps_what_was_typed_only_masked(client: TestClient[Any, Any]) -> None:
+    typed = "このテキストを確認して: 高橋誠司様 090-1234-5678"
+    answer = await _turn(client, text=typed, page=True)
+    assert "090-1234-5678" not in answer["said"]
+    assert "高橋誠司" not in answer["said"]
+    assert answer["said"].startswith("このテキストを確認して: ")
+    plain = await _turn(client, text="メニュー", page=True)
+    assert plain["said"] == "メニュー"
+    assert "said" not in await _turn(client, text="メニュー")  # only the page asks for it
+
+
+async def test_the_page_learns_the_person_s_language_and_channels_from_each_turn(
+    client: TestClient[Any, Any],
+) -> None:
+    before = await _turn(client, text="メニュー", page=True)
+    assert (before["locale"], before["channels"]) == ("ja", [])
+    after = await _turn(client, text="English", page=True)
+    assert after["locale"] == "en"
+    standing = await (await client.get("/api/persona/yamada")).json()
+    assert standing == {"persona": "yamada", "locale": "en", "channels": []}
+    admin = await (await client.get("/api/persona/sato")).json()
+    assert admin["channels"] == ["policy", "caio"]
+    assert (await (await client.get("/api/persona/sato?locale=en")).json())["locale"] == "en"
+    assert (await client.get("/api/persona/nobody")).status == 404
+
+
+async def test_a_page_opened_afresh_gets_what_arrived_since_the_person_last_spoke(
+    client: TestClient[Any, Any], runtime: Runtime
+) -> None:
+    await _turn(client, text="メニュー")
+    async with transaction(runtime.sessions) as session:
+        notice = {"type": "text", "text": "RC-2026-0001 を受付しました"}
+        await add_post(session, SAMPLE_TENANT, "user:yamada", notice)
+    arrived = await (await client.get("/api/inbox/yamada?since=last_turn")).json()
+    assert [p["body"]["text"] for p in arrived["posts"]] == ["RC-2026-0001 を受付しました"]
+    assert arrived["last"] == arrived["posts"][0]["id"]
+    nothing_new = await (await client.get(f"/api/inbox/yamada?after={arrived['last']}")).json()
+    assert nothing_new["posts"] == []
+    await _turn(client, text="メニュー", event_id="spoke-again")
+    again = await (await client.get("/api/inbox/yamada?since=last_turn")).json()
+    assert again["posts"] == []  # she has spoken since: nothing to catch up on
+    assert (await client.get("/api/inbox/yamada?since=yesterday")).status == 400
+
+
+async def test_the_result_of_a_command_comes_before_the_offer_to_go_back_to_the_form(
+    client: TestClient[Any, Any],
+) -> None:
+    await _turn(client, persona="sato", text="プロフィール")
+    answer = await _turn(client, persona="sato", text="system list")
+    texts = [r.get("text") or r.get("title") or "" for r in answer["replies"]]
+    assert texts[0] == "別表のシステム（5件）"
+    assert texts[-1] == "「プロフィール登録」の入力に戻りますか？"
+
+
+async def test_the_page_s_words_come_in_both_languages(client: TestClient[Any, Any]) -> None:
+    setup = await (await client.get("/api/setup")).json()
+    ja, en = setup["catalogue"]["ja"], setup["catalogue"]["en"]
+    assert (ja["conversation"], en["conversation"]) == ("会話", "Conversation")
+    assert (ja["send"], en["send"]) == ("送信", "Send")
+    assert (ja["persona"], en["persona"]) == ("話す人", "Speaking as")
+    assert set(ja) == set(en)

@@ -142,6 +142,7 @@ async def _turn(request: web.Request) -> web.Response:
         event_id=str(event_id or uuid.uuid4()),
         user_name=persona.name,
         user_division=persona.division,
+        user_email=persona.email or None,
     )
     replies = await runtime.handle(turn)
     shown = await _replace_posts(town, replies)

@@ -27,6 +27,17 @@ _TOWN_COMMANDS = (
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `aiguide systems list | head`: the reader has gone, which is no error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     words = sys.argv[1:] if argv is None else argv
     asked = lang_in(words)
     choose(asked if asked in LANGS else None)  # a wrong value: argparse says so, in Japanese

@@ -20,7 +20,7 @@ def locale_from_environment() -> str:
 
 @cache
 def cli_catalogs() -> Catalogs:
-    return Catalogs()
+    return Catalogs(lazy=True)  # one command speaks one language: parse only that file
 
 
 _chosen: list[str] = []

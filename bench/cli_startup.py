@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,14 +23,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def median_seconds(command: list[str], env: dict[str, str], runs: int) -> float:
+def median_seconds(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """(wall, CPU) medians. CPU time (user + system of the child) is what a shared, loaded
+    machine inflates least: wall time there mostly measures the wait for a core."""
     subprocess.run(command, cwd=REPO, env=env, capture_output=True, check=True)  # warm-up
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, cwd=REPO, env=env, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -50,8 +56,12 @@ def main() -> None:
                 ),
             ),
         ]
-    for name, seconds in rows:
-        print(f"{name:45s} {seconds:6.3f} s  ({seconds / peer:5.1f} x peer)")
+    print(f"load average {os.getloadavg()[0]:.2f}; wall and CPU (user + system) medians")
+    for name, (wall, cpu) in rows:
+        print(
+            f"{name:45s} wall {wall:6.3f} s ({wall / peer[0]:5.1f} x peer)"
+            f"   CPU {cpu:6.3f} s ({cpu / peer[1]:5.1f} x peer)"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.channels.plain import render
 from bot.cli.messages import BadOption, OutputError, catalog, fail, t
@@ -23,12 +23,8 @@ from bot.services.pre_use import summary_rows
 from bot.services.reports import jst
 from bot.town import Town
 from dialogs import pii
-from dialogs.context import ASSUMED_READY, JST, DialogContext, MunicipalityFacts, PersonFacts
-from dialogs.decision import Asker, EntryQuestion, decide_entry
+from dialogs.context import JST, MunicipalityFacts
 from dialogs.effects import PublishGuideline
-from dialogs.entry_check import say, verdict_card
-from dialogs.pre_use import readiness as pre_use_readiness
-from dialogs.registry import closest_names, find_system, names_of
 
 
 def write_out(output: Path | None, data: str | bytes, encoding: str = "plain") -> int:
@@ -69,77 +65,15 @@ def parse_day(option: str, value: str | None) -> date | None:
         raise BadOption(t("cli.bad_date", option=option, value=value)) from None
 
 
-def _close_systems(systems: list[Any], wanted: str) -> list[str]:
-    """Every registered system whose id, name or alias contains the name asked for (or the
-    reverse), then those difflib finds alike: `chatgpt` names every ChatGPT entry."""
-    key = unicodedata.normalize("NFKC", wanted).casefold().replace(" ", "")
-    names = [
-        s.name
-        for s in systems
-        if key
-        and any(
-            key in (n := unicodedata.normalize("NFKC", name).casefold().replace(" ", ""))
-            or (len(n) >= 3 and n in key)
-            for name in names_of(s)
-        )
-    ]
-    for name in closest_names(systems, wanted, limit=len(systems)):
-        if name not in names:
-            names.append(name)
-    return names
-
-
 async def check_command(town: Town, args: argparse.Namespace) -> int:
-    """Print the decision for one question; 0 whatever the outcome (it is an answer)."""
+    """`aiguide check` after the full start (a new or outdated database): see bot/cli/check.py,
+    which answers without the runtime whenever the database is ready."""
+    from bot.cli.check import answer
+
     systems = await town.systems()
-    system = find_system(systems, args.system)
     person = await town.person(args.user) if args.user else None
-    if args.user and person is None:
-        return fail("cli.no_user", user=args.user)
-    division = args.division or (person.division if person else None) or None
-    readiness = ASSUMED_READY
-    if person is not None:
-        state = await town.pre_use_state(person.channel, person.user_id)
-        readiness = pre_use_readiness(state, datetime.now(JST).date())
-    facts = town.facts
-    klass = unicodedata.normalize("NFKC", args.klass).strip().upper()  # 「３ａ」 is 3A
-    if klass not in facts.confidentiality_classes:
-        return fail("cli.bad_class", classes=", ".join(facts.confidentiality_classes))
-    question = EntryQuestion(
-        system=system,
-        asked_name=args.system,
-        klass=klass,
-        personal=args.personal == "yes",
-        purpose=args.purpose,
-        device=args.device,
-    )
-    decision = decide_entry(question, Asker(division, readiness), facts, systems)
-    closest = _close_systems(list(systems), args.system) if system is None else []
-    ctx = DialogContext(
-        catalogs=town.runtime.catalogs,
-        municipality=facts,
-        person=PersonFacts(user_id=args.user or "", division=division or ""),
-        locale=catalog().locale,
-        systems=tuple(systems),
-    )
-    if args.json:
-        out = {"system": system.id if system else None, **decision.to_json()}
-        # Each reason as the catalogue key a program can match and the sentence a person reads.
-        every = (*decision.reasons, *decision.conditions, *decision.next_steps)
-        for item, reason in zip(
-            out["reasons"] + out["conditions"] + out["next_steps"], every, strict=True
-        ):
-            item["key"] = item["message"]
-            item["message"] = say(reason, ctx)
-        if system is None:
-            out["closest"] = closest
-        print(json.dumps(out, ensure_ascii=False))
-        return 0
-    # The verdict for a terminal: the chat's card without its buttons.
-    print(render(verdict_card(question, decision, ctx), buttons=False))
-    if closest:
-        print(ctx.t("entry.closest", names=ctx.t("common.separator").join(closest)))
-    return 0
+    state = await town.pre_use_state(person.channel, person.user_id) if person else None
+    return answer(args, town.runtime.catalogs, town.facts, systems, person, state)
 
 
 async def systems_command(town: Town, args: argparse.Namespace) -> int:

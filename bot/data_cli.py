@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date, datetime, time, timedelta
 
+from bot.cli.messages import fail, t
 from bot.cli.tenants import cli_actor
-from bot.commands import write_out
+from bot.commands import parse_day, write_out
 from bot.town import Town
 from dialogs.context import JST
 from storage.admin import audit
@@ -36,17 +36,13 @@ async def data_command(town: Town, args: argparse.Namespace) -> int:
         async with transaction(town.runtime.sessions) as session:
             found = await records_of(session, town.tenant_id, args.user)
         if not found["people"]:
-            print(f"aiguide: no user {args.user!r} in {town.tenant_id}", file=sys.stderr)
-            return 2
+            return fail("cli.data.no_user", user=args.user, tenant=town.tenant_id)
         text = json.dumps(found, ensure_ascii=False, indent=2) + "\n"
         return write_out(args.output, text)
     retention = town.settings.retention
     today = town.runtime.today()
-    try:
-        day = date.fromisoformat(args.before)
-    except ValueError:
-        print(f"aiguide: --before {args.before!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-        return 2
+    day = parse_day("--before", args.before)  # BadOption: one line (bot/cli/run.py)
+    assert day is not None  # argparse requires --before
     before = datetime.combine(day, time(), JST)
     # Never past what the municipality's retention settings allow.
     limits = {
@@ -69,9 +65,10 @@ async def data_command(town: Town, args: argparse.Namespace) -> int:
         )
         counts["conversations"] = len(conversations)
         for kind, count in counts.items():
-            kept = "" if limits[kind] else " (kept for ever: no retention setting)"
-            verb = "deleted" if args.apply else "would delete"
-            print(f"{town.tenant_id}: {kind}: {verb} {count}{kept}")
+            kept = "" if limits[kind] else t("cli.data.kept")
+            key = "cli.data.deleted" if args.apply else "cli.data.would_delete"
+            what = t(f"cli.data.{kind}")
+            print(t(key, tenant=town.tenant_id, kind=what, count=count, kept=kept))
         if args.apply:
             await delete_reports(session, reports)
             if cutoff:

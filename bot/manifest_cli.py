@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +22,47 @@ _DOMAIN = re.compile(
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
-def add_manifest_commands(commands: Any) -> None:
-    manifest = commands.add_parser("manifest", help="build the app package for a platform")
-    platforms = manifest.add_subparsers(dest="manifest_platform", required=True)
-    teams = platforms.add_parser("teams", help="the Teams app package (.zip) an admin uploads")
-    teams.add_argument("--app-id", required=True, help="the Azure Bot registration's app id")
-    teams.add_argument("--out", type=Path, default=Path("aiguide-teams.zip"))
-    teams.add_argument(
-        "--domain", action="append", default=[], help="a domain the app may open (repeatable)"
+class ManifestError(ValueError):
+    """What is wrong with an option, as a catalogue key (`cli.manifest.`) and its values."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def add_manifest_commands(
+    commands: Any, say: Callable[[str], str], common: argparse.ArgumentParser
+) -> None:
+    """`say(key)`: the help text of `cli.help.<key>`; `common`: the options every command
+    takes (see bot/cli/parser.py)."""
+    manifest = commands.add_parser("manifest", parents=[common], help=say("manifest"))
+    platforms = manifest.add_subparsers(
+        dest="manifest_platform", required=True, title=say("commands")
     )
-    teams.add_argument("--version", default="1.0.0", help="the package version (x.y.z)")
+    teams = platforms.add_parser("teams", parents=[common], help=say("manifest_teams"))
+    teams.add_argument("--app-id", metavar="GUID", required=True, help=say("manifest_app_id"))
+    teams.add_argument(
+        "--out", metavar="FILE", type=Path, default=Path("aiguide-teams.zip"), help=say("out")
+    )
+    teams.add_argument(
+        "--domain", metavar="HOST", action="append", default=[], help=say("manifest_domain")
+    )
+    teams.add_argument("--version", default="1.0.0", help=say("manifest_version"))
     teams.add_argument("--template", type=Path, default=TEMPLATE_DIR, help=argparse.SUPPRESS)
 
 
 def teams_manifest(
     app_id: str, domains: list[str], version: str = "1.0.0", template: Path = TEMPLATE_DIR
 ) -> dict[str, Any]:
-    """The manifest for this app id; ValueError names what is wrong."""
+    """The manifest for this app id; ManifestError names what is wrong."""
     if not _GUID.match(app_id):
-        raise ValueError(f"--app-id must be the app's GUID (got {app_id[:60]!r})")
+        raise ManifestError("bad_app_id", value=app_id[:60])
     for domain in domains:
         if not _DOMAIN.match(domain) or "/" in domain:
-            raise ValueError(f"--domain must be a host name without scheme or path: {domain!r}")
+            raise ManifestError("bad_domain", value=domain[:200])
     if not _VERSION.match(version):
-        raise ValueError(f"--version must look like 1.0.0 (got {version!r})")
+        raise ManifestError("bad_version", value=version[:60])
     manifest = json.loads((template / "manifest.json").read_text(encoding="utf-8"))
     manifest["id"] = app_id
     manifest["version"] = version
@@ -71,10 +88,13 @@ def build_teams_package(
 
 
 def manifest_command(args: argparse.Namespace) -> int:
+    from bot.cli.messages import fail, t
+
     try:
         out = build_teams_package(args.app_id, args.out, args.domain, args.version, args.template)
-    except (ValueError, OSError) as error:
-        print(f"aiguide: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {out} (upload it in Teams: Apps → Manage your apps → Upload an app)")
+    except ManifestError as error:
+        return fail(f"cli.manifest.{error.key}", **error.params)
+    except OSError as error:
+        return fail("cli.cannot_write", path=args.out, reason=error.strerror or error)
+    print(t("cli.manifest.wrote", path=out))
     return 0

@@ -257,6 +257,8 @@ class Persona(_Strict):
     name: str = Field(min_length=1)
     division: str = ""
     role: Literal["staff", "admin", "caio"] = "staff"
+    # What a directory would give (Slack profile, Entra UPN): the profile form does not ask.
+    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class MunicipalityFile(_Strict):

@@ -32,27 +32,40 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 class Catalogs:
     """All locales' messages, loaded once per process."""
 
-    def __init__(self, overlay_dir: Path | None = None) -> None:
+    def __init__(self, overlay_dir: Path | None = None, *, lazy: bool = False) -> None:
+        """`lazy`: parse each locale when first used (the command line); otherwise all now,
+        so a broken overlay file stops the bot at start, not at someone's first turn."""
+        self._overlay_dir = overlay_dir
         self._messages: dict[str, dict[str, str]] = {}
-        package = resources.files("dialogs").joinpath("messages")
-        for locale in LOCALES:
+        if not lazy:
+            for locale in LOCALES:
+                self._of(locale)
+
+    def _of(self, locale: str) -> dict[str, str]:
+        """A locale's messages, parsed once: a lazy command line that speaks one language
+        reads one file (`aiguide --help`, bench/cli_startup.py)."""
+        messages = self._messages.get(locale)
+        if messages is None:
+            package = resources.files("dialogs").joinpath("messages")
             messages = _flatten(tomllib.loads(package.joinpath(f"{locale}.toml").read_text()))
+            overlay_dir = self._overlay_dir
             if overlay_dir is not None and (overlay_dir / f"{locale}.toml").is_file():
                 overlay = tomllib.loads((overlay_dir / f"{locale}.toml").read_text())
                 messages.update(_flatten(overlay))
             self._messages[locale] = messages
+        return messages
 
     def keys(self, locale: str) -> set[str]:
-        return set(self._messages[locale])
+        return set(self._of(locale))
 
     def for_locale(self, locale: str | None) -> Catalog:
         return Catalog(self, locale if locale in LOCALES else DEFAULT_LOCALE)
 
     def lookup(self, locale: str, key: str) -> str:
-        messages = self._messages[locale]
+        messages = self._of(locale)
         if key in messages:
             return messages[key]
-        return self._messages[DEFAULT_LOCALE][key]
+        return self._of(DEFAULT_LOCALE)[key]
 
 
 @dataclass(frozen=True)

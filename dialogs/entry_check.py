@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dialogs import pii
 from dialogs.context import DialogContext
 from dialogs.decision import Asker, Decision, EntryQuestion, Reason, decide_entry
 from dialogs.fields import ChoiceKind, Parsed, TextKind, Widget
@@ -34,6 +33,10 @@ MY_NUMBER = "my_number"
 
 def understand(text: str, ctx: DialogContext) -> dict[str, str]:
     """What the sentence already answers, as initial answers of the form."""
+    # Imported here: `aiguide check` renders verdicts without scanning text, and compiling the
+    # scanner's patterns is a tenth of that command's start (bench/cli_startup.py).
+    from dialogs import pii
+
     found: dict[str, str] = {}
     scan = pii.scan(text)
     my_number = mentions(text, "entry", "my_number") is not None or any(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from bot.channels.plain import render
-from bot.runtime import Runtime
+from bot.runtime import Runtime, TenantNotChosen
 from dialogs.turn import Turn
 from dialogs.ui import Button, Reply
 from tests.conftest import SAMPLE_TENANT
@@ -23,6 +23,10 @@ class Chat:
         channel: str = "local",
         email: str | None = None,
     ) -> None:
+        """`email`: what the platform's directory gives ("" for none). By default on the local
+        channel, the persona's e-mail from the municipality's settings, as bot/channels/local
+        sends it, or one of the person's own for anyone else: a test about the profile form's
+        e-mail question passes "" or talks on another channel."""
         self.runtime = runtime
         self.user = user
         self.name = name
@@ -37,7 +41,8 @@ class Chat:
 
     async def send(self, **fields: object) -> list[Reply]:
         fields.setdefault("user_division", self.division)
-        fields.setdefault("user_email", self.email)
+        email = self.email if self.email is not None else await self._default_email()
+        fields.setdefault("user_email", email or None)
         turn = Turn(
             tenant_id=self.tenant,
             channel=self.channel,
@@ -50,6 +55,18 @@ class Chat:
         for reply in self.last:
             self._show(reply)
         return self.last
+
+    async def _default_email(self) -> str | None:
+        if self.channel != "local":
+            return None
+        try:
+            town = await self.runtime.town(self.tenant)
+        except TenantNotChosen:  # a test of an unknown tenant
+            return None
+        persona = next((p for p in town.personas if p.id == self.user), None)
+        if persona is not None:
+            return persona.email or None
+        return f"{self.user.lower()}@{self.tenant}.example.lg.jp"
 
     def _show(self, reply: Reply) -> None:
         replaces = getattr(reply, "replaces", None)

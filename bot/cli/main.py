@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from bot.cli.messages import choose, fail, t
-from bot.cli.parser import build_parser
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from bot.cli.messages import choose, fail, help_text, lang_in, localize_argparse, t
+from bot.cli.parser import LANGS, build_parser
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # The commands that read or change one municipality's data, and where they are carried out.
 _TOWN_COMMANDS = (
@@ -20,7 +27,22 @@ _TOWN_COMMANDS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `aiguide systems list | head`: the reader has gone, which is no error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    asked = lang_in(words)
+    choose(asked if asked in LANGS else None)  # a wrong value: argparse says so, in Japanese
+    localize_argparse()
+    args = build_parser(help_text).parse_args(words)
     choose(getattr(args, "lang", None))
 
     if args.command == "manifest":  # files only: no settings, no database
@@ -39,16 +61,40 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         return fail("cli.bad_setting", error=error)
 
+    from bot.cli.database import DatabaseUnreachable
+
+    try:
+        return _dispatch(args, settings)
+    except DatabaseUnreachable as error:
+        return fail("cli.db_unreachable", url=error.url, reason=error.reason)
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
+        import asyncio
+
+        from bot.cli.database import check_reachable, masked
         from storage.migrate import upgrade
 
+        asyncio.run(check_reachable(settings.database_url, settings.database_schema))
         upgrade(settings.database_url, settings.database_schema)
-        print(t("cli.db_current", url=settings.database_url))
+        print(t("cli.db_current", url=masked(settings.database_url)))
         return 0
     if args.command == "serve":
         from bot.cli.serve import serve
 
         return serve(settings, migrate=not args.no_migrate)
+
+    if args.command == "check":
+        import asyncio
+
+        from bot.cli.check import quick_check
+
+        # run.py's error wording is not needed: this path only reads, and falls back to the
+        # full start whenever the database is new, outdated or has no municipality yet.
+        answered = asyncio.run(quick_check(settings, args))
+        if answered is not None:
+            return answered
 
     from bot.cli import run
 

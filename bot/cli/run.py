@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from bot.cli.database import check_url, reach
 from bot.cli.messages import BadOption, OutputError, fail, t
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
@@ -19,8 +20,12 @@ from storage.migrate import is_current, upgrade
 
 def with_runtime(settings: Settings, command: Callable[[Runtime], Awaitable[int]]) -> int:
     async def run() -> int:
+        check_url(settings.database_url)
         runtime = Runtime.create(settings)
         try:
+            # Down, refused or misnamed: one line from main (DatabaseUnreachable), not the
+            # driver's traceback from the middle of a migration.
+            await reach(runtime.engine, settings.database_url)
             # Reading the revision costs one query; Alembic itself (and its imports) runs only
             # when the database is behind, ahead or new, and then says why it cannot go on.
             if not await is_current(runtime.engine):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 
 from aiohttp import web
 
 from bot.app import create_app
+from bot.cli.database import check_reachable
 from bot.cli.messages import fail, t
 from bot.files.registry_io import RegistryFileError
 from bot.runtime import Runtime
@@ -34,6 +36,8 @@ def serve(settings: Settings, *, migrate: bool) -> int:
             load_municipality(settings.municipality_file)
         except ConfigError as error:
             return fail("cli.bad_municipality", error=error)
+    # A database that is down or misnamed: one line (main), before the port is taken.
+    asyncio.run(check_reachable(settings.database_url, settings.database_schema))
     if migrate:
         upgrade(settings.database_url, settings.database_schema)
     address = f"http://{settings.host}:{settings.port}/"

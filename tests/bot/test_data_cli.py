@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.cli.messages import choose
 from bot.data_cli import data_command
 from bot.runtime import Runtime
 from bot.services.tenants import update_from_file
@@ -40,10 +41,15 @@ def test_purge_is_a_dry_run_until_applied_and_never_past_the_retention(tmp_path:
     # yesterday's conversation is younger than the 30 days kept: nothing to delete
     dry = aiguide("data", "purge", "--before", "2099-01-01", env=env)
     assert dry.returncode == 0, dry.stderr
-    assert "conversations: would delete 0" in dry.stdout
-    assert "reports: would delete 0 (kept for ever: no retention setting)" in dry.stdout
-    applied = aiguide("data", "purge", "--before", "2099-01-01", "--apply", env=env)
-    assert "conversations: deleted 0" in applied.stdout
+    assert "sakura-city: 会話: 削除の対象 0 件（--apply で削除します）" in dry.stdout
+    assert "報告: 削除の対象 0 件（保存期間の設定がないため、削除しません）" in dry.stdout
+    applied = aiguide("data", "purge", "--before", "２０９９年１月１日", "--apply", env=env)
+    assert "sakura-city: 会話: 0 件を削除しました" in applied.stdout
+    english = aiguide("data", "purge", "--before", "2099-01-01", "--lang", "en", env=env)
+    assert "sakura-city: conversations: would delete 0 (--apply deletes)" in english.stdout
+    wrong = aiguide("data", "purge", "--before", "2099/13/01", env=env)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "--before の日付「2099/13/01」が読めません" in wrong.stderr
     audit = aiguide("audit", "export", "--format", "json", env=env).stdout
     assert "data.purge" in audit
 
@@ -76,9 +82,10 @@ async def test_applied_purge_deletes_only_what_is_older_than_both_dates(
             .values(updated_at=old)
         )
     town = await runtime.town()
+    choose("ja")  # the command line's language, as `aiguide` fixes it from --lang or LANG
     args = argparse.Namespace(data_command="purge", before="2099-01-01", apply=True)
     assert await data_command(town, args) == 0
-    assert "conversations: deleted 1" in capsys.readouterr().out
+    assert "会話: 1 件を削除しました" in capsys.readouterr().out
     async with transaction(runtime.sessions) as session:
         left = (await session.exec(select(ConversationState.user_id))).all()
     assert list(left) == ["tanaka"]

@@ -58,7 +58,7 @@ def package(tmp_path: Path) -> zipfile.ZipFile:
         "aiguide.city.sakura.example.lg.jp",
     )
     assert done.returncode == 0, done.stderr
-    assert "wrote" in done.stdout
+    assert "に書き出しました" in done.stdout
     return zipfile.ZipFile(out)
 
 
@@ -104,10 +104,9 @@ def test_the_icons_have_the_sizes_and_colours_teams_requires(package: zipfile.Zi
 def test_a_wrong_app_id_or_domain_is_refused_with_the_reason(tmp_path: Path) -> None:
     out = tmp_path / "x.zip"
     done = aiguide("manifest", "teams", "--app-id", "my-bot", "--out", str(out))
-    assert done.returncode == 2 and "--app-id must be the app's GUID" in done.stderr
-    done = aiguide(
-        "manifest", "teams", "--app-id", APP_ID, "--out", str(out), "--domain", "https://x.jp/"
-    )
+    assert done.returncode == 2 and "--app-id にはアプリの GUID を指定してください" in done.stderr
+    wrong = ("--app-id", APP_ID, "--out", str(out), "--domain", "https://x.jp/", "--lang", "en")
+    done = aiguide("manifest", "teams", *wrong)
     assert done.returncode == 2 and "--domain must be a host name" in done.stderr
     assert not out.exists()
 

@@ -84,6 +84,7 @@ def to_turn(town: Town, user_id: str, line: str, last: list[Shown]) -> Turn:
         event_id=str(uuid.uuid4()),
         user_name=persona.name if persona else None,
         user_division=persona.division if persona else None,
+        user_email=(persona.email or None) if persona else None,
     )
 
 

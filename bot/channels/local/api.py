@@ -134,6 +134,7 @@ async def turn(request: web.Request) -> web.Response:
             event_id=str(event_id or uuid.uuid4()),
             user_name=persona.name,
             user_division=persona.division,
+            user_email=persona.email or None,
         )
     )
     shown = await _replace_posts(town, replies)

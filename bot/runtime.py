@@ -57,7 +57,7 @@ from storage.tenants import (
     tenant_ids,
     update_settings,
 )
-from storage.turn_reads import TurnReader
+from storage.turn_reads import TurnReader, TurnReads
 
 log = logging.getLogger(__name__)
 
@@ -219,19 +219,25 @@ class Runtime:
         # Read and route without the write lock; then write what the turn changed, briefly,
         # refused (and the turn retried) if the conversation moved meanwhile.
         async with turn_unit(self.engine, self.sessions) as unit:
-            tenant = await self.tenants.get(unit.session, turn.tenant_id)
-            if tenant is None:  # no such municipality: answer, store nothing
-                return self.unknown_workspace("tenant", turn.tenant_id)
-            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
             if serialise:
                 await unit.start_writing()  # SQLite: the write lock before reading
                 await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row
-            return await self._read_route_write(unit, turn, key, tenant.facts)
+            # One query: the tenant's revision (its settings come from the cache) with the rest.
+            seen = await self.reader.read(unit.session, key)
+            tenant = await self.tenants.at(unit.session, turn.tenant_id, seen.revision)
+            if tenant is None:  # no such municipality: answer, store nothing
+                return self.unknown_workspace("tenant", turn.tenant_id)
+            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
+            return await self._read_route_write(unit, turn, key, tenant.facts, seen)
 
     async def _read_route_write(
-        self, unit: TurnUnit, turn: Turn, key: ConversationKey, town: MunicipalityFacts
+        self,
+        unit: TurnUnit,
+        turn: Turn,
+        key: ConversationKey,
+        town: MunicipalityFacts,
+        seen: TurnReads,
     ) -> list[Reply]:
-        seen = await self.reader.read(unit.session, key)
         # First seen now: pre-use reminders count from here (the row is written below).
         person = seen.person or Person.model_construct(
             tenant_id=turn.tenant_id,

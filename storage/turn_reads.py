@@ -1,6 +1,7 @@
-"""Everything a turn reads, in one query: the conversation, the person, their roles, their
-latest pre-use confirmation and training record, and stamps that tell whether the cached
-別表 and guideline versions are still current.
+"""Everything a turn reads, in one query: the tenant's revision (which its cached settings are
+checked against), the conversation, the person, their roles, their latest pre-use
+confirmation and training record, and stamps that tell whether the cached 別表 and guideline
+versions are still current.
 
 The 別表 and the versions change rarely and are read on every turn, so they are kept per
 tenant and read again only when their stamp changes: (number of rows, newest `updated_at`)
@@ -51,6 +52,9 @@ class TurnReads:
     training: TrainingRecord | None
     systems: tuple[AISystem, ...]
     versions: tuple[GuidelineVersion, ...]
+    # The tenant's revision (what its cached settings are checked against); None: no such
+    # tenant, and nothing else was read.
+    revision: int | None = None
 
 
 def _statement(dialect: str) -> Select[Any]:
@@ -130,6 +134,7 @@ def _statement(dialect: str) -> Select[Any]:
             _training.c.completed_on,
             _training.c.imported_at,
             roles.label("roles"),
+            _tenant.c.revision.label("tenant_revision"),
             *stamp(_systems, _systems.c.updated_at),
             # A version's 施行日 moved (or a new one) changes the stamp too.
             *stamp(_versions, _versions.c.seq, _versions.c.effective_on),
@@ -179,6 +184,7 @@ class TurnReader:
             training=_training_of(m, key),
             systems=systems,
             versions=versions,
+            revision=m["tenant_revision"],
         )
 
     @staticmethod

@@ -46,7 +46,12 @@ class TenantCache:
         self._entries: dict[str, TenantEntry] = {}
 
     async def get(self, session: AsyncSession, tenant_id: str) -> TenantEntry | None:
-        revision = await revision_of(session, tenant_id)
+        return await self.at(session, tenant_id, await revision_of(session, tenant_id))
+
+    async def at(
+        self, session: AsyncSession, tenant_id: str, revision: int | None
+    ) -> TenantEntry | None:
+        """The entry for a revision already read (a turn reads it with everything else)."""
         if revision is None:
             return None
         cached = self._entries.get(tenant_id)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.sqlite_driver import one_trip_dbapi
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 
 def is_sqlite(url: str) -> bool:
@@ -149,8 +149,14 @@ class TurnUnit:
             return
         await asyncio.wait_for(self._lock.acquire(), _WRITE_WAIT_SECONDS)
         self.locked = True
-        # The reads ran in no transaction; from here on one, holding the write lock.
-        await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # The reads ran in no transaction; from here on one, holding the write lock, begun
+        # in the same trip to the driver's thread as the first statement that follows.
+        raw = await self._connection.get_raw_connection()
+        adapted = raw.dbapi_connection
+        if isinstance(adapted, OneTripConnection):
+            adapted.begin_with_next_statement("BEGIN IMMEDIATE")
+        else:
+            await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     def release(self) -> None:
         if self._lock is not None and self.locked:

@@ -29,8 +29,13 @@ from sqlalchemy.util.concurrency import await_
 _Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On the driver's thread: the whole statement, cursor opened and closed."""
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
+) -> _Outcome:
+    """On the driver's thread: the whole statement, cursor opened and closed (after the
+    deferred BEGIN, if there is one)."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -99,9 +104,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
+        adapted: OneTripConnection = self._adapt_connection
+        async with adapted._execute_mutex:
+            begin, adapted._deferred_begin = adapted._deferred_begin, None
             outcome: _Outcome = await connection._execute(
-                _run, connection._conn, operation, parameters, many
+                _run, connection._conn, operation, parameters, many, begin
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
@@ -114,8 +121,26 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_deferred_begin",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._deferred_begin: str | None = None
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        """Send `begin` (e.g. BEGIN IMMEDIATE) in the same trip as the next statement: a turn
+        takes the write lock right before its first write, so a trip of its own is saved.
+        With no statement before the commit or rollback nothing was begun, nor written."""
+        self._deferred_begin = begin
+
+    def commit(self) -> None:
+        self._deferred_begin = None
+        super().commit()
+
+    def rollback(self) -> None:
+        self._deferred_begin = None
+        super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

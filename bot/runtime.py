@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -199,12 +200,20 @@ class Runtime:
         key = ConversationKey(*turn.conversation_key)
         msg = self.catalogs.for_locale(turn.locale)
         try:
+            reconnected = False
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
                     # After a conflict the turn queues behind the other writer instead.
                     return await self._handle_once(turn, key, serialise=attempt > 1)
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
+                except DBAPIError as error:
+                    # The server dropped the connection (a restart): nothing was written, and
+                    # the pool now hands out fresh connections; once more, then give up.
+                    if not error.connection_invalidated or reconnected:
+                        raise
+                    reconnected = False
+                    log.warning("database connection lost, running the turn again")
         except Exception:
             self.metrics.errors.labels(turn.channel).inc()
             # Only ids are logged: what people type may hold personal information.

@@ -232,8 +232,10 @@ class Runtime:
                 await unit.start_writing()  # SQLite: the write lock before reading
                 await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row
             # One query: the tenant's revision (its settings come from the cache) with the rest.
-            seen = await self.reader.read(unit.session, key)
-            tenant = await self.tenants.at(unit.session, turn.tenant_id, seen.revision)
+            seen = await self.reader.read(unit, key)
+            tenant = self.tenants.cached(turn.tenant_id, seen.revision) or await self.tenants.at(
+                unit.session, turn.tenant_id, seen.revision
+            )
             if tenant is None:  # no such municipality: answer, store nothing
                 return self.unknown_workspace("tenant", turn.tenant_id)
             self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
@@ -285,15 +287,14 @@ class Runtime:
         if not (changed or turn.event_id or seen.person is None or new_email):
             return replies
         await unit.start_writing()
-        session = unit.session
         if turn.event_id and not await claim_event(
-            session, turn.tenant_id, turn.channel, turn.event_id
+            unit.connection, turn.tenant_id, turn.channel, turn.event_id
         ):
             log.info("duplicate event %s ignored", turn.event_id)
             return []
         if seen.person is None or new_email:
             await ensure_person(
-                session,
+                unit.session,
                 turn.tenant_id,
                 turn.channel,
                 turn.user_id,
@@ -302,12 +303,12 @@ class Runtime:
                 email=turn.user_email or "",
             )
         for effect in step.effects:
-            replies += await self.effects.apply(session, turn, ctx, effect, conv)
+            replies += await self.effects.apply(unit.session, turn, ctx, effect, conv)
         data = conv.to_json()
         # A turn with an event id writes anyway (its id is claimed): the conversation's time
         # then says when the person last spoke (what arrived since is shown at their return).
         if changed or data != seen.conversation.data or turn.event_id:
-            await save_conversation(session, key, data, seen.conversation.version)
+            await save_conversation(unit.connection, key, data, seen.conversation.version)
         return replies
 
     def context(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.conversations import ConversationKey, StoredConversation
+from storage.db import TurnUnit
 from storage.guideline import list_versions
 from storage.models import (
     AISystem,
@@ -152,8 +153,12 @@ class TurnReader:
         self._systems: dict[str, tuple[Any, tuple[AISystem, ...]]] = {}
         self._versions: dict[str, tuple[Any, tuple[GuidelineVersion, ...]]] = {}
 
-    async def read(self, session: AsyncSession, key: ConversationKey) -> TurnReads:
-        connection: AsyncConnection = await session.connection()
+    async def read(self, unit: TurnUnit | AsyncSession, key: ConversationKey) -> TurnReads:
+        """With a turn's unit, an ORM session is made only to reload the 別表 or versions."""
+        if isinstance(unit, TurnUnit):
+            connection: AsyncConnection = unit.connection
+        else:
+            connection = await unit.connection()
         dialect = connection.dialect.name
         statement = self._statements.get(dialect)
         if statement is None:
@@ -169,10 +174,10 @@ class TurnReader:
             return TurnReads(StoredConversation({}, 0), None, frozenset(), None, None, (), ())
         m = row._mapping
         systems = await self._current(
-            self._systems, key.tenant_id, tuple(row)[-5:-3], session, list_systems
+            self._systems, key.tenant_id, tuple(row)[-5:-3], unit, list_systems
         )
         versions = await self._current(
-            self._versions, key.tenant_id, tuple(row)[-3:], session, list_versions
+            self._versions, key.tenant_id, tuple(row)[-3:], unit, list_versions
         )
         return TurnReads(
             conversation=StoredConversation(
@@ -192,12 +197,13 @@ class TurnReader:
         cache: dict[str, tuple[Any, tuple[Any, ...]]],
         tenant_id: str,
         stamp: Any,
-        session: AsyncSession,
+        unit: TurnUnit | AsyncSession,
         load: Any,
     ) -> tuple[Any, ...]:
         held = cache.get(tenant_id)
         if held is not None and held[0] == stamp:
             return held[1]
+        session = unit.session if isinstance(unit, TurnUnit) else unit
         rows: Sequence[Any] = await load(session, tenant_id)
         for row in rows:  # kept loaded after the session ends (a rollback would expire them)
             session.expunge(row)

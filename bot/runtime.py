@@ -308,6 +308,7 @@ class Runtime:
         # A turn with an event id writes anyway (its id is claimed): the conversation's time
         # then says when the person last spoke (what arrived since is shown at their return).
         if changed or data != seen.conversation.data or turn.event_id:
+            await unit.commit_with_last_write()
             await save_conversation(unit.connection, key, data, seen.conversation.version)
         return replies
 

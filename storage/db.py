@@ -150,6 +150,7 @@ class TurnUnit:
         self._session: AsyncSession | None = None
         self._lock = _write_lock(connection.sync_engine)
         self.locked = False
+        self._trips: OneTripConnection | bool | None = None  # None: not asked yet
 
     @property
     def session(self) -> AsyncSession:
@@ -169,12 +170,28 @@ class TurnUnit:
         self.locked = True
         # The reads ran in no transaction; from here on one, holding the write lock, begun
         # in the same trip to the driver's thread as the first statement that follows.
-        raw = await self.connection.get_raw_connection()
-        adapted = raw.dbapi_connection
-        if isinstance(adapted, OneTripConnection):
+        adapted = await self._adapted()
+        if adapted is not None:
             adapted.begin_with_next_statement("BEGIN IMMEDIATE")
         else:
             await self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    async def commit_with_last_write(self) -> None:
+        """The next statement is the turn's last: on SQLite, with no ORM session (whose
+        flush comes at the commit), COMMIT goes in the same trip if it changes one row."""
+        if self._lock is None or self._session is not None:
+            return
+        adapted = await self._adapted()
+        if adapted is not None:
+            adapted.commit_with_next_statement(1)
+
+    async def _adapted(self) -> OneTripConnection | None:
+        """SQLite: the driver's adapted connection (asked once a turn at most)."""
+        if self._trips is None:
+            raw = await self.connection.get_raw_connection()
+            adapted = raw.dbapi_connection
+            self._trips = adapted if isinstance(adapted, OneTripConnection) else False
+        return self._trips or None
 
     async def commit(self) -> None:
         if self._session is not None:

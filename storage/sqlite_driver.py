@@ -30,10 +30,16 @@ _Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
-) -> _Outcome:
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    begin: str | None,
+    commit_if: int | None,
+) -> tuple[_Outcome, bool]:
     """On the driver's thread: the whole statement, cursor opened and closed (after the
-    deferred BEGIN, if there is one)."""
+    deferred BEGIN, if there is one; followed by COMMIT if asked and the statement changed
+    `commit_if` rows); and whether it committed."""
     if begin is not None:
         connection.execute(begin)
     cursor = connection.cursor()
@@ -46,9 +52,13 @@ def _run(
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        outcome = (description, rows, cursor.rowcount, cursor.lastrowid)
     finally:
         cursor.close()
+    committed = commit_if is not None and outcome[2] == commit_if and connection.in_transaction
+    if committed:
+        connection.commit()
+    return outcome, committed
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -107,9 +117,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         adapted: OneTripConnection = self._adapt_connection
         async with adapted._execute_mutex:
             begin, adapted._deferred_begin = adapted._deferred_begin, None
-            outcome: _Outcome = await connection._execute(
-                _run, connection._conn, operation, parameters, many, begin
+            commit_if, adapted._commit_if = adapted._commit_if, None
+            outcome, committed = await connection._execute(
+                _run, connection._conn, operation, parameters, many, begin, commit_if
             )
+        adapted._committed = committed
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -121,12 +133,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_deferred_begin",)
+    __slots__ = ("_commit_if", "_committed", "_deferred_begin")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._deferred_begin: str | None = None
+        self._commit_if: int | None = None
+        self._committed = False
 
     def begin_with_next_statement(self, begin: str) -> None:
         """Send `begin` (e.g. BEGIN IMMEDIATE) in the same trip as the next statement: a turn
@@ -134,12 +148,22 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         With no statement before the commit or rollback nothing was begun, nor written."""
         self._deferred_begin = begin
 
+    def commit_with_next_statement(self, rowcount: int) -> None:
+        """COMMIT in the same trip as the next statement, if it changes `rowcount` rows (a
+        turn's last write, refused otherwise: then nothing is committed and the turn rolls
+        back). The commit that follows is then done already and costs no trip."""
+        self._commit_if = rowcount
+
     def commit(self) -> None:
-        self._deferred_begin = None
+        self._deferred_begin = self._commit_if = None
+        if self._committed:
+            self._committed = False
+            return
         super().commit()
 
     def rollback(self) -> None:
-        self._deferred_begin = None
+        self._deferred_begin = self._commit_if = None
+        self._committed = False
         super().rollback()
 
 

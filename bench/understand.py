@@ -29,8 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from dialogs.keywords import intent_word  # noqa: E402
-from dialogs.text import katakana_to_hiragana  # noqa: E402
-from dialogs.understand import understand, warm_up  # noqa: E402
+from dialogs.text import katakana_to_hiragana, normalize  # noqa: E402
+from dialogs.understand import _model_scores, understand, warm_up  # noqa: E402
 from dialogs.understand.analyser import Analysis, Token, analyse  # noqa: E402
 from dialogs.understand.model import Model  # noqa: E402
 from dialogs.understand.train import BUILD_CORPUS, read_corpus  # noqa: E402
@@ -102,7 +102,11 @@ def main() -> int:
     print(f"{len(texts)} messages x {args.rounds} rounds, per message:")
 
     def fresh_understanding(text: str) -> object:
+        # Nothing remembered from an earlier text: the analysis, the model's scores, the
+        # normal forms.
         analyse.cache_clear()
+        _model_scores.cache_clear()
+        normalize.cache_clear()
         return understand(text, systems)
 
     print(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,7 +75,7 @@ from storage.tenants import (
     tenant_ids,
     update_settings,
 )
-from storage.turn_reads import TurnReader
+from storage.turn_reads import TurnReader, TurnReads
 
 log = logging.getLogger(__name__)
 
@@ -244,12 +245,20 @@ class Runtime:
         key = ConversationKey(*turn.conversation_key)
         msg = self.catalogs.for_locale(turn.locale)
         try:
+            reconnected = False
             for attempt in range(1, _ATTEMPTS + 1):
                 try:
                     # After a conflict the turn queues behind the other writer instead.
                     return await self._handle_once(turn, key, serialise=attempt > 1)
                 except VersionConflict:
                     log.info("conversation changed concurrently, retrying (attempt %d)", attempt)
+                except DBAPIError as error:
+                    # The server dropped the connection (a restart): nothing was written, and
+                    # the pool now hands out fresh connections; once more, then give up.
+                    if not error.connection_invalidated or reconnected:
+                        raise
+                    reconnected = False
+                    log.warning("database connection lost, running the turn again")
         except Exception:
             self.metrics.errors.labels(turn.channel).inc()
             # Only ids are logged: what people type may hold personal information.
@@ -264,19 +273,27 @@ class Runtime:
         # Read and route without the write lock; then write what the turn changed, briefly,
         # refused (and the turn retried) if the conversation moved meanwhile.
         async with turn_unit(self.engine, self.sessions) as unit:
-            tenant = await self.tenants.get(unit.session, turn.tenant_id)
-            if tenant is None:  # no such municipality: answer, store nothing
-                return self.unknown_workspace("tenant", turn.tenant_id)
-            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
             if serialise:
                 await unit.start_writing()  # SQLite: the write lock before reading
                 await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row
-            return await self._read_route_write(unit, turn, key, tenant.facts)
+            # One query: the tenant's revision (its settings come from the cache) with the rest.
+            seen = await self.reader.read(unit, key)
+            tenant = self.tenants.cached(turn.tenant_id, seen.revision) or await self.tenants.at(
+                unit.session, turn.tenant_id, seen.revision
+            )
+            if tenant is None:  # no such municipality: answer, store nothing
+                return self.unknown_workspace("tenant", turn.tenant_id)
+            self.metrics.turns.labels(turn.channel, turn.tenant_id).inc()
+            return await self._read_route_write(unit, turn, key, tenant.facts, seen)
 
     async def _read_route_write(
-        self, unit: TurnUnit, turn: Turn, key: ConversationKey, town: MunicipalityFacts
+        self,
+        unit: TurnUnit,
+        turn: Turn,
+        key: ConversationKey,
+        town: MunicipalityFacts,
+        seen: TurnReads,
     ) -> list[Reply]:
-        seen = await self.reader.read(unit.session, key)
         # First seen now: pre-use reminders count from here (the row is written below).
         person = seen.person or Person.model_construct(
             tenant_id=turn.tenant_id,
@@ -315,15 +332,14 @@ class Runtime:
         if not (changed or turn.event_id or seen.person is None or new_email):
             return replies + step.closing
         await unit.start_writing()
-        session = unit.session
         if turn.event_id and not await claim_event(
-            session, turn.tenant_id, turn.channel, turn.event_id
+            unit.connection, turn.tenant_id, turn.channel, turn.event_id
         ):
             log.info("duplicate event %s ignored", turn.event_id)
             return []
         if seen.person is None or new_email:
             await ensure_person(
-                session,
+                unit.session,
                 turn.tenant_id,
                 turn.channel,
                 turn.user_id,
@@ -332,13 +348,14 @@ class Runtime:
                 email=turn.user_email or "",
             )
         for effect in step.effects:
-            replies += await self.effects.apply(session, turn, ctx, effect, conv)
+            replies += await self.effects.apply(unit.session, turn, ctx, effect, conv)
         replies += step.closing  # after what the effects answered
         data = conv.to_json()
         # A turn with an event id writes anyway (its id is claimed): the conversation's time
         # then says when the person last spoke (what arrived since is shown at their return).
         if changed or data != seen.conversation.data or turn.event_id:
-            await save_conversation(session, key, data, seen.conversation.version)
+            await unit.commit_with_last_write()
+            await save_conversation(unit.connection, key, data, seen.conversation.version)
         return replies
 
     def context(

@@ -58,6 +58,9 @@ class Catalogs:
     def keys(self, locale: str) -> set[str]:
         return set(self._of(locale))
 
+    def has(self, locale: str, key: str) -> bool:
+        return key in self._messages[locale]  # no copy of the keys: asked on every turn
+
     def for_locale(self, locale: str | None) -> Catalog:
         return Catalog(self, locale if locale in LOCALES else DEFAULT_LOCALE)
 
@@ -80,4 +83,4 @@ class Catalog:
         return template.format(**params) if params else template
 
     def has(self, key: str) -> bool:
-        return key in self.catalogs.keys(self.locale) or key in self.catalogs.keys(DEFAULT_LOCALE)
+        return self.catalogs.has(self.locale, key) or self.catalogs.has(DEFAULT_LOCALE, key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dialogs.context import DialogContext
 from dialogs.decision import Asker, Decision, EntryQuestion, Reason, decide_entry
@@ -120,8 +121,23 @@ def asker_of(ctx: DialogContext) -> Asker:
     return Asker(division=ctx.person.division or None, readiness=ctx.person.readiness)
 
 
+# The last few decisions, by context and answers: one turn asks for the same decision up to
+# six times (whether each field is still worth asking, then the verdict), and deciding, with
+# every alternative system tried, is the dearest part of the turn. A context is made per turn
+# and never changes, so it is compared by identity (and held here, so no new context can
+# take its id while it is remembered).
+_RECENT: list[tuple[DialogContext, tuple[tuple[str, Any], ...], Decision]] = []
+
+
 def decision_of(answers: Answers, ctx: DialogContext) -> Decision:
-    return decide_entry(question_of(answers, ctx), asker_of(ctx), ctx.municipality, ctx.systems)
+    key = tuple(sorted(answers.items()))
+    for seen_ctx, seen_key, decision in _RECENT:
+        if seen_ctx is ctx and seen_key == key:
+            return decision
+    decision = decide_entry(question_of(answers, ctx), asker_of(ctx), ctx.municipality, ctx.systems)
+    _RECENT.insert(0, (ctx, key, decision))
+    del _RECENT[4:]
+    return decision
 
 
 def _undecided(answers: Answers, ctx: DialogContext) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_TEXT_LENGTH = 4000
 
@@ -28,8 +29,11 @@ def katakana_to_hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
+@lru_cache(maxsize=2048)
 def normalize(text: str) -> str:
-    """The form used for matching keywords and answers (never shown to anyone)."""
+    """The form used for matching keywords and answers (never shown to anyone). Kept for the
+    last couple of thousand texts (in memory only): most are the catalogue's and the 別表's
+    own words, normalised again on every turn."""
     folded = unicodedata.normalize("NFKC", clean(text)).casefold()
     folded = katakana_to_hiragana(folded)
     folded = _TRAILING.sub("", folded)

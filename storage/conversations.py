@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Executable, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -75,11 +76,18 @@ async def load_conversation(
     return StoredConversation(data=dict(row.data), version=row.version)
 
 
+async def _connection(bind: AsyncSession | AsyncConnection) -> AsyncConnection:
+    return bind if isinstance(bind, AsyncConnection) else await bind.connection()
+
+
 async def save_conversation(
-    session: AsyncSession, key: ConversationKey, data: dict[str, Any], expected_version: int
+    bind: AsyncSession | AsyncConnection,
+    key: ConversationKey,
+    data: dict[str, Any],
+    expected_version: int,
 ) -> int:
     """Store `data` if the stored version is still `expected_version`; the new version."""
-    connection = await session.connection()
+    connection = await _connection(bind)
     now = utcnow()
     if expected_version == 0:
         insert_state, _ = _INSERTS[connection.dialect.name]
@@ -110,12 +118,14 @@ async def save_conversation(
     return expected_version + 1
 
 
-async def claim_event(session: AsyncSession, tenant_id: str, channel: str, event_id: str) -> bool:
+async def claim_event(
+    bind: AsyncSession | AsyncConnection, tenant_id: str, channel: str, event_id: str
+) -> bool:
     """True the first time an event id is seen; False for a retry of the same event.
 
     On PostgreSQL a concurrent claim of the same id waits for the other transaction and then
     does nothing, so exactly one of two replicas sees True."""
-    connection = await session.connection()
+    connection = await _connection(bind)
     _, insert_event = _INSERTS[connection.dialect.name]
     values = {
         "tenant_id": tenant_id,

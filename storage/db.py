@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -42,16 +44,23 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         # hide_parameters: an error message never carries what a person typed. Every unit of
         # work here ends in a commit or a rollback, so the pool's own rollback of a returned
         # connection would only cost a round trip to the driver's thread.
+        # module: the stock aiosqlite adapter, but one trip to the driver's thread per
+        # statement instead of four (storage/sqlite_driver.py).
         engine = create_async_engine(
-            url, connect_args=connect_args, hide_parameters=True, pool_reset_on_return=None
+            url,
+            connect_args=connect_args,
+            hide_parameters=True,
+            pool_reset_on_return=None,
+            module=one_trip_dbapi(),
         )
         _sqlite_transactions(engine)
         return engine
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
-    return create_async_engine(
-        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
-    )
+    # No pre-ping: it is a round trip at every checkout, an eighth of a turn's CPU. A
+    # connection the server dropped (a restart) fails its first statement instead; that
+    # invalidates the whole pool, and `Runtime.handle` runs such a turn once more.
+    return create_async_engine(url, connect_args=connect_args, hide_parameters=True)
 
 
 # Execution options: a transaction that only reads (see `read_transaction`), and reads with
@@ -128,21 +137,78 @@ class TurnUnit:
 
     On SQLite the reads run without BEGIN (the turn's reads are one statement, a snapshot of
     its own) and `start_writing` takes the write lock; on PostgreSQL reads and writes are one
-    transaction, whose row locks come with the writes."""
+    transaction, whose row locks come with the writes. The turn's own statements run on
+    `connection` (Core); an ORM session on it is made only when something asks for
+    `session` (effects, a first-seen person): most turns need none, and making, committing
+    and closing one cost a tenth of a turn's CPU."""
 
-    def __init__(self, session: AsyncSession, connection: AsyncConnection) -> None:
-        self.session = session
-        self._connection = connection
+    def __init__(
+        self, connection: AsyncConnection, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self.connection = connection
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
         self._lock = _write_lock(connection.sync_engine)
         self.locked = False
+        self._trips: OneTripConnection | bool | None = None  # None: not asked yet
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessions(
+                bind=self.connection, join_transaction_mode="control_fully"
+            )
+        return self._session
 
     async def start_writing(self) -> None:
         if self._lock is None or self.locked:
             return
-        await asyncio.wait_for(self._lock.acquire(), _WRITE_WAIT_SECONDS)
+        if self._lock.locked():  # queue behind the process's other writer, for so long
+            await asyncio.wait_for(self._lock.acquire(), _WRITE_WAIT_SECONDS)
+        else:
+            await self._lock.acquire()  # at once (wait_for would make a task for nothing)
         self.locked = True
-        # The reads ran in no transaction; from here on one, holding the write lock.
-        await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # The reads ran in no transaction; from here on one, holding the write lock, begun
+        # in the same trip to the driver's thread as the first statement that follows.
+        adapted = await self._adapted()
+        if adapted is not None:
+            adapted.begin_with_next_statement("BEGIN IMMEDIATE")
+        else:
+            await self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    async def commit_with_last_write(self) -> None:
+        """The next statement is the turn's last: on SQLite, with no ORM session (whose
+        flush comes at the commit), COMMIT goes in the same trip if it changes one row."""
+        if self._lock is None or self._session is not None:
+            return
+        adapted = await self._adapted()
+        if adapted is not None:
+            adapted.commit_with_next_statement(1)
+
+    async def _adapted(self) -> OneTripConnection | None:
+        """SQLite: the driver's adapted connection (asked once a turn at most)."""
+        if self._trips is None:
+            raw = await self.connection.get_raw_connection()
+            adapted = raw.dbapi_connection
+            self._trips = adapted if isinstance(adapted, OneTripConnection) else False
+        return self._trips or None
+
+    async def commit(self) -> None:
+        if self._session is not None:
+            await self._session.commit()
+        elif self.connection.in_transaction():
+            await self.connection.commit()
+
+    async def close(self) -> None:
+        """Roll back whatever was not committed (SQLite's pool does not: the write lock would
+        stay with the pooled connection)."""
+        try:
+            if self._session is not None:
+                await self._session.close()
+            elif self.connection.in_transaction():
+                await self.connection.rollback()
+        finally:
+            self.release()
 
     def release(self) -> None:
         if self._lock is not None and self.locked:
@@ -156,17 +222,26 @@ async def turn_unit(
 ) -> AsyncIterator[TurnUnit]:
     """A turn's unit of work on one pooled connection: committed when the block ends, rolled
     back on any exception."""
-    async with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            await connection.execution_options(**{_NO_BEGIN: True})
-        session = sessions(bind=connection, join_transaction_mode="control_fully")
-        unit = TurnUnit(session, connection)
+    async with _turn_engine(engine).connect() as connection:
+        unit = TurnUnit(connection, sessions)
         try:
             yield unit
-            await session.commit()
+            await unit.commit()
         finally:
-            await session.close()  # rolls back whatever was not committed
-            unit.release()
+            await unit.close()
+
+
+def _turn_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine a turn connects through: on SQLite one whose connections issue no BEGIN of
+    their own (`start_writing` does), made once rather than set on every turn's connection.
+    It shares the engine's pool."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    derived: AsyncEngine | None = getattr(engine.sync_engine, "_aiguide_turn_engine", None)
+    if derived is None:  # kept on the engine itself: it lives and goes with it
+        derived = engine.execution_options(**{_NO_BEGIN: True})
+        engine.sync_engine._aiguide_turn_engine = derived  # type: ignore[attr-defined]
+    return derived
 
 
 def _write_lock(bind: Any) -> asyncio.Lock | None:

@@ -1,6 +1,7 @@
-"""Everything a turn reads, in one query: the conversation, the person, their roles, their
-latest pre-use confirmation and training record, and stamps that tell whether the cached
-別表 and guideline versions are still current.
+"""Everything a turn reads, in one query: the tenant's revision (which its cached settings are
+checked against), the conversation, the person, their roles, their latest pre-use
+confirmation and training record, and stamps that tell whether the cached 別表 and guideline
+versions are still current.
 
 The 別表 and the versions change rarely and are read on every turn, so they are kept per
 tenant and read again only when their stamp changes: (number of rows, newest `updated_at`)
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.conversations import ConversationKey, StoredConversation
+from storage.db import TurnUnit
 from storage.guideline import list_versions
 from storage.models import (
     AISystem,
@@ -51,6 +53,9 @@ class TurnReads:
     training: TrainingRecord | None
     systems: tuple[AISystem, ...]
     versions: tuple[GuidelineVersion, ...]
+    # The tenant's revision (what its cached settings are checked against); None: no such
+    # tenant, and nothing else was read.
+    revision: int | None = None
 
 
 def _statement(dialect: str) -> Select[Any]:
@@ -130,6 +135,7 @@ def _statement(dialect: str) -> Select[Any]:
             _training.c.completed_on,
             _training.c.imported_at,
             roles.label("roles"),
+            _tenant.c.revision.label("tenant_revision"),
             *stamp(_systems, _systems.c.updated_at),
             # A version's 施行日 moved (or a new one) changes the stamp too.
             *stamp(_versions, _versions.c.seq, _versions.c.effective_on),
@@ -147,8 +153,12 @@ class TurnReader:
         self._systems: dict[str, tuple[Any, tuple[AISystem, ...]]] = {}
         self._versions: dict[str, tuple[Any, tuple[GuidelineVersion, ...]]] = {}
 
-    async def read(self, session: AsyncSession, key: ConversationKey) -> TurnReads:
-        connection: AsyncConnection = await session.connection()
+    async def read(self, unit: TurnUnit | AsyncSession, key: ConversationKey) -> TurnReads:
+        """With a turn's unit, an ORM session is made only to reload the 別表 or versions."""
+        if isinstance(unit, TurnUnit):
+            connection: AsyncConnection = unit.connection
+        else:
+            connection = await unit.connection()
         dialect = connection.dialect.name
         statement = self._statements.get(dialect)
         if statement is None:
@@ -164,10 +174,10 @@ class TurnReader:
             return TurnReads(StoredConversation({}, 0), None, frozenset(), None, None, (), ())
         m = row._mapping
         systems = await self._current(
-            self._systems, key.tenant_id, tuple(row)[-5:-3], session, list_systems
+            self._systems, key.tenant_id, tuple(row)[-5:-3], unit, list_systems
         )
         versions = await self._current(
-            self._versions, key.tenant_id, tuple(row)[-3:], session, list_versions
+            self._versions, key.tenant_id, tuple(row)[-3:], unit, list_versions
         )
         return TurnReads(
             conversation=StoredConversation(
@@ -179,6 +189,7 @@ class TurnReader:
             training=_training_of(m, key),
             systems=systems,
             versions=versions,
+            revision=m["tenant_revision"],
         )
 
     @staticmethod
@@ -186,12 +197,13 @@ class TurnReader:
         cache: dict[str, tuple[Any, tuple[Any, ...]]],
         tenant_id: str,
         stamp: Any,
-        session: AsyncSession,
+        unit: TurnUnit | AsyncSession,
         load: Any,
     ) -> tuple[Any, ...]:
         held = cache.get(tenant_id)
         if held is not None and held[0] == stamp:
             return held[1]
+        session = unit.session if isinstance(unit, TurnUnit) else unit
         rows: Sequence[Any] = await load(session, tenant_id)
         for row in rows:  # kept loaded after the session ends (a rollback would expire them)
             session.expunge(row)

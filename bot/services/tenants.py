@@ -46,11 +46,21 @@ class TenantCache:
         self._entries: dict[str, TenantEntry] = {}
 
     async def get(self, session: AsyncSession, tenant_id: str) -> TenantEntry | None:
-        revision = await revision_of(session, tenant_id)
+        return await self.at(session, tenant_id, await revision_of(session, tenant_id))
+
+    def cached(self, tenant_id: str, revision: int | None) -> TenantEntry | None:
+        """The entry if the one kept is of this revision (no database needed)."""
+        cached = self._entries.get(tenant_id)
+        return cached if cached is not None and cached.revision == revision else None
+
+    async def at(
+        self, session: AsyncSession, tenant_id: str, revision: int | None
+    ) -> TenantEntry | None:
+        """The entry for a revision already read (a turn reads it with everything else)."""
         if revision is None:
             return None
-        cached = self._entries.get(tenant_id)
-        if cached is not None and cached.revision == revision:
+        cached = self.cached(tenant_id, revision)
+        if cached is not None:
             return cached
         tenant = await get_tenant(session, tenant_id)
         if tenant is None:

@@ -15,7 +15,7 @@ import math
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -108,10 +108,17 @@ def interrupting_intents() -> frozenset[str]:
     return frozenset(k for k, v in _data()["intent"].items() if v.get("interrupts"))
 
 
+@lru_cache(maxsize=512)
+def _model_scores(analysis: Analysis) -> tuple[tuple[str, float], ...]:
+    """The model's log-probabilities for one analysis. Kept, like the analysis itself, for
+    the last few hundred texts (in memory only): staff type the same phrases again and again."""
+    return tuple((i, math.log(max(p, 1e-12))) for i, p in shipped().probabilities(analysis).items())
+
+
 def probabilities(text: str, systems: Sequence[Any] = ()) -> tuple[dict[str, float], Slots]:
     analysis = analyse(text)
     slots = slots_of(text, systems)
-    scores = {i: math.log(max(p, 1e-12)) for i, p in shipped().probabilities(analysis).items()}
+    scores = dict(_model_scores(analysis))
     lemmas = set(analysis.lemmas)
     present = slots.present()
     for cue in cues():

@@ -86,3 +86,34 @@ async def test_the_tick_forgets_event_ids_older_than_the_retention(runtime: Runt
         total = (await session.exec(select(func.count()).select_from(ProcessedEvent))).one()
         assert total == 1
     assert await chat.say("ヘルプ", event_id="evt-recent") == []  # a retry is still refused
+
+
+async def _drop_every_connection(runtime: Runtime, database: Database) -> None:
+    """What a database restart does to the connections the pool keeps."""
+    if database.schema is None:  # SQLite: the driver's connection closes under the pool
+        async with runtime.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.close()  # type: ignore[union-attr]
+        return
+    async with runtime.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        pid = raw.driver_connection.get_server_pid()  # type: ignore[union-attr]
+    admin = make_engine(database.url)
+    try:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    finally:
+        await admin.dispose()
+
+
+async def test_the_first_turn_after_the_database_dropped_its_connections_is_answered(
+    runtime: Runtime, database: Database
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("議事録をAIに入れていい？")
+    assert "どのAIシステムですか？" in chat.text
+    await _drop_every_connection(runtime, database)
+    await chat.press("Microsoft 365 Copilot Chat")
+    # The answer about that system (this person has no training yet), not an error.
+    assert "Microsoft 365 Copilot Chat への入力" in chat.text
+    assert chat.text != runtime.catalogs.for_locale("ja").t("fallback.error")

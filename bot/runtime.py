@@ -257,7 +257,7 @@ class Runtime:
                     # the pool now hands out fresh connections; once more, then give up.
                     if not error.connection_invalidated or reconnected:
                         raise
-                    reconnected = False
+                    reconnected = True
                     log.warning("database connection lost, running the turn again")
         except Exception:
             self.metrics.errors.labels(turn.channel).inc()

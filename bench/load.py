@@ -282,7 +282,7 @@ async def phase_one(
                 failures += 1
                 print(f"  {staff.user}: {error}", file=sys.stderr)
             finished += 1
-            if finished % 1000 == 0:
+            if finished % args.sample_every == 0:
                 rss.append(memory_mb(pid)["VmRSS"])
                 print(f"  {finished} conversations, RSS {rss[-1]} MB", flush=True)
 
@@ -300,13 +300,18 @@ async def phase_one(
         "ack_p50_ms": percentile(acks, 50),
         "ack_p99_ms": percentile(acks, 99),
         "failed_conversations": failures,
-        "rss_mb_per_1000": rss,
+        f"rss_mb_per_{args.sample_every}": rss,
         **memory_mb(pid),
     }
 
 
 async def phase_two(
-    http: aiohttp.ClientSession, bot: str, slack: FakeSlack, people: list[Staff], rate: float
+    http: aiohttp.ClientSession,
+    bot: str,
+    slack: FakeSlack,
+    audience: list[str],
+    rate: float,
+    pid: int,
 ) -> dict[str, Any]:
     admin = Staff(http, bot, slack, ADMIN)
     await admin.say("ガイドライン公開", says("1/5"))
@@ -317,13 +322,13 @@ async def phase_two(
     review = await admin.say("生成AIの利用範囲を見直しました", has("送信"))
     keyed_before = len(slack.keyed_at)
     slack.limit(rate)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds(pid)
     await admin.press(review, "送信", says("Ver2.0"))
     published = time.monotonic() - started
-    expected = [s.user for s in people] + [ADMIN]
+    expected = [*audience, ADMIN]
     # Progress notes (each quarter, and the end) go through the same paced lane.
     await slack.next_post(ADMIN, 0, says("すべて配信しました"), seconds=3600)
-    finished = slack.keyed_at[-1] - started
+    finished, cpu = slack.keyed_at[-1] - started, cpu_seconds(pid) - cpu
     notices = Counter()
     for key, times in slack.keys.items():
         if key.startswith("guideline:"):
@@ -338,10 +343,37 @@ async def phase_two(
         "broadcast_s": round(finished, 1),
         "minimum_s": round(minimum, 1),
         "ratio": round(finished / minimum, 3) if minimum else None,
+        "bot_cpu_ms_per_message": round(1000 * cpu / max(1, posts), 2),
+        "bot_cpu_share": round(cpu / finished, 2),  # of one core, while it ran
         "throttled_429": slack.calls["429"],
         "lost": sum(1 for user in expected if notices[user] == 0),
         "duplicated": sum(max(0, notices[user] - 1) for user in expected),
     }
+
+
+async def add_known(url: str, schema: str, count: int) -> list[str]:
+    """People who talked to the bot in Slack before (one row each), for a bigger audience
+    than the conversations of this run can make in a few minutes on this machine."""
+    from sqlalchemy import insert
+
+    from storage.db import make_engine, session_maker, transaction
+    from storage.models import Person, utcnow
+
+    engine = make_engine(url, schema=schema)
+    users = [f"UK{n:07d}" for n in range(count)]
+    now = utcnow()
+    rows = [
+        {"tenant_id": "sakura-city", "channel": "slack", "user_id": user, "display_name": user}
+        | {"division": "税務課", "locale": "ja", "created_at": now, "updated_at": now}
+        for user in users
+    ]
+    try:
+        async with transaction(session_maker(engine)) as session:
+            for start in range(0, len(rows), 500):
+                await session.execute(insert(Person), rows[start : start + 500])
+    finally:
+        await engine.dispose()
+    return users
 
 
 def municipality(tmp: Path) -> Path:
@@ -408,8 +440,11 @@ async def main(args: argparse.Namespace) -> int:
                 await asyncio.sleep(0.2)
             print(f"load average {os.getloadavg()[0]:.2f}; bot pid {server.pid}", flush=True)
             people, one = await phase_one(http, bot, slack, server.pid, args)
+            audience = [s.user for s in people]
+            if args.audience > args.staff:  # known from before: rows, not conversations
+                audience += await add_known(args.database_url, schema, args.audience - args.staff)
             print(json.dumps({"phase": "conversations", **one}), flush=True)
-            two = await phase_two(http, bot, slack, people, args.rate)
+            two = await phase_two(http, bot, slack, audience, args.rate, server.pid)
             print(json.dumps({"phase": "broadcast", **two, **memory_mb(server.pid)}), flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
     finally:
@@ -431,6 +466,10 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=50.0, help="chat.postMessage per second")
     parser.add_argument("--tick-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--audience", type=int, default=0, help="people notified (beyond --staff: added as rows)"
+    )
+    parser.add_argument("--sample-every", type=int, default=1000, help="RSS every N conversations")
     parser.add_argument(
         "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )

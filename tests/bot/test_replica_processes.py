@@ -293,14 +293,17 @@ class SlackStaff:
         self.dm = f"D{user}"
         self.last: list[dict[str, Any]] = []
 
-    async def _send(self, via: Replica, path: str, body: str, content_type: str) -> None:
+    async def _send(
+        self, via: Replica, path: str, body: str, content_type: str, until: str
+    ) -> None:
         before = len(self.slack.calls)
         headers = {**sign(body), "Content-Type": content_type}
         async with self.http.post(via.url + path, data=body, headers=headers) as response:
             assert response.status == 200, (response.status, await response.text())
-        self.last = await replies_since(self.slack, before, self.dm)
+        self.last = await replies_since(self.slack, before, self.dm, until)
 
-    async def say(self, via: Replica, text: str) -> str:
+    async def say(self, via: Replica, text: str, until: str) -> str:
+        """Send `text`; the replies once one of them shows `until`."""
         event = {
             "type": "message",
             "channel_type": "im",
@@ -319,10 +322,10 @@ class SlackStaff:
             "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
             "event": event,
         }
-        await self._send(via, "/slack/events", json.dumps(envelope), "application/json")
+        await self._send(via, "/slack/events", json.dumps(envelope), "application/json", until)
         return self.text
 
-    async def press(self, via: Replica, label: str) -> str:
+    async def press(self, via: Replica, label: str, until: str) -> str:
         message = next(m for m in reversed(self.last) if _has(m, label))
         action = find_action(message, label)
         payload = {
@@ -339,7 +342,8 @@ class SlackStaff:
             "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
         }
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        await self._send(via, "/slack/interactions", body, "application/x-www-form-urlencoded")
+        form = "application/x-www-form-urlencoded"
+        await self._send(via, "/slack/interactions", body, form, until)
         return self.text
 
     @property
@@ -359,9 +363,10 @@ def _has(message: dict[str, Any], label: str) -> bool:
 
 
 async def replies_since(
-    slack: FakeSlack, before: int, channel: str, quiet: float = 0.5, seconds: float = 30
+    slack: FakeSlack, before: int, channel: str, until: str, seconds: float = 60
 ) -> list[dict[str, Any]]:
-    """The replies that came after `before`, once at least one came and none for `quiet` s."""
+    """The replies that came after call `before`, once one of them shows `until` and no
+    other call came for a moment (a turn may answer with several messages)."""
     deadline = time.monotonic() + seconds
     seen, calm_since = before, time.monotonic()
     while time.monotonic() < deadline:
@@ -375,9 +380,10 @@ async def replies_since(
             and (c.method == "response_url" or c.params.get("channel") == channel)
             and "metadata" not in c.params  # an outbox post is not a reply
         ]
-        if new and time.monotonic() - calm_since >= quiet:
+        shown = "\n".join(text_of(c.params) for c in new)
+        if until in shown and time.monotonic() - calm_since >= 0.3:
             return [{**c.params, "ts": c.answer.get("ts")} for c in new]
-    raise AssertionError(f"no reply in {channel} within {seconds} s")
+    raise AssertionError(f"no reply showing {until!r} in {channel} within {seconds} s")
 
 
 def teams_person(farend: FarEnd, aad: str, name: str, via: Replica) -> TeamsPerson:
@@ -427,12 +433,14 @@ async def test_two_processes_share_forms_reminders_and_the_outbox(
     async with aiohttp.ClientSession() as http:
         # A form in Slack, each step through the other process.
         yamada = SlackStaff(http, slack, users[0])
-        assert "1/" in await yamada.say(a, "利用開始")
-        await yamada.say(b, "2026-10-01")
+        assert "1/" in await yamada.say(a, "利用開始", "1/6")
+        await yamada.say(b, "2026-10-01", "2/6")
         steps = itertools.cycle((a, b))
         while yamada.has_button("確認しました"):
-            await yamada.press(next(steps), "確認しました")
-        assert "利用前の確認を記録しました" in await yamada.press(next(steps), "送信")
+            await yamada.press(next(steps), "確認しました", "確認")
+        assert "利用前の確認を記録しました" in await yamada.press(
+            next(steps), "送信", "記録しました"
+        )
 
         # The same form in Teams, alternating too.
         tanaka = teams_person(farend, "aad-rep-tanaka", "田中 一郎", a)
@@ -451,7 +459,7 @@ async def test_two_processes_share_forms_reminders_and_the_outbox(
         # The others say hello, half through each process: everyone is known.
         for n, user in enumerate(users[1:]):
             assert "ガイドライン" in await SlackStaff(http, slack, user).say(
-                (a, b)[n % 2], "ヘルプ"
+                (a, b)[n % 2], "ヘルプ", "ガイドライン"
             )
         teams_staff = [
             teams_person(farend, f"aad-rep-{n}", f"職員{n}", (a, b)[n % 2]) for n in range(4)
@@ -469,13 +477,13 @@ async def test_two_processes_share_forms_reminders_and_the_outbox(
         # The policy division publishes a major version, each answer through the other process.
         sato = SlackStaff(http, slack, ADMIN)
         ring = itertools.cycle((b, a))
-        assert "1/5" in await sato.say(next(ring), "ガイドライン公開")
-        await sato.say(next(ring), "2.0")
-        await sato.press(next(ring), MAJOR)
-        await sato.say(next(ring), "副市長 高橋")
-        await sato.say(next(ring), utcnow().astimezone(JST).date().isoformat())
-        await sato.say(next(ring), "生成AIの利用範囲を見直しました")
-        assert "Ver2.0" in await sato.press(next(ring), "送信")
+        assert "1/5" in await sato.say(next(ring), "ガイドライン公開", "1/5")
+        await sato.say(next(ring), "2.0", "2/5")
+        await sato.press(next(ring), MAJOR, "3/5")
+        await sato.say(next(ring), "副市長 高橋", "4/5")
+        await sato.say(next(ring), utcnow().astimezone(JST).date().isoformat(), "5/5")
+        await sato.say(next(ring), "生成AIの利用範囲を見直しました", "送信")
+        assert "Ver2.0" in await sato.press(next(ring), "送信", "Ver2.0")
 
         async def finished() -> bool:
             async with transaction(db.sessions) as session:
@@ -529,11 +537,11 @@ async def test_a_killed_process_leaves_its_leased_message_and_its_form_to_the_ot
     a, b = await replicas_of()
     async with aiohttp.ClientSession() as http:
         for n, user in enumerate(users):
-            await SlackStaff(http, slack, user).say((a, b)[n % 2], "ヘルプ")
+            await SlackStaff(http, slack, user).say((a, b)[n % 2], "ヘルプ", "ガイドライン")
         # A form begun on A.
         yamada = SlackStaff(http, slack, users[0])
-        await yamada.say(a, "利用開始")
-        await yamada.say(a, "2026-10-01")
+        await yamada.say(a, "利用開始", "1/6")
+        await yamada.say(a, "2026-10-01", "2/6")
         assert yamada.has_button("確認しました")
 
         # Slack is slow: both processes are mid-call, each holding one message's lease.
@@ -575,9 +583,9 @@ async def test_a_killed_process_leaves_its_leased_message_and_its_form_to_the_ot
         # The form goes on in B where A left it.
         steps = 0
         while yamada.has_button("確認しました") and steps < 20:
-            await yamada.press(b, "確認しました")
+            await yamada.press(b, "確認しました", "確認")
             steps += 1
-        assert "利用前の確認を記録しました" in await yamada.press(b, "送信")
+        assert "利用前の確認を記録しました" in await yamada.press(b, "送信", "記録しました")
 
     rows = {r.key: r for r in await outbox_rows(db, "probe:")}
     expired_at = in_flight[orphan]

@@ -370,7 +370,7 @@ async def add_known(url: str, schema: str, count: int) -> list[str]:
     try:
         async with transaction(session_maker(engine)) as session:
             for start in range(0, len(rows), 500):
-                await session.execute(insert(Person), rows[start : start + 500])
+                await session.exec(insert(Person).values(rows[start : start + 500]))
     finally:
         await engine.dispose()
     return users

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,6 +27,7 @@ _STOP_WAIT_SECONDS = 20
 class Ticker:
     def __init__(self, runtime: Runtime, seconds: float) -> None:
         self.runtime = runtime
+        self.seconds = seconds
         self._ticking: asyncio.Future[None] | None = None
         self._stopping = False
         self.scheduler = AsyncIOScheduler(timezone=JST)
@@ -40,18 +42,24 @@ class Ticker:
         )
 
     async def tick(self) -> None:
-        if self._stopping:
-            return
-        self._ticking = asyncio.ensure_future(self.runtime.tick())
-        try:
-            await asyncio.shield(self._ticking)
-        except asyncio.CancelledError:
-            pass  # shutting down: `stop` waits for the tick itself
-        except Exception:
-            # The next tick tries again: every step is idempotent.
-            log.exception("tick failed")
-        finally:
-            self._ticking = None
+        """One tick; again at once while a tick outlasts the interval (a paced delivery pass
+        that used its whole time: the scheduler would skip the fire time it overran and
+        leave the outbox idle until the next)."""
+        while not self._stopping:
+            began = time.monotonic()
+            self._ticking = asyncio.ensure_future(self.runtime.tick())
+            try:
+                await asyncio.shield(self._ticking)
+            except asyncio.CancelledError:
+                return  # shutting down: `stop` waits for the tick itself
+            except Exception:
+                # The next tick tries again: every step is idempotent.
+                log.exception("tick failed")
+                return
+            finally:
+                self._ticking = None
+            if time.monotonic() - began < self.seconds:
+                return
 
     def start(self) -> None:
         self.scheduler.start()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.outbox.deliverers import LocalDeliverer, Outgoing, RetryAfter
 from bot.outbox.delivery import Delivery
 from bot.runtime import Runtime
@@ -149,3 +151,39 @@ async def test_retry_after_pauses_its_own_lane_only_and_is_not_a_failed_attempt(
     clock.now += 21
     assert await delivery.run_once(start + timedelta(seconds=31)) == 3
     assert [m.key for m in platform.delivered[3:]] == ["sakura-0", "sakura-1", "sakura-2"]
+
+
+class TakesTime(Recorder):
+    """Posts as the local channel; each call takes `seconds` on the fake clock (the
+    platform's answer and the network)."""
+
+    def __init__(self, runtime: Runtime, clock: FakeClock, seconds: float) -> None:
+        super().__init__(runtime)
+        self.clock, self.seconds = clock, seconds
+
+    async def deliver(self, message: Outgoing) -> str:
+        self.clock.now += self.seconds
+        return await super().deliver(message)
+
+
+async def test_a_paced_broadcast_keeps_the_platforms_pace_for_the_whole_pass(
+    runtime: Runtime,
+) -> None:
+    """50 messages a second allowed, each call taking 5 ms: a pass (10 s) sends 500 messages
+    spaced 20 ms start to start, not 100 and then nothing until the next tick, and not 25 ms
+    apart (the pace counted after each call's own time)."""
+    await queue_broadcast(runtime, 700)
+    clock = FakeClock()
+    platform = TakesTime(runtime, clock, 0.005)
+    paced = Delivery(
+        runtime.sessions, registry(local=(platform, 50.0)), clock=clock, sleep=clock.sleep
+    )
+    started = clock()
+    sent = await paced.run_once(utcnow() + timedelta(minutes=1))
+    assert 499 <= sent <= 501  # ten seconds' worth at 50 a second
+    assert clock() - started == pytest.approx(10.0, abs=0.05)
+    assert clock.slept == pytest.approx([0.015] * (sent - 1))
+    # The next pass goes on with the rest, each once.
+    assert await paced.run_once(utcnow() + timedelta(minutes=2)) == 700 - sent
+    keys = [m.key for m in platform.delivered]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 700

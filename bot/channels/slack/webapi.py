@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # A person's directory entry changes rarely; a turn should not wait on users.info each time.
+_PROFILES_KEPT = 5_000  # people whose directory entry is kept at once
 _PROFILE_SECONDS = 600.0
 
 
@@ -238,8 +239,20 @@ class SlackWebApi:
             locale=_locale(user.get("locale")),
             is_bot=bool(user.get("is_bot")),
         )
-        self._profiles[key] = (time.monotonic() + _PROFILE_SECONDS, found)
+        self._remember(key, found)
         return found
+
+    def _remember(self, key: tuple[str, str], profile: Profile) -> None:
+        # Kept in insertion order with one lifetime, so the oldest entries are the expired
+        # ones: dropping from the front keeps memory flat however many people have talked.
+        now = time.monotonic()
+        self._profiles.pop(key, None)
+        self._profiles[key] = (now + _PROFILE_SECONDS, profile)
+        while self._profiles:
+            oldest = next(iter(self._profiles))
+            if self._profiles[oldest][0] > now and len(self._profiles) <= _PROFILES_KEPT:
+                break
+            del self._profiles[oldest]
 
 
 def _retry_after(value: str | None) -> float:

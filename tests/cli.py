@@ -25,10 +25,17 @@ def aiguide(
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=REPO,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
+        env={**_neutral_environment(), "PYTHONIOENCODING": "utf-8", **(env or {})},
         input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=timeout,
     )
+
+
+def _neutral_environment() -> dict[str, str]:
+    """The caller's environment without their language: the command line speaks Japanese
+    unless a test asks for English, whatever locale the developer's shell has."""
+    kept = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    return {**kept, "LANG": "C.UTF-8"}

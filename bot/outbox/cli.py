@@ -6,8 +6,8 @@ Lines show ids, where a message goes and why it failed — never what it says.
 from __future__ import annotations
 
 import argparse
-import sys
 
+from bot.cli.messages import fail, t
 from bot.runtime import Runtime
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
@@ -15,13 +15,18 @@ from storage.outbox import list_messages, revive
 
 
 def _line(message: OutboxMessage) -> str:
-    where = message.target + (f" thread={message.thread_key}" if message.thread_key else "")
     when = message.dead_at or message.next_attempt_at
-    state = "dead since" if message.dead_at else "next attempt"
-    error = f"  last error: {message.last_error}" if message.last_error else ""
-    return (
-        f"{message.id}\t{message.tenant_id}\t{message.channel}\t{where}\t"
-        f"attempts={message.attempts}\t{state} {when.isoformat(timespec='seconds')}{error}"
+    return t(
+        "cli.outbox.line",
+        id=message.id,
+        tenant=message.tenant_id,
+        channel=message.channel,
+        where=message.target
+        + (t("cli.outbox.thread", thread=message.thread_key) if message.thread_key else ""),
+        attempts=message.attempts,
+        state=t("cli.outbox.dead_since" if message.dead_at else "cli.outbox.next_attempt"),
+        when=when.isoformat(timespec="seconds"),
+        error=t("cli.outbox.last_error", error=message.last_error) if message.last_error else "",
     )
 
 
@@ -30,14 +35,13 @@ async def outbox_command(runtime: Runtime, args: argparse.Namespace) -> int:
         async with transaction(runtime.sessions) as session:
             revived = await revive(session, args.id, utcnow())
         if not revived:
-            print(f"aiguide: no unsent outbox message {args.id}", file=sys.stderr)
-            return 2
-        print(f"outbox message {args.id} is due again (attempts start over)")
+            return fail("cli.outbox.no_such", id=args.id)
+        print(t("cli.outbox.retried", id=args.id))
         return 0
     async with transaction(runtime.sessions) as session:
         messages = await list_messages(session, dead=args.dead)
     for message in messages:
         print(_line(message))
     if not messages:
-        print("no dead messages" if args.dead else "nothing waiting to be delivered")
+        print(t("cli.outbox.none_dead" if args.dead else "cli.outbox.none_waiting"))
     return 0

@@ -129,18 +129,29 @@ def test_outbox_list_dead_and_retry_on_the_command_line(tmp_path: Path) -> None:
     listed = aiguide("outbox", "list", "--dead", env=env)
     assert listed.returncode == 0, listed.stderr
     [line] = listed.stdout.splitlines()
-    assert line.startswith(f"{dead_id}\t") and "user:yamada" in line and "attempts=1" in line
-    assert "ConnectionError" in line and "お知らせ" not in line  # why, never what
-    assert aiguide("outbox", "list", env=env).stdout.strip() == "nothing waiting to be delivered"
+    assert line.startswith(f"{dead_id}\t") and "user:yamada" in line and "試行=1回" in line
+    assert "配信停止" in line and "ConnectionError" in line
+    assert "お知らせ" not in line  # why, never what
+    waiting = aiguide("outbox", "list", env=env)
+    assert waiting.stdout.strip() == "配信を待っているメッセージはありません"
+    english = aiguide("outbox", "list", "--dead", "--lang", "en", env=env)
+    assert "attempts=1" in english.stdout and "dead since" in english.stdout
 
     retried = aiguide("outbox", "retry", str(dead_id), env=env)
     assert retried.returncode == 0, retried.stderr
-    assert aiguide("outbox", "list", "--dead", env=env).stdout.strip() == "no dead messages"
+    assert f"{dead_id} をもう一度配信します" in retried.stdout
+    dead = aiguide("outbox", "list", "--dead", env=env)
+    assert dead.stdout.strip() == "配信を止めたメッセージはありません"
     assert aiguide("outbox", "list", env=env).stdout.startswith(f"{dead_id}\t")
 
     unknown = aiguide("outbox", "retry", "99999", env=env)
     assert unknown.returncode == 2
-    assert "no unsent outbox message 99999" in unknown.stderr
+    assert "未配信の outbox メッセージ 99999 はありません" in unknown.stderr
+    assert (
+        "no unsent outbox message 99999"
+        in aiguide("outbox", "retry", "99999", "--lang", "en", env=env).stderr
+    )
 
     assert aiguide("tick", env=env).returncode == 0  # the real local channel delivers it
-    assert aiguide("outbox", "list", env=env).stdout.strip() == "nothing waiting to be delivered"
+    delivered = aiguide("outbox", "list", env=env)
+    assert delivered.stdout.strip() == "配信を待っているメッセージはありません"

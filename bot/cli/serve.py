@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 
 from bot.app import create_app
+from bot.channels.local.guard import is_loopback, remote_hosts
 from bot.cli.database import check_reachable
 from bot.cli.messages import fail, t
 from bot.files.registry_io import RegistryFileError
@@ -42,8 +43,13 @@ def serve(settings: Settings, *, migrate: bool) -> int:
         upgrade(settings.database_url, settings.database_schema)
     address = f"http://{settings.host}:{settings.port}/"
 
+    # Beyond loopback without the explicit setting the local channel refuses to serve the
+    # page (bot/channels/local): the first line must not send anyone to open it.
+    web_chat = is_loopback(settings.host) or bool(remote_hosts(settings.local_remote_hosts))
+    running = "cli.running" if web_chat else "cli.running_without_web_chat"
+
     def _announce(_: str) -> None:
-        print(t("cli.running", address=address), flush=True)
+        print(t(running, address=address), flush=True)
 
     # run_app turns SIGTERM/SIGINT into a graceful stop: no new connections, and turns in
     # flight get `shutdown_timeout` seconds to finish and commit.

@@ -182,6 +182,25 @@ def test_serve_answers_health_readiness_and_the_web_chat(
     assert "<html" in body
 
 
+def test_serve_beyond_loopback_says_the_web_chat_is_off_and_serves_no_page(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = environment(tmp_path / "s.db", AIGUIDE_PORT=str(port), AIGUIDE_HOST="0.0.0.0")
+    env.pop("AIGUIDE_LOCAL_REMOTE_HOSTS", None)
+    server = start_server({**env, "LANG": "C.UTF-8"})
+    try:
+        line = server.wait_for(f"http://0.0.0.0:{port}/", START_TIMEOUT)
+        assert "Web チャットは無効です" in line and "AIGUIDE_LOCAL_REMOTE_HOSTS" in line
+        assert "開いてください" not in line  # nobody is sent to a page that is not there
+        status, _, _ = get(f"http://127.0.0.1:{port}/")
+        assert status == 404
+        status, _, _ = get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200  # the rest of the bot runs
+    finally:
+        kill(server)
+
+
 def test_sigterm_stops_serve_cleanly(serve: Callable[[Path], Server], tmp_path: Path) -> None:
     server = serve(tmp_path / "s.db")
 

@@ -173,7 +173,7 @@ class Runtime:
     async def town(self, tenant_id: str | None = None) -> Town:
         """One municipality's operations (the command line, the local channel's views).
         Without an id: the only municipality; TenantNotChosen when there are several."""
-        async with transaction(self.sessions) as session:
+        async with read_transaction(self.sessions) as session:
             known = await tenant_ids(session)
             chosen = tenant_id if tenant_id is not None else (known[0] if len(known) == 1 else None)
             entry = await self.tenants.get(session, chosen) if chosen else None
@@ -182,13 +182,13 @@ class Runtime:
         return Town(self, entry)
 
     async def tenant_list(self) -> list[Tenant]:
-        async with transaction(self.sessions) as session:
+        async with read_transaction(self.sessions) as session:
             return await list_tenants(session)
 
     async def tenant_for_workspace(self, platform: str, external_id: str) -> str | None:
         """The municipality a Slack workspace / Enterprise org / Microsoft 365 tenant
         belongs to (`aiguide tenants link`), or None."""
-        async with transaction(self.sessions) as session:
+        async with read_transaction(self.sessions) as session:
             return await linked_tenant(session, platform, external_id)
 
     def unknown_workspace(self, platform: str, external_id: str) -> list[Reply]:

@@ -41,8 +41,9 @@ class Chat:
 
     async def send(self, **fields: object) -> list[Reply]:
         fields.setdefault("user_division", self.division)
-        email = self.email if self.email is not None else await self._default_email()
-        fields.setdefault("user_email", email or None)
+        if self.email is None:  # looked up once, as a platform's directory is cached
+            self.email = await self._default_email()
+        fields.setdefault("user_email", self.email or None)
         turn = Turn(
             tenant_id=self.tenant,
             channel=self.channel,
@@ -65,7 +66,7 @@ class Chat:
             return None
         persona = next((p for p in town.personas if p.id == self.user), None)
         if persona is not None:
-            return persona.email or None
+            return persona.email or ""  # "": none, and not looked up again
         return f"{self.user.lower()}@{self.tenant}.example.lg.jp"
 
     def _show(self, reply: Reply) -> None:

@@ -182,7 +182,9 @@ class Runtime:
         return Town(self, entry)
 
     async def tenant_list(self) -> list[Tenant]:
-        async with read_transaction(self.sessions) as session:
+        # A read, but its ORM rows are used after the session: a read-only unit's rollback
+        # would expire them.
+        async with transaction(self.sessions) as session:
             return await list_tenants(session)
 
     async def tenant_for_workspace(self, platform: str, external_id: str) -> str | None:

@@ -18,7 +18,7 @@ from bot.files import report_export
 from bot.files.pre_use_export import status_csv, status_text, status_xlsx
 from bot.files.registry_io import to_csv, to_xlsx, to_yaml
 from bot.files.roster_io import progress_bar, read_roster
-from bot.files.text_files import CP932, NotTextError, read_text
+from bot.files.text_files import CP932, NotTextError, os_error_text, read_text
 from bot.services.pre_use import summary_rows
 from bot.services.reports import jst
 from bot.town import Town
@@ -40,7 +40,7 @@ def write_out(output: Path | None, data: str | bytes, encoding: str = "plain") -
         try:
             output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         except OSError as error:
-            raise OutputError(output, error.strerror or str(error)) from None
+            raise OutputError(output, os_error_text(error, catalog())) from None
         print(t("cli.wrote", path=output), file=sys.stderr)
         return 0
     if isinstance(data, bytes):
@@ -114,7 +114,7 @@ async def scan_command(town: Town, args: argparse.Namespace) -> int:
     try:
         text, encoding = read_text(Path(args.file))
     except OSError as error:
-        return fail("cli.file_unreadable", path=args.file, reason=error.strerror)
+        return fail("cli.file_unreadable", path=args.file, reason=os_error_text(error, catalog()))
     except NotTextError:
         return fail("cli.file_not_text", path=args.file)
     if encoding == CP932:

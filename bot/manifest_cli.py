@@ -88,13 +88,14 @@ def build_teams_package(
 
 
 def manifest_command(args: argparse.Namespace) -> int:
-    from bot.cli.messages import fail, t
+    from bot.cli.messages import catalog, fail, t
+    from bot.files.text_files import os_error_text
 
     try:
         out = build_teams_package(args.app_id, args.out, args.domain, args.version, args.template)
     except ManifestError as error:
         return fail(f"cli.manifest.{error.key}", **error.params)
     except OSError as error:
-        return fail("cli.cannot_write", path=args.out, reason=error.strerror or error)
+        return fail("cli.cannot_write", path=args.out, reason=os_error_text(error, catalog()))
     print(t("cli.manifest.wrote", path=out))
     return 0

@@ -7,7 +7,8 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
-from bot.cli.messages import t
+from bot.cli.messages import catalog, t
+from bot.files.text_files import os_error_text
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -62,7 +63,7 @@ def reason_of(error: BaseException, url: str) -> str:
     elif isinstance(error, DBAPIError):
         text = str(error.orig).strip() or type(error.orig).__name__
     elif isinstance(error, OSError):
-        text = error.strerror or str(error)
+        text = os_error_text(error, catalog())
     else:
         text = str(error) or type(error).__name__
     password = _password_of(url)

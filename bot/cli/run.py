@@ -9,9 +9,10 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bot.cli.database import check_url, reach
-from bot.cli.messages import BadOption, OutputError, fail, t
+from bot.cli.messages import BadOption, OutputError, catalog, fail, t
 from bot.files.registry_io import RegistryFileError
 from bot.files.roster_io import RosterFileError
+from bot.files.text_files import os_error_text
 from bot.runtime import Runtime, TenantNotChosen
 from bot.settings import ConfigError, Settings
 from bot.town import Town
@@ -96,6 +97,8 @@ async def chat(town: Town, args: argparse.Namespace) -> int:
     try:
         source = args.script.open(encoding="utf-8")
     except OSError as error:
-        return fail("cli.script_unreadable", path=args.script, reason=error.strerror)
+        return fail(
+            "cli.script_unreadable", path=args.script, reason=os_error_text(error, catalog())
+        )
     with source:
         return await run_chat(town, args.user, source, as_json=args.json, echo=True)

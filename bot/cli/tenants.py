@@ -12,9 +12,10 @@ import getpass
 import sys
 from typing import Any
 
-from bot.cli.messages import OutputError, fail, t
+from bot.cli.messages import OutputError, catalog, fail, t
 from bot.cli.parser import LINKS
 from bot.files.municipality_toml import to_toml
+from bot.files.text_files import os_error_text
 from bot.runtime import Runtime
 from bot.services.tenants import add_from_file, update_from_file
 from storage.admin import audit
@@ -84,7 +85,7 @@ async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
                 try:
                     args.output.write_text(text, encoding="utf-8")
                 except OSError as error:
-                    raise OutputError(args.output, error.strerror or str(error)) from None
+                    raise OutputError(args.output, os_error_text(error, catalog())) from None
                 print(t("cli.wrote", path=args.output), file=sys.stderr)
             return 0
         platform, external_id = next((p, getattr(args, p)) for p, _, _ in LINKS if getattr(args, p))

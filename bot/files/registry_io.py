@@ -17,7 +17,7 @@ import yaml
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.files.text_files import NotTextError, read_text
+from bot.files.text_files import NotTextError, os_error_text, read_text
 from bot.files.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
@@ -145,7 +145,7 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
     try:
         text, _ = read_text(path)
     except OSError as error:
-        raise RegistryFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+        raise RegistryFileError(path, [RowError(0, "", os_error_text(error, msg))]) from None
     except NotTextError:
         raise RegistryFileError(path, [RowError(0, "", msg.t("cli.not_text"))]) from None
     if path.suffix.lower() == ".csv":

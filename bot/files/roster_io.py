@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.files.registry_io import RegistryFileError, RowError
-from bot.files.text_files import NotTextError, read_text
+from bot.files.text_files import NotTextError, os_error_text, read_text
 from dialogs.catalog import Catalog
 from dialogs.context import JST
 from storage.models import TrainingRecord
@@ -61,7 +61,7 @@ def read_roster(path: Path, msg: Catalog, progress: Progress | None = None) -> l
     try:
         text, _ = read_text(path)
     except OSError as error:
-        raise RosterFileError(path, [RowError(0, "", error.strerror or str(error))]) from None
+        raise RosterFileError(path, [RowError(0, "", os_error_text(error, msg))]) from None
     except NotTextError:
         raise RosterFileError(path, [RowError(0, "", msg.t("cli.not_text"))]) from None
     rows = list(csv.reader(io.StringIO(text)))

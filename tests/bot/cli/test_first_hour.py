@@ -65,7 +65,15 @@ def test_an_export_into_a_missing_folder_and_reversed_dates_are_one_line_each(
     env = sqlite_at(tmp_path / "a.db")
     target = "/nonexistent/dir/x.xlsx"
     said = refused(aiguide("reports", "export", "--format", "xlsx", "--output", target, env=env))
-    assert said == f"aiguide: {target} に書き込めません: No such file or directory\n"
+    # The operating system's reason is worded in the person's language, not strerror's English.
+    assert said == f"aiguide: {target} に書き込めません: そのファイルまたはフォルダがありません\n"
+    said = refused(aiguide("reports", "export", "--output", str(tmp_path), env=env))
+    assert (
+        said
+        == f"aiguide: {tmp_path} に書き込めません: フォルダです（ファイル名を指定してください）\n"
+    )
+    said = refused(aiguide("--lang", "en", "scan", str(tmp_path / "none.txt"), env=env))
+    assert said.endswith(": no such file or folder\n")
 
     reversed_dates = ("--from", "2026-05-01", "--to", "2026-04-01")
     said = refused(aiguide("reports", "export", *reversed_dates, env=env))

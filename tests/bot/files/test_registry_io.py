@@ -403,4 +403,4 @@ def test_an_unreadable_file_is_one_line_without_a_line_number(tmp_path: Path) ->
     missing = tmp_path / "missing.yaml"
     with pytest.raises(RegistryFileError) as raised:
         read(missing)
-    assert str(raised.value) == f"{missing}: No such file or directory"
+    assert str(raised.value) == f"{missing}: そのファイルまたはフォルダがありません"

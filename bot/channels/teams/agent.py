@@ -230,50 +230,51 @@ class TeamsAgent:
         return name, email
 
     async def _remember(self, activity: Activity, tenant_id: str) -> None:
-        """Keep where to reach this person (or channel) proactively; written when it changed."""
-        references = []
+        """Keep where to reach this person (or channel) proactively; written when it changed.
+        The fields are compared as plain values first: building the ORM row costs more than
+        the rest of this channel's work on a turn, and it is nearly always unchanged."""
+        references: list[dict[str, str]] = []
         service_url = str(activity.service_url or "")
         bot_id = str(activity.recipient.id) if activity.recipient else ""
         guid = adapter.teams_tenant(activity) or ""
         kind = adapter.conversation_type(activity)
         if kind == "personal" and activity.from_property is not None:
             references.append(
-                TeamsReference(
-                    tenant_id=tenant_id,
-                    kind="user",
-                    key=adapter.user_id(activity),
-                    service_url=service_url,
-                    conversation_id=str(activity.conversation.id)[:500],
-                    teams_tenant=guid,
-                    bot_id=bot_id,
-                )
+                {
+                    "kind": "user",
+                    "key": adapter.user_id(activity),
+                    "conversation_id": str(activity.conversation.id)[:500],
+                }
             )
-        team_id, _ = adapter.team_of(activity)
         channel_id, channel_name = adapter.channel_of(activity)
         if kind == "channel" and channel_id:
+            team_id, _ = adapter.team_of(activity)
             references.append(
-                TeamsReference(
-                    tenant_id=tenant_id,
-                    kind="channel",
-                    key=channel_id,
-                    service_url=service_url,
-                    conversation_id=channel_id,
-                    teams_tenant=guid,
-                    bot_id=bot_id,
-                    team_id=team_id,
-                    name=channel_name,
-                )
+                {
+                    "kind": "channel",
+                    "key": channel_id,
+                    "conversation_id": channel_id,
+                    "team_id": team_id,
+                    "name": channel_name,
+                }
             )
         fresh = []
-        for reference in references:
-            key = (reference.tenant_id, reference.kind, reference.key)
-            value = (reference.service_url, reference.conversation_id)
+        for fields in references:
+            key = (tenant_id, fields["kind"], fields["key"])
+            value = (service_url, fields["conversation_id"])
             if self._saved.get(key) != value:
-                fresh.append((key, value, reference))
+                fresh.append((key, value, fields))
         if not fresh:
             return
         async with transaction(self.runtime.sessions) as session:
-            for _, _, reference in fresh:
+            for _, _, fields in fresh:
+                reference = TeamsReference(
+                    tenant_id=tenant_id,
+                    service_url=service_url,
+                    teams_tenant=guid,
+                    bot_id=bot_id,
+                    **fields,
+                )
                 await save_reference(session, reference)
         if len(self._saved) > _CACHE_MAX:
             self._saved.clear()

@@ -186,6 +186,21 @@ def _why(reasons: list[str], ctx: DialogContext) -> str:
 # --- actions on a report --------------------------------------------------------------------
 
 
+async def _logged(
+    session: AsyncSession,
+    report: RiskReport,
+    where: Where,
+    key: str,
+    kind: str,
+    who: str,
+    line: Reply,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """A step kept twice: as an event of the report, and as its line in the report's thread."""
+    await add_event(session, report, kind, who, detail)
+    await _to_thread(session, report, where, key, line)
+
+
 async def _act(
     session: AsyncSession,
     report: RiskReport,
@@ -204,9 +219,8 @@ async def _act(
     step = len(await events_of(session, report.id or 0))
     if verb == "ack":
         report.status = "acknowledged"
-        await add_event(session, report, "acknowledged", who)
         line = event_text("acknowledged", ctx, who=who)
-        await _to_thread(session, report, where, f"{step}:ack", line)
+        await _logged(session, report, where, f"{step}:ack", "acknowledged", who, line)
         await _to_reporter(
             session,
             report,
@@ -221,10 +235,8 @@ async def _act(
             report.serious = True
             report.serious_reasons = [*report.serious_reasons, "escalated"]
             await _to_caio(session, report, where, ctx, "escalated")
-        await add_event(session, report, "escalated", who)
-        await _to_thread(
-            session, report, where, f"{step}:escalate", event_text("escalated", ctx, who=who)
-        )
+        line = event_text("escalated", ctx, who=who)
+        await _logged(session, report, where, f"{step}:escalate", "escalated", who, line)
         await _to_reporter(
             session,
             report,
@@ -234,10 +246,8 @@ async def _act(
         return [Text(ctx.t("report.done.escalated", number=report.number))]
     if verb == "close":
         report.status = "closed"
-        await add_event(session, report, "closed", who)
-        await _to_thread(
-            session, report, where, f"{step}:close", event_text("closed", ctx, who=who)
-        )
+        line = event_text("closed", ctx, who=who)
+        await _logged(session, report, where, f"{step}:close", "closed", who, line)
         await _to_reporter(
             session,
             report,
@@ -247,14 +257,9 @@ async def _act(
         return [Text(ctx.t("report.done.closed", number=report.number))]
     if verb == "ask":
         question = answers.get("question", "")
-        await add_event(session, report, "info_requested", who, {"question": question})
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:ask",
-            event_text("info_requested", ctx, who=who, question=question),
-        )
+        line = event_text("info_requested", ctx, who=who, question=question)
+        detail = {"question": question}
+        await _logged(session, report, where, f"{step}:ask", "info_requested", who, line, detail)
         assert report.id is not None
         await _to_reporter(
             session,
@@ -268,14 +273,9 @@ async def _act(
         return [Text(ctx.t("report.done.info_requested", number=report.number))]
     if verb == "answer":
         answer = answers.get("answer", "")
-        await add_event(session, report, "info_given", who, {"answer": answer})
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:answer",
-            event_text("info_given", ctx, who=who, answer=answer),
-        )
+        line = event_text("info_given", ctx, who=who, answer=answer)
+        detail = {"answer": answer}
+        await _logged(session, report, where, f"{step}:answer", "info_given", who, line, detail)
         return [Text(ctx.t("report.done.info_given", number=report.number))]
     if verb in ("handling", "result"):
         stage = dict(answers)
@@ -284,15 +284,9 @@ async def _act(
         else:
             report.result = stage
         session.add(report)
-        await add_event(session, report, verb, who, stage)
         summary = " / ".join(value for value in stage.values() if value)
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:{verb}",
-            event_text(verb, ctx, who=who, summary=summary),
-        )
+        line = event_text(verb, ctx, who=who, summary=summary)
+        await _logged(session, report, where, f"{step}:{verb}", verb, who, line, stage)
         return [Text(ctx.t(f"report.done.{verb}", number=report.number))]
     raise ValueError(verb)
 

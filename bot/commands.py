@@ -20,7 +20,7 @@ from bot.files.registry_io import to_csv, to_xlsx, to_yaml
 from bot.files.roster_io import progress_bar, read_roster
 from bot.files.text_files import CP932, NotTextError, os_error_text, read_text
 from bot.services.pre_use import summary_rows
-from bot.services.reports import jst
+from bot.services.report_views import jst
 from bot.town import Town
 from dialogs import pii
 from dialogs.context import JST, MunicipalityFacts

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 
 from bot.files.xlsx import tidy
-from bot.services.reports import jst
+from bot.services.report_views import jst
 from dialogs.catalog import Catalog
 from dialogs.risk_report import HANDLING_FORM, RESULT_FORM, RISK_REPORT_FORM
 from storage.models import ReportEvent, RiskReport

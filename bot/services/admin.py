@@ -16,17 +16,16 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.files.registry_io import COLUMNS, SystemRow
-from bot.services.reports import jst
+from bot.services.admin_cards import shown
 from dialogs import admin
 from dialogs.context import DialogContext
-from dialogs.registry import check_entry
+from dialogs.registry import Problem, check_entry
 from dialogs.state import ConversationData
-from dialogs.ui import Button, Choices, Fact, FactCard, Link, Reply, Text
+from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
 from storage.addresses import POLICY, PersonAddress
-from storage.admin import askers_since, audit, audit_entries, grant, grants, revoke
+from storage.admin import askers_since, audit, grant, revoke
 from storage.models import AISystem, utcnow
 from storage.outbox import enqueue
-from storage.people import display_names
 from storage.tenants import bump_revision
 
 
@@ -44,86 +43,12 @@ def _plain(system: AISystem) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-_WORDS = {
-    "service_type": "registry.service_types",
-    "server_location": "registry.server_locations",
-    "status": "admin.status",
-}
-
-
-def _shown(value: Any, ctx: DialogContext, column: str = "") -> str:
-    if column in _WORDS and isinstance(value, str) and value:
-        return ctx.t(f"{_WORDS[column]}.{value}")
-    if isinstance(value, bool):
-        return ctx.t("common.yes") if value else ctx.t("common.no")
-    if isinstance(value, list):
-        return ctx.t("common.separator").join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def _label(key: str, ctx: DialogContext) -> str:
-    name = f"registry.column.{key}"
-    return ctx.t(name) if ctx.msg.has(name) else key
-
-
-def _not_set(ctx: DialogContext) -> str:
-    return ctx.t("display.not_set")  # an empty field is said, not left blank after its label
-
-
-def system_card(system: AISystem, ctx: DialogContext) -> FactCard:
-    facts = tuple(
-        Fact(ctx.t(f"registry.column.{c}"), _shown(getattr(system, c), ctx, c) or _not_set(ctx))
-        for c in COLUMNS
-    )
-    manual = system.manual_url
-    links = (Link(ctx.t("registry.column.manual_url"), manual),) if manual else ()
-    return FactCard(title=system.name, facts=facts, tone="info", links=links)
-
-
-def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext) -> FactCard:
-    shown = [s for s in systems if status is None or s.status == status]
-    return FactCard(
-        title=ctx.t("admin.list_title", count=len(shown)),
-        lines=tuple(
-            ctx.t(
-                "admin.list_line",
-                id=s.id,
-                name=s.name,
-                max_class=s.max_class,
-                status=ctx.t(f"admin.status.{s.status}"),
-            )
-            for s in shown
-        ),
-    )
-
-
-async def history_card(session: AsyncSession, system: AISystem, ctx: DialogContext) -> FactCard:
-    lines = []
-    entries = await audit_entries(session, system.tenant_id, f"system:{system.id}")
-    names = await display_names(session, system.tenant_id, {e.actor for e in entries})
-    for entry in entries:
-        changed = {
-            k: (entry.before.get(k), entry.after.get(k))
-            for k in sorted(set(entry.before) | set(entry.after))
-            if entry.before.get(k) != entry.after.get(k)
-        }
-        what = ctx.t("common.separator").join(
-            f"{_label(k, ctx)}: {_shown(b, ctx, k)} → {_shown(a, ctx, k)}"
-            for k, (b, a) in changed.items()
-        )
-        lines.append(
-            ctx.t(
-                "admin.history_line",
-                at=jst(entry.at).strftime("%Y-%m-%d %H:%M"),
-                who=names.get(entry.actor, entry.actor),
-                action=entry.action,
-                what=what,
-            )
-        )
-    return FactCard(
-        title=ctx.t("admin.history_title", system=system.name),
-        lines=tuple(lines) or (ctx.t("admin.history_empty"),),
-    )
+def _refusal(problems: list[Problem], ctx: DialogContext) -> Text:
+    """What the registry's rules refuse, each rule with its clause."""
+    said = [
+        ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause) for p in problems
+    ]
+    return Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))
 
 
 def _changed(
@@ -163,18 +88,11 @@ async def propose(
         changed = _changed(system, effect.changes, ctx)
         if isinstance(changed, list):
             return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
-        problems = check_entry(changed, ctx.municipality)
-        if problems:
-            said = [
-                ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
-                for p in problems
-            ]
-            return [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
+        if problems := check_entry(changed, ctx.municipality):
+            return [_refusal(problems, ctx)]
         before, after = _plain(system), _plain(changed)
         diff = [
-            Fact(
-                ctx.t(f"registry.column.{k}"), f"{_shown(before[k], ctx)} → {_shown(after[k], ctx)}"
-            )
+            Fact(ctx.t(f"registry.column.{k}"), f"{shown(before[k], ctx)} → {shown(after[k], ctx)}")
             for k in COLUMNS
             if before[k] != after[k]
         ]
@@ -219,11 +137,7 @@ async def apply(
         if isinstance(changed, list):
             return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
         if problems := check_entry(changed, ctx.municipality):
-            said = [
-                ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
-                for p in problems
-            ]
-            return [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
+            return [_refusal(problems, ctx)]
         for field in pending["changes"]:
             setattr(system, field, getattr(changed, field))
     elif action == "suspend":
@@ -363,18 +277,6 @@ async def change_role(
     return [Text(ctx.t(f"admin.role_{effect.action}", user=effect.user_id))]
 
 
-async def roles_card(session: AsyncSession, tenant_id: str, ctx: DialogContext) -> FactCard:
-    granted = [g.user_id for g in await grants(session, tenant_id) if g.role == "admin"]
-    return FactCard(
-        title=ctx.t("admin.roles_title"),
-        facts=(
-            Fact(ctx.t("admin.roles_bootstrap"), ", ".join(ctx.municipality.admins) or "-"),
-            Fact(ctx.t("admin.roles_granted"), ", ".join(sorted(granted)) or "-"),
-            Fact(ctx.t("admin.roles_caio"), ", ".join(ctx.municipality.caio_users) or "-"),
-        ),
-    )
-
-
 async def refused(session: AsyncSession, tenant_id: str, command: str, actor: Actor) -> None:
     await audit(
         session,
@@ -397,13 +299,8 @@ async def save_system(
 ) -> tuple[AISystem | None, list[Reply]]:
     """Add or replace an entry from the form (its rules checked again here)."""
     entry = AISystem(tenant_id=tenant_id, **values)
-    problems = check_entry(entry, ctx.municipality)
-    if problems:
-        said = [
-            ctx.t("report.why", rule=ctx.t(p.message, **p.params), clause=p.clause)
-            for p in problems
-        ]
-        return None, [Text(ctx.t("admin.rules_refuse", problems="\n".join(said)))]
+    if problems := check_entry(entry, ctx.municipality):
+        return None, [_refusal(problems, ctx)]
     current = await session.get(AISystem, (tenant_id, entry.id))
     if mode == "add" and current is not None:
         return None, [Text(ctx.t("admin.exists", id=entry.id))]

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.effects import Applied, EffectHandlers
 from bot.services import admin as admin_ops
+from bot.services import admin_cards
 from bot.services import designation as designation_ops
 from bot.services.admin import Actor
 from dialogs import admin
@@ -52,19 +53,19 @@ async def refused(done: Applied, effect: Refused) -> None:
 
 
 async def show_systems(done: Applied, effect: admin.ShowSystems) -> list[Reply]:
-    return [admin_ops.systems_card(list(done.ctx.systems), effect.status, done.ctx)]
+    return [admin_cards.systems_card(list(done.ctx.systems), effect.status, done.ctx)]
 
 
 async def show_system(done: Applied, effect: admin.ShowSystem) -> list[Reply]:
     if (system := known_system(done, effect.system_id)) is None:
         return await missing(done, effect.system_id)
-    return [admin_ops.system_card(system, done.ctx)]
+    return [admin_cards.system_card(system, done.ctx)]
 
 
 async def show_history(done: Applied, effect: admin.ShowHistory) -> list[Reply]:
     if (system := known_system(done, effect.system_id)) is None:
         return await missing(done, effect.system_id)
-    return [await admin_ops.history_card(done.session, system, done.ctx)]
+    return [await admin_cards.history_card(done.session, system, done.ctx)]
 
 
 async def propose(done: Applied, effect: admin.ProposeChange) -> list[Reply]:
@@ -100,7 +101,7 @@ async def change_role(done: Applied, effect: admin.ChangeRole) -> list[Reply]:
 
 
 async def show_roles(done: Applied, effect: admin.ShowRoles) -> list[Reply]:
-    return [await admin_ops.roles_card(done.session, done.turn.tenant_id, done.ctx)]
+    return [await admin_cards.roles_card(done.session, done.turn.tenant_id, done.ctx)]
 
 
 async def save_system(done: Applied, effect: SaveSystem) -> list[Reply]:

@@ -9,15 +9,8 @@ exist, and the attempt is audited in the asker's own municipality.
 from __future__ import annotations
 
 from bot.effects import Applied, EffectHandlers
-from bot.services.reports import (
-    Where,
-    act,
-    file_report,
-    may_add,
-    may_see,
-    open_reports_card,
-    report_card,
-)
+from bot.services.report_views import may_add, may_see, open_reports_card, report_card
+from bot.services.reports import Where, act, file_report
 from dialogs.effects import ShowOpenReports
 from dialogs.risk_report import (
     FileReport,

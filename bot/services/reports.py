@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
 from bot.outbox.threads import post_in_thread
 from bot.services.home_changes import home_changed
+from bot.services.report_views import jst, status_card, system_name
 from dialogs.context import JST, DialogContext
 from dialogs.risk_report import event_text, reporter_buttons, summary_card
 from dialogs.risk_rules import clause_of, security_incident, serious_reasons
-from dialogs.ui import Button, Choices, Fact, FactCard, Reply, Text
+from dialogs.ui import Button, Choices, FactCard, Reply, Text
 from storage.addresses import CAIO, InThread, MailAddress, PersonAddress
 from storage.models import RiskReport, utcnow
 from storage.outbox import Priority, enqueue
-from storage.people import display_names
-from storage.reports import add_event, add_report, events_of, list_reports, next_number
+from storage.reports import add_event, add_report, events_of, next_number
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,6 @@ def fiscal_year(moment: datetime) -> int:
 
 def thread_key(report: RiskReport) -> str:
     return f"report:{report.id}:policy"
-
-
-def _system_name(report: RiskReport, ctx: DialogContext) -> str:
-    d = report.detection
-    system = next((s for s in ctx.systems if s.id == d.get("system")), None)
-    if system is not None:
-        return system.name
-    return d.get("system_other") or ctx.t("forms.risk_report.other_system")
 
 
 async def _to_thread(
@@ -84,7 +76,7 @@ async def _to_caio(
     session: AsyncSession, report: RiskReport, where: Where, ctx: DialogContext, why: str
 ) -> None:
     """At once to the CAIO (§4ア): the CAIO channel and an e-mail."""
-    card = summary_card(report, _system_name(report, ctx), ctx)
+    card = summary_card(report, system_name(report, ctx), ctx)
     caio_card = FactCard(title=card.title, facts=card.facts, lines=card.lines, tone="bad")
     await enqueue(
         session,
@@ -111,7 +103,7 @@ async def _to_caio(
 
 
 def _mail(report: RiskReport, ctx: DialogContext, subject_key: str) -> dict[str, str]:
-    card = summary_card(report, _system_name(report, ctx), ctx)
+    card = summary_card(report, system_name(report, ctx), ctx)
     lines = [card.title, ""]
     lines += [f"{fact.label}: {fact.value}" for fact in card.facts]
     lines += ["", *card.lines]
@@ -149,7 +141,7 @@ async def file_report(
         key=f"report:{report.id}:filed",
         channel=where.channel,
         thread_key=thread_key(report),
-        reply=summary_card(report, _system_name(report, ctx), ctx),
+        reply=summary_card(report, system_name(report, ctx), ctx),
         opens=True,
     )
     replies: list[Reply] = [Text(ctx.t("report.filed", number=report.number))]
@@ -194,35 +186,19 @@ def _why(reasons: list[str], ctx: DialogContext) -> str:
 # --- actions on a report --------------------------------------------------------------------
 
 
-def may_see(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: str) -> bool:
-    """Report contents: only the reporter, the policy division and the CAIO."""
-    if ctx.person.role in ("admin", "caio"):
-        return True
-    return (report.reporter_channel, report.reporter_user) == (turn_channel, user_id)
-
-
-def may_add(report: RiskReport, ctx: DialogContext, turn_channel: str, user_id: str) -> bool:
-    """Handling (イ) and results (ウ) may also come from the system's 担当課室 (§4イ), who add
-    to the report without being shown it."""
-    if may_see(report, ctx, turn_channel, user_id):
-        return True
-    system = next((s for s in ctx.systems if s.id == report.detection.get("system")), None)
-    division = ctx.person.verified_division  # the directory's, not the editable profile's
-    return system is not None and bool(division) and system.owner_division == division
-
-
-def status_card(report: RiskReport, ctx: DialogContext) -> FactCard:
-    """The thread's top post as it stands now: its status, and only the buttons that still
-    apply (none once closed), to take the place of the card whose button was pressed."""
-    card = summary_card(report, _system_name(report, ctx), ctx)
-    status = Fact(ctx.t("report.state.label"), ctx.t(f"report.state.{report.status}"))
-    still = {
-        "open": ("ack", "ask", "escalate", "close"),
-        "acknowledged": ("ask", "escalate", "close"),
-    }
-    verbs = still.get(report.status, ())
-    buttons = tuple(b for b in card.buttons if b.id.rsplit(":", 1)[-1] in verbs)
-    return replace(card, facts=(*card.facts, status), buttons=buttons, replaces=ctx.pressed)
+async def _logged(
+    session: AsyncSession,
+    report: RiskReport,
+    where: Where,
+    key: str,
+    kind: str,
+    who: str,
+    line: Reply,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """A step kept twice: as an event of the report, and as its line in the report's thread."""
+    await add_event(session, report, kind, who, detail)
+    await _to_thread(session, report, where, key, line)
 
 
 async def _act(
@@ -243,9 +219,8 @@ async def _act(
     step = len(await events_of(session, report.id or 0))
     if verb == "ack":
         report.status = "acknowledged"
-        await add_event(session, report, "acknowledged", who)
         line = event_text("acknowledged", ctx, who=who)
-        await _to_thread(session, report, where, f"{step}:ack", line)
+        await _logged(session, report, where, f"{step}:ack", "acknowledged", who, line)
         await _to_reporter(
             session,
             report,
@@ -260,10 +235,8 @@ async def _act(
             report.serious = True
             report.serious_reasons = [*report.serious_reasons, "escalated"]
             await _to_caio(session, report, where, ctx, "escalated")
-        await add_event(session, report, "escalated", who)
-        await _to_thread(
-            session, report, where, f"{step}:escalate", event_text("escalated", ctx, who=who)
-        )
+        line = event_text("escalated", ctx, who=who)
+        await _logged(session, report, where, f"{step}:escalate", "escalated", who, line)
         await _to_reporter(
             session,
             report,
@@ -273,10 +246,8 @@ async def _act(
         return [Text(ctx.t("report.done.escalated", number=report.number))]
     if verb == "close":
         report.status = "closed"
-        await add_event(session, report, "closed", who)
-        await _to_thread(
-            session, report, where, f"{step}:close", event_text("closed", ctx, who=who)
-        )
+        line = event_text("closed", ctx, who=who)
+        await _logged(session, report, where, f"{step}:close", "closed", who, line)
         await _to_reporter(
             session,
             report,
@@ -286,14 +257,9 @@ async def _act(
         return [Text(ctx.t("report.done.closed", number=report.number))]
     if verb == "ask":
         question = answers.get("question", "")
-        await add_event(session, report, "info_requested", who, {"question": question})
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:ask",
-            event_text("info_requested", ctx, who=who, question=question),
-        )
+        line = event_text("info_requested", ctx, who=who, question=question)
+        detail = {"question": question}
+        await _logged(session, report, where, f"{step}:ask", "info_requested", who, line, detail)
         assert report.id is not None
         await _to_reporter(
             session,
@@ -307,14 +273,9 @@ async def _act(
         return [Text(ctx.t("report.done.info_requested", number=report.number))]
     if verb == "answer":
         answer = answers.get("answer", "")
-        await add_event(session, report, "info_given", who, {"answer": answer})
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:answer",
-            event_text("info_given", ctx, who=who, answer=answer),
-        )
+        line = event_text("info_given", ctx, who=who, answer=answer)
+        detail = {"answer": answer}
+        await _logged(session, report, where, f"{step}:answer", "info_given", who, line, detail)
         return [Text(ctx.t("report.done.info_given", number=report.number))]
     if verb in ("handling", "result"):
         stage = dict(answers)
@@ -323,15 +284,9 @@ async def _act(
         else:
             report.result = stage
         session.add(report)
-        await add_event(session, report, verb, who, stage)
         summary = " / ".join(value for value in stage.values() if value)
-        await _to_thread(
-            session,
-            report,
-            where,
-            f"{step}:{verb}",
-            event_text(verb, ctx, who=who, summary=summary),
-        )
+        line = event_text(verb, ctx, who=who, summary=summary)
+        await _logged(session, report, where, f"{step}:{verb}", verb, who, line, stage)
         return [Text(ctx.t(f"report.done.{verb}", number=report.number))]
     raise ValueError(verb)
 
@@ -359,40 +314,6 @@ async def act(
     return [*told, status_card(report, ctx)]
 
 
-async def report_card(session: AsyncSession, report: RiskReport, ctx: DialogContext) -> FactCard:
-    """The whole report with its timeline, for those allowed to see it."""
-    card = summary_card(report, _system_name(report, ctx), ctx)
-    facts = list(card.facts)
-    for stage, values in (("handling", report.handling), ("result", report.result)):
-        for key, value in values.items():
-            facts.append(Fact(ctx.t(f"forms.report_{stage}.{key}.label"), str(value)))
-    events = await events_of(session, report.id or 0)
-    names = await display_names(session, report.tenant_id, {e.actor for e in events})
-    timeline = [
-        ctx.t(
-            "report.timeline_line",
-            at=jst(event.created_at).strftime("%m/%d %H:%M"),
-            who=names.get(event.actor, event.actor),
-            what=ctx.t(f"report.kind.{event.kind}"),
-        )
-        for event in events
-    ]
-    return FactCard(
-        title=card.title,
-        facts=tuple(facts),
-        lines=(*card.lines, ctx.t("report.timeline"), *timeline),
-        tone=card.tone,
-        buttons=reporter_buttons(report.id or 0, ctx),
-    )
-
-
-def jst(moment: datetime) -> datetime:
-    """A stored time in JST (SQLite gives naive UTC back)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(JST)
-
-
 def overdue_stage(
     report: RiskReport, today: date, handling_days: int, result_days: int
 ) -> str | None:
@@ -405,45 +326,3 @@ def overdue_stage(
     if not report.result and days >= result_days:
         return "result"
     return None
-
-
-async def open_reports_card(
-    session: AsyncSession, tenant_id: str, ctx: DialogContext, channel: str, user_id: str
-) -> FactCard:
-    """The reports still open that this person may follow: their own, or every open one for
-    the policy division and the CAIO. Shows no report anyone else filed to staff."""
-    handles = ctx.person.role in ("admin", "caio")
-    reports = [
-        r
-        for r in await list_reports(session, tenant_id)
-        if r.status != "closed"
-        and (handles or (r.reporter_channel == channel and r.reporter_user == user_id))
-    ]
-    title = ctx.t("report.open.title_all" if handles else "report.open.title_mine")
-    if not reports:
-        return FactCard(title=title, lines=(ctx.t("report.open.none"),), tone="ok")
-    facts = tuple(
-        Fact(
-            report.number,
-            ctx.t(
-                "report.open.line",
-                status=ctx.t(f"report.open.status.{report.status}"),
-                category=ctx.t(f"forms.risk_report.categories.{report.detection.get('category')}")
-                if report.detection.get("category")
-                else "",
-                filed=jst(report.created_at).strftime("%Y-%m-%d"),
-            ),
-        )
-        for report in reports
-    )
-    buttons = tuple(
-        Button(f"report:{report.id}:show", ctx.t("report.open.show", number=report.number))
-        for report in reports[:5]
-    )
-    return FactCard(
-        title=title,
-        facts=facts,
-        lines=(ctx.t("report.open.hint"),),
-        tone="info",
-        buttons=buttons,
-    )

@@ -5,7 +5,7 @@ report thread. The real server, bolt, router and database; only the far ends mis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +19,6 @@ from tests.bot.channels.slack.conftest import (
     SlackBot,
     start_bot,
 )
-from tests.bot.channels.slack.fake_slack import slack_user
 from tests.bot.channels.slack.person import SlackPerson
 from tests.bot.channels.teams.conftest import POLICY_CHANNEL as TEAMS_POLICY_CHANNEL
 from tests.bot.channels.teams.conftest import (
@@ -32,9 +31,10 @@ from tests.bot.channels.teams.conftest import (
 from tests.bot.channels.teams.farend import SigningKey, shown
 from tests.bot.channels.teams.test_channels import channel_person, file_report, install_in_team
 from tests.conftest import Database
+from tests.farends import town_slack
 from tests.reliability.farends import FaultyFarEnd, FaultySlack, faults
 from tests.reliability.scenes import CAIO_MAIL, deliver_until_done, file_serious_report, outbox
-from tests.smtp import HOST, FakeSmtp, smtp_server
+from tests.smtp import HOST, FakeSmtp
 
 # Short enough for a test: a call unanswered for LEASE/2 seconds is given up (a failed
 # attempt), and the lease of a process that died is over after LEASE seconds.
@@ -42,26 +42,9 @@ LEASE = 2.0
 
 
 @pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
 async def slack() -> AsyncIterator[FaultySlack]:
-    fake = FaultySlack()
-    fake.users.update(
-        {
-            STAFF: slack_user(STAFF, "山田 花子", email="yamada@example.lg.jp", division="税務課"),
-            ADMIN: slack_user(
-                ADMIN, "佐藤 次郎", email="sato@example.lg.jp", division="情報政策課"
-            ),
-        }
-    )
-    await fake.start()
-    yield fake
-    await fake.stop()
-    assert fake.refused == []  # every message was one Slack accepts
+    async with town_slack(FaultySlack()) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -24,19 +24,13 @@ from tests.conftest import Database, settings_for
 from tests.reliability.farends import FaultySlack, faults
 from tests.reliability.remote import RemotePerson, serve_environment, slack_bot, start
 from tests.reliability.scenes import CAIO_MAIL, COPILOT, outbox, pending
-from tests.smtp import FakeSmtp, smtp_server
+from tests.smtp import FakeSmtp
 
 # A call the delivery still waits for after LEASE/2 s is given up; a dead process's lease on
 # a message is over after LEASE s. The slow far end answers after SLOW s (< LEASE/2).
 LEASE = 8
 SLOW = 3.0
 WHAT = "住民向け案内文の下書きに攻撃的な表現が出力された"
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -20,14 +20,14 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.runtime import Runtime
-from tests.bot.channels.slack.fake_slack import TEAM, TOKEN, FakeSlack, slack_user
+from tests.bot.channels.slack.fake_slack import TEAM, TOKEN, FakeSlack
 from tests.conftest import SAMPLE_MUNICIPALITY, Database, settings_for
+from tests.farends import ADMIN, town_slack
+from tests.farends import STAFF as STAFF  # the Slack tests import it from here
 
 SECRET = "test-signing-secret"
 POLICY_CHANNEL = "CPOLICY"
 CAIO_CHANNEL = "CCAIO"
-ADMIN = "UADMIN"
-STAFF = "USTAFF"
 _ids = itertools.count(1)
 
 
@@ -229,21 +229,8 @@ async def start_bot(
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    slack.users.update(
-        {
-            STAFF: slack_user(STAFF, "山田 花子", email="yamada@example.lg.jp", division="税務課"),
-            ADMIN: slack_user(
-                ADMIN, "佐藤 次郎", email="sato@example.lg.jp", division="情報政策課"
-            ),
-            "UENG": slack_user("UENG", "Alice", locale="en-US", division="税務課"),
-        }
-    )
-    await slack.start()
-    yield slack
-    await slack.stop()
-    # Every message and view of the test was one Slack accepts.
-    assert slack.refused == []
+    async with town_slack(FakeSlack(), english=True) as slack:
+        yield slack
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """Delivering the outbox: claim, call the platform with nothing held, record the outcome.
 
 Each message goes through three steps: a short transaction claims it by a lease (the most
-urgent due message of its lane first), the deliverer posts it with no transaction open and
-no lock held (on SQLite the write lock would keep every turn waiting for the platform), and
-a second short transaction records the outcome — sent with the platform's reference, or
-failed at the time it failed (the backoff counts from then), or dead after
-`max_attempts`. A process that dies mid-call leaves a lease that expires: the message is due
+urgent due messages of its lane first; a batch at once for a deliverer that paces itself),
+the deliverer posts it with no transaction open and no lock held (on SQLite the write lock
+would keep every turn waiting for the platform), and a second short transaction records the
+outcome — sent with the platform's reference, or failed at the time it failed (the backoff
+counts from then), or dead after `max_attempts`. A process that dies mid-call leaves a
+lease that expires: the message is due
 again (at-least-once, see bot.outbox.deliverers).
 
 A lane is one channel kind in one tenant (a platform's rate limits are per workspace or per
@@ -26,7 +27,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.outbox.deliverers import DelivererRegistry, Outgoing, RetryAfter
+from bot.outbox.deliverers import DelivererRegistry, Later, Outgoing, RetryAfter
 from storage.addresses import InThread, PersonAddress, address_of
 from storage.db import transaction
 from storage.models import Broadcast, OutboxMessage, Person, utcnow
@@ -256,10 +257,15 @@ class Delivery:
     async def _record_sent(self, claimed: list[_Claimed], results: list[_Result]) -> None:
         """The sent ones of a batch, their threads' references and each broadcast's
         progress: one transaction."""
-        sent = [(one, r) for one, r in zip(claimed, results, strict=True) if r.outcome == "sent"]
-        if not sent:
+        paired = list(zip(claimed, results, strict=True))
+        sent = [(one, r) for one, r in paired if r.outcome == "sent"]
+        later = [(one, r) for one, r in paired if r.outcome == "waiting" and r.at is not None]
+        if not sent and not later:
             return
         async with transaction(self.sessions) as session:
+            for one, result in later:
+                assert result.at is not None
+                await record_later(session, one.message.id, one.lease, result.at, result.ref)
             await record_sent_many(
                 session, [(one.message.id, r.at or utcnow(), r.ref) for one, r in sent]
             )
@@ -288,6 +294,8 @@ class Delivery:
             # claimed and sent by another replica too.
             timeout = self.lease_for.total_seconds() / 2
             ref = await asyncio.wait_for(deliverer.deliver(message), timeout)
+        except Later as later:  # recorded with the batch
+            return _Result("waiting", str(later), moment() + timedelta(seconds=later.seconds))
         except RetryAfter as pause:
             self._paused_until[lane] = self.clock() + pause.seconds
             at = moment() + timedelta(seconds=pause.seconds)
@@ -342,8 +350,8 @@ class _Claimed:
 @dataclass(frozen=True)
 class _Result:
     outcome: Outcome
-    ref: str = ""
-    at: datetime | None = None  # when the platform answered (sent only)
+    ref: str = ""  # the platform's reference; for "waiting", why
+    at: datetime | None = None  # sent: when the platform answered; waiting: when due again
 
 
 def _claimed(row: OutboxMessage, thread: str | None) -> _Claimed:

@@ -9,13 +9,14 @@ their App Home instead of posting.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from bot.channels.slack.home import republish_home
 from bot.channels.slack.renderer import render_messages
 from bot.channels.slack.webapi import Pacer, RateLimited
-from bot.outbox.deliverers import Outgoing, RetryAfter
+from bot.outbox.deliverers import Later, Outgoing, RetryAfter
 from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
@@ -31,6 +32,9 @@ _PER_CHANNEL_PER_SECOND = 1.0
 # A municipality's channel ids and workspace token, read once per this many seconds rather
 # than once per message (a broadcast is thousands of them).
 _FACTS_SECONDS = 10.0
+# A home redraw waits in place this long at most; longer, it is put off (Later).
+_HOME_WAIT_IN_PLACE = 1.0
+_HOME_SLOTS_KEPT = 20_000
 
 
 class NoSlackWorkspace(Exception):
@@ -59,6 +63,8 @@ class SlackPoster:
         # The outbox hands over about a second of posts at a time; the pacers keep the pace.
         self.batch_size = max(1, min(100, round(per_second))) if per_second else 50
         self._facts: dict[str, tuple[float, MunicipalityFacts, tuple[str, str]]] = {}
+        # An outbox key → the moment reserved for its home's redraw (it comes back then).
+        self._home_slots: dict[str, float] = {}
         # views.publish has a limit of its own (Slack's tier 4, 100+ a minute per workspace).
         self.home_pacer = Pacer(_HOMES_PER_SECOND)
 
@@ -107,15 +113,26 @@ class SlackPoster:
         self._facts[tenant_id] = (now + _FACTS_SECONDS, tenant.facts, found)
         return tenant.facts, found
 
-    async def republish_home(self, tenant_id: str, address: Address) -> str:
-        """A person's App Home, drawn again (bot.services.home_changes asked for it)."""
+    async def republish_home(self, tenant_id: str, address: Address, key: str = "") -> str:
+        """A person's App Home, drawn again (bot.services.home_changes asked for it). Homes
+        have a pace of their own (1.7 a second): a redraw further off than
+        `_HOME_WAIT_IN_PLACE` is put off to its reserved moment (Later) rather than waited
+        for, so a broadcast's thousand homes do not hold its posts to their pace."""
         if not isinstance(address, PersonAddress):
             raise NoSlackWorkspace(f"a home is a person's, not {target_of(address)}")
         found = await self.channel.team_token_of_tenant(tenant_id)
         if found is None:
             raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
         team, token = found
-        await self.home_pacer.wait(team)
+        now = time.monotonic()
+        slot = self._home_slots.pop(key, None) if key else None
+        if slot is None:
+            slot = self.home_pacer.reserve(team)
+        if slot - now > _HOME_WAIT_IN_PLACE:
+            if len(self._home_slots) < _HOME_SLOTS_KEPT:
+                self._home_slots[key] = slot
+            raise Later(slot - now)
+        await asyncio.sleep(max(0.0, slot - now))
         return await republish_home(self.channel, team, token, tenant_id, address.user_id)
 
 
@@ -130,7 +147,9 @@ class SlackOutboxDeliverer:
     async def deliver(self, message: Outgoing) -> str:
         try:
             if message.body.get("type") == HOME_CHANGED:
-                return await self.poster.republish_home(message.tenant_id, message.address)
+                return await self.poster.republish_home(
+                    message.tenant_id, message.address, message.key
+                )
             return await self.poster.post(
                 message.tenant_id,
                 target_of(message.address),

@@ -76,6 +76,14 @@ class Pacer:
         self._next: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
+    def reserve(self, key: str) -> float:
+        """The next free moment for `key` (on time.monotonic), taken: for a call put off
+        until then rather than waited for in place."""
+        now = time.monotonic()
+        slot = max(self._next.get(key, now), now)
+        self._next[key] = slot + self.interval
+        return slot
+
     async def wait(self, key: str) -> None:
         if not self.interval:
             return

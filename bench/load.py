@@ -9,9 +9,10 @@ over signed Slack requests through the real server: 利用開始, the training d
 「確認しました」, 送信, then one entry check (「…Copilotに入れて…いいですか」); every step
 waits for the bot's answer at the fake before the next. Phase 2: an admin publishes a major
 guideline version through the same DM form, and the bot notifies everyone through the
-outbox while the fake limits chat.postMessage to `--rate` per second for the workspace (a
-token bucket holding one second's worth; above it: 429 with Retry-After) and the bot paces
-itself at the same rate (AIGUIDE_SLACK_MESSAGES_PER_SECOND).
+outbox while the fake limits chat.postMessage as Slack does: `--rate` per second for the
+workspace (a token bucket holding one second's worth) and one per second into each channel
+(a bucket of three); above either: 429 with Retry-After. The bot paces itself at the same
+workspace rate (AIGUIDE_SLACK_MESSAGES_PER_SECOND) and one per second per channel.
 
 Prints: conversations/s and requests/s, p50/p99 acknowledgement, the bot's RSS after each
 1,000 finished conversations and its peak, the broadcast's time against the minimum the
@@ -53,6 +54,7 @@ SECRET, TOKEN, TEAM, ADMIN = "load-signing-secret", "xoxb-load-1", "TLOAD", "UAD
 CHECK = "住民の氏名と住所をCopilotに入れて、相談記録を要約してもいいですか"
 MAJOR = "改定（CAIO決裁。全員が確認し直し）"
 Post = dict[str, Any]
+CHANNEL_RATE, CHANNEL_BURST = 1.0, 3.0  # chat.postMessage into one channel
 
 
 def free_port() -> int:
@@ -84,21 +86,27 @@ class FakeSlack:
         self.calls: Counter[str] = Counter()
         self.rate = 0.0  # chat.postMessage per second for the workspace; 0: no limit
         self.tokens, self.filled_at = 0.0, 0.0
+        # Per channel: (tokens, when filled); Slack's about one per second, short bursts.
+        self.channels: dict[str, tuple[float, float]] = {}
         self.ts = itertools.count(1000)
         self.url = ""
 
     def limit(self, rate: float) -> None:
         self.rate, self.tokens, self.filled_at = rate, rate, time.monotonic()
 
-    def _allowed(self) -> bool:
+    def _allowed(self, channel: str) -> bool:
         if not self.rate:
             return True
         now = time.monotonic()
         self.tokens = min(self.rate, self.tokens + (now - self.filled_at) * self.rate)
         self.filled_at = now
-        if self.tokens < 1:
+        held, filled = self.channels.get(channel, (CHANNEL_BURST, now))
+        held = min(CHANNEL_BURST, held + (now - filled) * CHANNEL_RATE)
+        if self.tokens < 1 or held < 1:
+            self.channels[channel] = (held, now)
             return False
         self.tokens -= 1
+        self.channels[channel] = (held - 1, now)
         return True
 
     async def start(self) -> None:
@@ -128,7 +136,7 @@ class FakeSlack:
                 {"ok": True, "user": {"id": user, "locale": "ja-JP", "profile": profile}}
             )
         if method == "chat.postMessage":
-            if not self._allowed():
+            if not self._allowed(str(params.get("channel"))):
                 self.calls["429"] += 1
                 headers = {"Retry-After": "1"}
                 return web.json_response(

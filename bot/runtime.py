@@ -244,6 +244,13 @@ class Runtime:
             return False  # the turn itself will say what is wrong
 
     async def _handle(self, turn: Turn) -> list[Reply]:
+        try:
+            return await self._handle_turn(turn)
+        finally:
+            if self.delivery is not None:  # what the turn wrote to the outbox goes now
+                self.delivery.wake()
+
+    async def _handle_turn(self, turn: Turn) -> list[Reply]:
         key = ConversationKey(*turn.conversation_key)
         msg = self.catalogs.for_locale(turn.locale)
         try:

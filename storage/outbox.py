@@ -1,10 +1,11 @@
 """The outbox: messages written with the change they tell of, delivered until sent or dead.
 
-A delivery claims one message by a lease in a short transaction (`claim_next`), calls the
-platform with no transaction open, then records what happened in another short transaction
-(`record_sent`, `record_failed`, …). Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL, so
-replicas delivering at once never take the same message; SQLite has one writer at a time
-(BEGIN IMMEDIATE) and holds it only for the claim or the record, never during the call.
+A delivery claims a batch of due messages by a lease in one short transaction
+(`claim_due`), calls the platform with no transaction open, then records what happened in
+another short transaction (`record_sent_many` for a batch, `record_failed`, …). Claiming
+uses FOR UPDATE SKIP LOCKED on PostgreSQL, so replicas delivering at once never take the
+same message; SQLite has one writer at a time (BEGIN IMMEDIATE) and holds it only for the
+claim or the record, never during the call.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, bindparam, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,11 +121,13 @@ def _first_of_its_thread() -> Any:
     )
 
 
-async def claim_next(
-    session: AsyncSession, lane: Lane, now: datetime, lease_for: timedelta
-) -> OutboxMessage | None:
-    """The most urgent due message of the lane, leased until `now + lease_for`; a message
-    of a thread only once the thread's earlier messages are sent."""
+async def claim_due(
+    session: AsyncSession, lane: Lane, now: datetime, lease_for: timedelta, limit: int = 1
+) -> list[OutboxMessage]:
+    """Up to `limit` of the lane's due messages, most urgent first, leased until
+    `now + lease_for` under one lease token in one UPDATE (a batch costs one transaction,
+    not one per message); a message of a thread only once the thread's earlier messages
+    are sent, so a batch never holds two messages of one thread."""
     statement = (
         select(OutboxMessage)
         .where(
@@ -134,17 +137,30 @@ async def claim_next(
             _first_of_its_thread(),
         )
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-        .limit(1)
+        .limit(max(1, limit))
         .with_for_update(skip_locked=True)
     )
-    message = (await session.exec(statement)).first()
-    if message is None:
-        return None
-    message.leased_until = now + lease_for
-    message.lease = uuid.uuid4().hex
-    session.add(message)
-    await session.flush()
-    return message
+    messages = list((await session.exec(statement)).all())
+    if not messages:
+        return []
+    lease, until = uuid.uuid4().hex, now + lease_for
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_([m.id for m in messages]))
+        .values(leased_until=until, lease=lease)
+        .execution_options(synchronize_session=False)
+    )  # type: ignore[call-overload]
+    for message in messages:
+        message.leased_until, message.lease = until, lease
+    return messages
+
+
+async def claim_next(
+    session: AsyncSession, lane: Lane, now: datetime, lease_for: timedelta
+) -> OutboxMessage | None:
+    """The most urgent due message of the lane, leased (see `claim_due`)."""
+    found = await claim_due(session, lane, now, lease_for, 1)
+    return found[0] if found else None
 
 
 def _held(message_id: int, lease: str) -> tuple[Any, ...]:
@@ -153,17 +169,28 @@ def _held(message_id: int, lease: str) -> tuple[Any, ...]:
 
 async def record_sent(session: AsyncSession, message_id: int, now: datetime, ref: str) -> None:
     """Sent: recorded whoever holds the lease now (it went out, whatever came after)."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.sent_at).is_(None))
+    await record_sent_many(session, [(message_id, now, ref)])
+
+
+async def record_sent_many(session: AsyncSession, sent: list[tuple[int, datetime, str]]) -> None:
+    """Several sent messages (id, when, the platform's reference) in one statement run
+    with many parameter sets (one round trip on asyncpg)."""
+    if not sent:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("message_id"), table.c.sent_at.is_(None))
         .values(
-            sent_at=now,
-            sent_ref=ref[:200],
-            attempts=OutboxMessage.attempts + 1,
+            sent_at=bindparam("at"),
+            sent_ref=bindparam("ref"),
+            attempts=table.c.attempts + 1,
             leased_until=None,
             lease=None,
         )
-    )  # type: ignore[call-overload]
+    )
+    rows = [{"message_id": i, "at": at, "ref": ref[:200]} for i, at, ref in sent]
+    await (await session.connection()).execute(statement, rows)
 
 
 async def record_failed(

@@ -14,11 +14,17 @@ The protocol a deliverer keeps (Slack's and Teams' plug in the same way):
 - Raise `RetryAfter(seconds)` when the platform says to slow down (HTTP 429 Retry-After):
   the message is tried again after that long, without counting as a failed attempt, and
   the whole lane (this channel kind in this tenant) pauses as long. Any other exception is
-  a failed attempt, retried with backoff until the message is dead.
+  a failed attempt, retried with backoff until the message is dead. Raise `Later(seconds)`
+  to put off this message alone (its own kind's pace), the lane going on.
+
+- A deliverer that paces itself may say how many messages it takes at once
+  (`batch_size`, an int attribute; 1 if absent): the outbox then claims that many in one
+  transaction, calls `deliver` for them concurrently and records them in one transaction.
 
 Delivery is at-least-once: a crash after the platform accepted a message and before the
 outcome was recorded sends it again; the window is the time between the platform's answer
-and one short UPDATE.
+and one short UPDATE — for a batch, the rest of its batch (about a second at the pace a
+batch is sized to; a stop, unlike a crash, records what was already accepted).
 
 `build_registry(settings, sessions)` runs each installer of `INSTALLERS` in turn; a platform
 adds its installer there, registering its deliverer and its pace (messages per second).
@@ -65,6 +71,15 @@ class RetryAfter(Exception):
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"the platform asked to retry after {seconds:g} s")
+        self.seconds = max(0.0, float(seconds))
+
+
+class Later(Exception):
+    """This message only waits `seconds` (a limit of its own kind, such as Slack's App Home
+    publishes): not an attempt, and the rest of its lane goes on meanwhile."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"paced: due again in {seconds:.1f} s")
         self.seconds = max(0.0, float(seconds))
 
 

@@ -1,11 +1,12 @@
 """Delivering the outbox: claim, call the platform with nothing held, record the outcome.
 
 Each message goes through three steps: a short transaction claims it by a lease (the most
-urgent due message of its lane first), the deliverer posts it with no transaction open and
-no lock held (on SQLite the write lock would keep every turn waiting for the platform), and
-a second short transaction records the outcome — sent with the platform's reference, or
-failed at the time it failed (the backoff counts from then), or dead after
-`max_attempts`. A process that dies mid-call leaves a lease that expires: the message is due
+urgent due messages of its lane first; a batch at once for a deliverer that paces itself),
+the deliverer posts it with no transaction open and no lock held (on SQLite the write lock
+would keep every turn waiting for the platform), and a second short transaction records the
+outcome — sent with the platform's reference, or failed at the time it failed (the backoff
+counts from then), or dead after `max_attempts`. A process that dies mid-call leaves a
+lease that expires: the message is due
 again (at-least-once, see bot.outbox.deliverers).
 
 A lane is one channel kind in one tenant (a platform's rate limits are per workspace or per
@@ -16,7 +17,6 @@ back its own mail only, and a paced broadcast holds back nothing more urgent tha
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,18 +27,18 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.outbox.deliverers import DelivererRegistry, Outgoing, RetryAfter
+from bot.outbox.deliverers import DelivererRegistry, Later, Outgoing, RetryAfter
 from storage.addresses import InThread, PersonAddress, address_of
 from storage.db import transaction
 from storage.models import Broadcast, OutboxMessage, Person, utcnow
 from storage.outbox import (
     Lane,
-    claim_next,
+    claim_due,
     due_lanes,
     enqueue,
     record_failed,
     record_later,
-    record_sent,
+    record_sent_many,
     record_thread,
     release,
     sent_count,
@@ -109,6 +109,19 @@ class Delivery:
         # Per lane, on `clock`: when the next message may go (pace), and a platform's pause.
         self._ready_at: dict[Lane, float] = {}
         self._paused_until: dict[Lane, float] = {}
+        # Lanes a pass of this process is delivering now: a second pass (a wake-up beside
+        # the tick) leaves them to it, so one lane never runs twice over its own pace.
+        self._running: set[Lane] = set()
+        self._wanted = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something may have been written to the outbox (a turn ended): the waiting
+        `wanted` returns, so it goes out now rather than at the next tick."""
+        self._wanted.set()
+
+    async def wanted(self) -> None:
+        await self._wanted.wait()
+        self._wanted.clear()
 
     async def run_once(
         self, now: datetime | None = None, *, channels: frozenset[str] | None = None
@@ -123,7 +136,11 @@ class Delivery:
             return start + timedelta(seconds=self.clock() - started)
 
         async with transaction(self.sessions) as session:
-            lanes = await due_lanes(session, start, channels)
+            lanes = [
+                lane
+                for lane in await due_lanes(session, start, channels)
+                if lane not in self._running
+            ]
         until = started + self.pass_seconds
         tasks = [asyncio.ensure_future(self._run_lane(lane, moment, until)) for lane in lanes]
         try:
@@ -140,66 +157,134 @@ class Delivery:
     async def _run_lane(self, lane: Lane, moment: Callable[[], datetime], until: float) -> int:
         """A paced lane is kept busy for the whole pass: a count per pass would leave it idle
         from its last message until the next tick (100 messages at 50/s, then 8 s of
-        nothing), far below the pace the platform allows."""
+        nothing), far below the pace the platform allows.
+
+        A deliverer that paces itself (`batch_size` above 1: Slack) gets a batch at a time,
+        claimed in one transaction, posted concurrently (its own pacer keeps the platform's
+        limits) and recorded in one transaction; a batch is about a second at its pace, so
+        something more urgent written meanwhile waits no longer than that."""
+        self._running.add(lane)
+        try:
+            return await self._deliver_lane(lane, moment, until)
+        finally:
+            self._running.discard(lane)
+
+    async def _deliver_lane(self, lane: Lane, moment: Callable[[], datetime], until: float) -> int:
         sent = 0
         rate = self.registry.per_second(lane.channel)
-        for _ in itertools.count() if self.batch is None else range(self.batch):
+        size = 1 if rate else _batch_size(self.registry.get(lane.channel))
+        left = self.batch
+        while left is None or left > 0:
             if self.clock() >= until:
                 break  # the tick goes on (reminders, new lanes); the next pass resumes
             if self._paused_until.get(lane, 0.0) > self.clock():
                 break  # the platform asked to wait: a later pass goes on
-            message = await self._claim(lane, moment())
-            if message is None:
+            claimed = await self._claim(lane, moment(), size if left is None else min(size, left))
+            if not claimed:
                 break
+            if left is not None:
+                left -= len(claimed)
             wait = self._ready_at.get(lane, 0.0) - self.clock()
             if wait > 0:
                 await self.sleep(wait)  # keeping to the pace holds no lock, only the lease
             began = self.clock()
-            outcome = await self._attempt(lane, message, moment)
-            self.observer(outcome, message.message)
-            if outcome == "sent":
-                sent += 1
-            if outcome in ("sent", "failed", "dead") and rate:
+            results = await self._attempt_all(lane, claimed, moment)
+            for one, result in zip(claimed, results, strict=True):
+                self.observer(result.outcome, one.message)
+            sent += sum(1 for result in results if result.outcome == "sent")
+            if rate and any(r.outcome in ("sent", "failed", "dead") for r in results):
                 # From the start of this call: the call's own time is part of the interval.
                 self._ready_at[lane] = began + 1 / rate
         return sent
 
-    async def _claim(self, lane: Lane, now: datetime) -> _Claimed | None:
-        """The next message of the lane, leased; a reply whose thread is not posted yet is
-        put back for a short while (not a failed attempt) and the next one taken."""
+    async def _claim(self, lane: Lane, now: datetime, size: int) -> list[_Claimed]:
+        """The lane's next messages, leased; a reply whose thread is not posted yet is put
+        back for a short while (not a failed attempt) and others taken."""
         while True:
             async with transaction(self.sessions) as session:
-                row = await claim_next(session, lane, now, self.lease_for)
-                if row is None:
-                    return None
-                assert row.id is not None and row.lease is not None
-                thread: str | None = None
-                if row.thread_key and not row.opens_thread:
-                    found = await thread_ref(session, row.tenant_id, row.thread_key)
-                    if found is None:
-                        await record_later(
-                            session, row.id, row.lease, now + THREAD_WAIT, "waiting for its thread"
-                        )
-                        continue
-                    thread = found.ref
-                return _Claimed(
-                    Outgoing(
-                        id=row.id,
-                        key=row.key,
-                        tenant_id=row.tenant_id,
-                        channel=row.channel,
-                        address=address_of(row.target, row.thread_key, row.opens_thread),
-                        body=row.body,
-                        thread_ref=thread,
-                        priority=row.priority,
-                    ),
-                    row.lease,
-                    row.broadcast_id,
-                )
+                rows = await claim_due(session, lane, now, self.lease_for, size)
+                if not rows:
+                    return []
+                claimed: list[_Claimed] = []
+                for row in rows:
+                    assert row.id is not None and row.lease is not None
+                    thread: str | None = None
+                    if row.thread_key and not row.opens_thread:
+                        found = await thread_ref(session, row.tenant_id, row.thread_key)
+                        if found is None:
+                            await record_later(
+                                session,
+                                row.id,
+                                row.lease,
+                                now + THREAD_WAIT,
+                                "waiting for its thread",
+                            )
+                            continue
+                        thread = found.ref
+                    claimed.append(_claimed(row, thread))
+            if claimed:
+                return claimed
+
+    async def _attempt_all(
+        self, lane: Lane, claimed: list[_Claimed], moment: Callable[[], datetime]
+    ) -> list[_Result]:
+        """Post a batch concurrently, then record the sent ones in one transaction. Stopping
+        midway still records what the platform already accepted (shielded), so only the
+        posts in flight at that moment may go twice (at-least-once)."""
+        if len(claimed) == 1:
+            results = [await self._attempt(lane, claimed[0], moment)]
+            await self._record_sent(claimed, results)
+            return results
+        tasks = [asyncio.ensure_future(self._attempt(lane, one, moment)) for one in claimed]
+        try:
+            results = list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            finished = [
+                (one, task.result())
+                for one, task in zip(claimed, tasks, strict=True)
+                if task.done() and not task.cancelled() and task.exception() is None
+            ]
+            await asyncio.shield(
+                self._record_sent([one for one, _ in finished], [o for _, o in finished])
+            )
+            raise
+        await self._record_sent(claimed, results)
+        return results
+
+    async def _record_sent(self, claimed: list[_Claimed], results: list[_Result]) -> None:
+        """The sent ones of a batch, their threads' references and each broadcast's
+        progress: one transaction."""
+        paired = list(zip(claimed, results, strict=True))
+        sent = [(one, r) for one, r in paired if r.outcome == "sent"]
+        later = [(one, r) for one, r in paired if r.outcome == "waiting" and r.at is not None]
+        if not sent and not later:
+            return
+        async with transaction(self.sessions) as session:
+            for one, result in later:
+                assert result.at is not None
+                await record_later(session, one.message.id, one.lease, result.at, result.ref)
+            await record_sent_many(
+                session, [(one.message.id, r.at or utcnow(), r.ref) for one, r in sent]
+            )
+            for one, result in sent:
+                message = one.message
+                address = message.address
+                if isinstance(address, InThread) and address.opens:
+                    await record_thread(
+                        session, message.tenant_id, address.key, message.channel, result.ref
+                    )
+            broadcasts = sorted({one.broadcast_id for one, _ in sent if one.broadcast_id})
+            if self.progress is not None and broadcasts:
+                await session.flush()
+                for broadcast_id in broadcasts:
+                    await self.progress(session, broadcast_id)
 
     async def _attempt(
         self, lane: Lane, claimed: _Claimed, moment: Callable[[], datetime]
-    ) -> Outcome:
+    ) -> _Result:
         message = claimed.message
         deliverer = self.registry.get(message.channel)
         try:
@@ -209,29 +294,23 @@ class Delivery:
             # claimed and sent by another replica too.
             timeout = self.lease_for.total_seconds() / 2
             ref = await asyncio.wait_for(deliverer.deliver(message), timeout)
+        except Later as later:  # recorded with the batch
+            return _Result("waiting", str(later), moment() + timedelta(seconds=later.seconds))
         except RetryAfter as pause:
             self._paused_until[lane] = self.clock() + pause.seconds
             at = moment() + timedelta(seconds=pause.seconds)
             async with transaction(self.sessions) as session:
                 await record_later(session, message.id, claimed.lease, at, str(pause))
             log.warning("outbox %s: %s is throttled for %g s", message.id, lane, pause.seconds)
-            return "throttled"
+            return _Result("throttled")
         except asyncio.CancelledError:
             # Stopping mid-call: give the message back so it is due at once, not after the
             # lease (it may have reached the platform: at-least-once).
             await asyncio.shield(self._release(claimed))
             raise
         except Exception as error:  # the platform is down or refused: try again later
-            return await self._failed(claimed, moment(), error)
-        async with transaction(self.sessions) as session:
-            await record_sent(session, message.id, moment(), ref)
-            address = message.address
-            if isinstance(address, InThread) and address.opens:
-                await record_thread(session, message.tenant_id, address.key, message.channel, ref)
-            if self.progress is not None and claimed.broadcast_id is not None:
-                await session.flush()
-                await self.progress(session, claimed.broadcast_id)
-        return "sent"
+            return _Result(await self._failed(claimed, moment(), error))
+        return _Result("sent", ref, moment())
 
     async def _failed(self, claimed: _Claimed, failed_at: datetime, error: Exception) -> Outcome:
         message = claimed.message
@@ -266,6 +345,36 @@ class _Claimed:
     message: Outgoing
     lease: str
     broadcast_id: int | None
+
+
+@dataclass(frozen=True)
+class _Result:
+    outcome: Outcome
+    ref: str = ""  # the platform's reference; for "waiting", why
+    at: datetime | None = None  # sent: when the platform answered; waiting: when due again
+
+
+def _claimed(row: OutboxMessage, thread: str | None) -> _Claimed:
+    assert row.id is not None and row.lease is not None
+    return _Claimed(
+        Outgoing(
+            id=row.id,
+            key=row.key,
+            tenant_id=row.tenant_id,
+            channel=row.channel,
+            address=address_of(row.target, row.thread_key, row.opens_thread),
+            body=row.body,
+            thread_ref=thread,
+            priority=row.priority,
+        ),
+        row.lease,
+        row.broadcast_id,
+    )
+
+
+def _batch_size(deliverer: object) -> int:
+    """How many messages a deliverer takes at once (it paces them itself); 1 unless it says."""
+    return max(1, int(getattr(deliverer, "batch_size", 1)))
 
 
 async def report_progress(

@@ -9,12 +9,14 @@ their App Home instead of posting.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from bot.channels.slack.home import republish_home
 from bot.channels.slack.renderer import render_messages
 from bot.channels.slack.webapi import Pacer, RateLimited
-from bot.outbox.deliverers import Outgoing, RetryAfter
+from bot.outbox.deliverers import Later, Outgoing, RetryAfter
 from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
@@ -23,6 +25,16 @@ from storage.db import read_transaction
 
 METADATA_EVENT = "aiguide_outbox"
 _HOMES_PER_SECOND = 100 / 60
+# chat.postMessage allows about one message per second into one channel (Slack's "special"
+# tier); the workspace's own limit is the setting. A broadcast goes to 5,000 different DMs,
+# so only the workspace pace binds it; a busy report thread keeps to its channel's second.
+_PER_CHANNEL_PER_SECOND = 1.0
+# A municipality's channel ids and workspace token, read once per this many seconds rather
+# than once per message (a broadcast is thousands of them).
+_FACTS_SECONDS = 10.0
+# A home redraw waits in place this long at most; longer, it is put off (Later).
+_HOME_WAIT_IN_PLACE = 1.0
+_HOME_SLOTS_KEPT = 20_000
 
 
 class NoSlackWorkspace(Exception):
@@ -46,6 +58,13 @@ class SlackPoster:
     def __init__(self, channel: Any, per_second: float) -> None:
         self.channel = channel
         self.pacer = Pacer(per_second)
+        # No pace (0, the tests' setting) paces no channel either.
+        self.channel_pacer = Pacer(_PER_CHANNEL_PER_SECOND if per_second else 0.0)
+        # The outbox hands over about a second of posts at a time; the pacers keep the pace.
+        self.batch_size = max(1, min(100, round(per_second))) if per_second else 50
+        self._facts: dict[str, tuple[float, MunicipalityFacts, tuple[str, str]]] = {}
+        # An outbox key → the moment reserved for its home's redraw (it comes back then).
+        self._home_slots: dict[str, float] = {}
         # views.publish has a limit of its own (Slack's tier 4, 100+ a minute per workspace).
         self.home_pacer = Pacer(_HOMES_PER_SECOND)
 
@@ -60,19 +79,11 @@ class SlackPoster:
     ) -> str:
         """Post one outbox message; its ts (the thread's ts for the messages that open one).
         RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later."""
-        if facts is None:
-            async with read_transaction(self.channel.runtime.sessions) as session:
-                tenant = await self.channel.runtime.tenants.get(session, tenant_id)
-            if tenant is None:
-                raise NoSlackWorkspace(f"no municipality {tenant_id}")
-            facts = tenant.facts
-        found = await self.channel.team_token_of_tenant(tenant_id)
-        if found is None:
-            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
-        team, token = found
-        where = channel_id(target, facts)
+        cached, (team, token) = await self._tenant(tenant_id)
+        where = channel_id(target, facts or cached)
         first: str | None = None
         for message in render_messages([from_dict(body)]):
+            await self.channel_pacer.wait(f"{team}/{where}")
             await self.pacer.wait(team)
             data = await self.channel.api.call(
                 token,
@@ -86,15 +97,42 @@ class SlackPoster:
             first = first or str(data.get("ts", ""))
         return first or ""
 
-    async def republish_home(self, tenant_id: str, address: Address) -> str:
-        """A person's App Home, drawn again (bot.services.home_changes asked for it)."""
+    async def _tenant(self, tenant_id: str) -> tuple[MunicipalityFacts, tuple[str, str]]:
+        """The municipality's facts and (team, token), kept `_FACTS_SECONDS`."""
+        now = time.monotonic()
+        kept = self._facts.get(tenant_id)
+        if kept is not None and kept[0] > now:
+            return kept[1], kept[2]
+        async with read_transaction(self.channel.runtime.sessions) as session:
+            tenant = await self.channel.runtime.tenants.get(session, tenant_id)
+        if tenant is None:
+            raise NoSlackWorkspace(f"no municipality {tenant_id}")
+        found = await self.channel.team_token_of_tenant(tenant_id)
+        if found is None:
+            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
+        self._facts[tenant_id] = (now + _FACTS_SECONDS, tenant.facts, found)
+        return tenant.facts, found
+
+    async def republish_home(self, tenant_id: str, address: Address, key: str = "") -> str:
+        """A person's App Home, drawn again (bot.services.home_changes asked for it). Homes
+        have a pace of their own (1.7 a second): a redraw further off than
+        `_HOME_WAIT_IN_PLACE` is put off to its reserved moment (Later) rather than waited
+        for, so a broadcast's thousand homes do not hold its posts to their pace."""
         if not isinstance(address, PersonAddress):
             raise NoSlackWorkspace(f"a home is a person's, not {target_of(address)}")
         found = await self.channel.team_token_of_tenant(tenant_id)
         if found is None:
             raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
         team, token = found
-        await self.home_pacer.wait(team)
+        now = time.monotonic()
+        slot = self._home_slots.pop(key, None) if key else None
+        if slot is None:
+            slot = self.home_pacer.reserve(team)
+        if slot - now > _HOME_WAIT_IN_PLACE:
+            if len(self._home_slots) < _HOME_SLOTS_KEPT:
+                self._home_slots[key] = slot
+            raise Later(slot - now)
+        await asyncio.sleep(max(0.0, slot - now))
         return await republish_home(self.channel, team, token, tenant_id, address.user_id)
 
 
@@ -104,11 +142,14 @@ class SlackOutboxDeliverer:
 
     def __init__(self, poster: SlackPoster) -> None:
         self.poster = poster
+        self.batch_size = poster.batch_size
 
     async def deliver(self, message: Outgoing) -> str:
         try:
             if message.body.get("type") == HOME_CHANGED:
-                return await self.poster.republish_home(message.tenant_id, message.address)
+                return await self.poster.republish_home(
+                    message.tenant_id, message.address, message.key
+                )
             return await self.poster.post(
                 message.tenant_id,
                 target_of(message.address),

@@ -4,7 +4,7 @@ The bot's own calls go straight over the aiohttp session this object owns (one c
 pool for every workspace); bolt's client (and Socket Mode's) shares the same session, since
 slack_sdk would otherwise open a new one per call. `auth.test` answers are cached per token
 (they never change for a token), `users.info` a few minutes, 429s are retried after their
-`Retry-After`, and `Pacer` paces posts to a workspace.
+`Retry-After`, and `Pacer` paces posts to a workspace and to each channel.
 """
 
 from __future__ import annotations
@@ -65,12 +65,24 @@ class RateLimited(Exception):
 
 
 class Pacer:
-    """At most `per_second` calls per key (a workspace); waits hold no lock but the key's."""
+    """At most `per_second` calls per key (a workspace, or a channel of one); waits hold no
+    lock but the key's. Keys whose turn is past are forgotten once there are many (a
+    broadcast paces 5,000 DMs each once), so memory stays flat."""
+
+    _KEYS_KEPT = 1_000
 
     def __init__(self, per_second: float) -> None:
         self.interval = 1 / per_second if per_second > 0 else 0.0
         self._next: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def reserve(self, key: str) -> float:
+        """The next free moment for `key` (on time.monotonic), taken: for a call put off
+        until then rather than waited for in place."""
+        now = time.monotonic()
+        slot = max(self._next.get(key, now), now)
+        self._next[key] = slot + self.interval
+        return slot
 
     async def wait(self, key: str) -> None:
         if not self.interval:
@@ -82,6 +94,13 @@ class Pacer:
             if due > now:
                 await asyncio.sleep(due - now)
             self._next[key] = max(due, now) + self.interval
+        if len(self._next) > self._KEYS_KEPT:
+            now = time.monotonic()
+            for old in [k for k, at in self._next.items() if at <= now]:
+                held = self._locks.get(old)
+                if held is None or not held.locked():
+                    self._next.pop(old, None)
+                    self._locks.pop(old, None)
 
 
 class SlackWebApi:

@@ -1,0 +1,112 @@
+"""A deliverer that paces itself (Slack) gets a batch at a time: claimed in one transaction,
+posted concurrently, recorded in one transaction — and still each message once, the
+broadcast's progress reported, and something urgent written meanwhile not left behind it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot.outbox.deliverers import Outgoing
+from bot.outbox.delivery import Delivery
+from bot.runtime import Runtime
+from bot.scheduler import Ticker
+from storage.addresses import CAIO
+from storage.db import transaction
+from storage.models import utcnow
+from storage.outbox import Priority, pending_count
+from tests.bot.outbox.helpers import Recorder, outbox_row, queue, registry
+from tests.bot.outbox.test_priority_and_pacing import queue_broadcast
+from tests.conftest import SAMPLE_TENANT
+
+BATCH = 10
+
+
+class SelfPaced(Recorder):
+    """Takes `batch_size` at a time; each call takes a little while; counts calls in flight."""
+
+    batch_size = BATCH
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self.runtime = runtime
+        self.in_flight = self.most_in_flight = 0
+        self.on_first: Any = None
+
+    async def deliver(self, message: Outgoing) -> str:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.005)
+            ref = await super().deliver(message)
+        finally:
+            self.in_flight -= 1
+        if len(self.delivered) == 1 and self.on_first is not None:
+            await self.on_first()
+        return ref
+
+
+async def test_a_broadcast_goes_in_concurrent_batches_each_message_once(runtime: Runtime) -> None:
+    await queue_broadcast(runtime, 95)
+    platform = SelfPaced(runtime)
+    reported: list[int] = []
+
+    async def progress(session: Any, broadcast_id: int) -> None:
+        reported.append(broadcast_id)
+
+    delivery = Delivery(runtime.sessions, registry(local=platform), progress=progress)
+    assert await delivery.run_once(utcnow()) == 95
+    keys = [m.key for m in platform.delivered]
+    assert len(keys) == 95 and len(set(keys)) == 95
+    assert platform.most_in_flight == BATCH  # concurrent, never more than a batch
+    assert len(reported) == 10  # once per recorded batch (9 of ten, one of five), not per message
+    async with transaction(runtime.sessions) as session:
+        assert await pending_count(session, SAMPLE_TENANT) == 0
+    row = await outbox_row(runtime, keys[-1])
+    assert row.sent_at is not None and row.attempts == 1 and row.lease is None
+
+
+async def test_an_urgent_message_written_mid_broadcast_goes_in_the_next_batch(
+    runtime: Runtime,
+) -> None:
+    await queue_broadcast(runtime, 60)
+    platform = SelfPaced(runtime)
+
+    async def serious_case() -> None:
+        await queue(
+            runtime,
+            "report:9:caio",
+            "caio",
+            "重大なケース",
+            utcnow() - timedelta(seconds=5),  # due at once, whatever the clocks
+            address=CAIO,
+            priority=Priority.URGENT,
+        )
+
+    platform.on_first = serious_case
+    delivery = Delivery(runtime.sessions, registry(local=platform))
+    assert await delivery.run_once(utcnow()) == 61
+    keys = [m.key for m in platform.delivered]
+    # Written while the first batch was out: in the second batch (posted concurrently, in
+    # any order within it), not after the 60.
+    assert BATCH <= keys.index("report:9:caio") < 2 * BATCH
+
+
+async def test_a_wake_up_delivers_without_waiting_for_the_tick(runtime: Runtime) -> None:
+    """A turn that wrote to the outbox wakes delivery: it goes out now, not at the next tick
+    (an hour away here)."""
+    ticker = Ticker(runtime, 3600)
+    ticker.start()
+    try:
+        await asyncio.sleep(0.5)  # the first tick (at start) is over
+        await queue(runtime, "answer:1", "yamada", "受け付けました", utcnow())
+        assert (await outbox_row(runtime, "answer:1")).sent_at is None
+        runtime.delivery.wake()
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if (await outbox_row(runtime, "answer:1")).sent_at is not None:
+                break
+        assert (await outbox_row(runtime, "answer:1")).sent_at is not None
+    finally:
+        await ticker.stop()

@@ -9,7 +9,6 @@ command line and the local channel's views do for one municipality is in `bot.to
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,20 +21,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import BusinessHours
 from bot.effects import EffectHandlers, Services, all_handlers
-from bot.files.registry_io import read_registry
+from bot.in_flight import InFlight
 from bot.metrics import Metrics
 from bot.outbox.dead import mail_dead_letter
 from bot.outbox.deliverers import build_registry
 from bot.outbox.delivery import Delivery, report_progress
+from bot.sample_data import load_sample_data
 from bot.services.pre_use import Versions, person_state, state_of
 from bot.services.reminders import plan_reminders, send_due_reminders
-from bot.services.tenants import TenantCache, add_from_file, settings_dict
-from bot.settings import Settings, load_municipality
+from bot.services.tenants import TenantCache
+from bot.settings import Settings
 from bot.town import Town
-from dialogs.catalog import DEFAULT_LOCALE, Catalogs
-from dialogs.context import JST, DialogContext, MunicipalityFacts, PersonFacts
+from bot.turn_context import build_context, notice_context
+from dialogs.catalog import Catalogs
+from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.conversations import build_router
-from dialogs.pre_use import PreUseState, readiness
+from dialogs.pre_use import PreUseState
 from dialogs.router import Router
 from dialogs.state import ConversationData
 from dialogs.turn import Turn
@@ -57,24 +58,9 @@ from storage.db import (
     transaction,
     turn_unit,
 )
-from storage.models import (
-    AISystem,
-    Broadcast,
-    OutboxMessage,
-    Person,
-    ProcessedEvent,
-    Tenant,
-    utcnow,
-)
+from storage.models import AISystem, Broadcast, OutboxMessage, Person, Tenant, utcnow
 from storage.people import ensure_person
-from storage.systems import save_systems
-from storage.tenants import (
-    get_tenant,
-    linked_tenant,
-    list_tenants,
-    tenant_ids,
-    update_settings,
-)
+from storage.tenants import linked_tenant, list_tenants, tenant_ids
 from storage.turn_reads import TurnReader, TurnReads
 
 log = logging.getLogger(__name__)
@@ -104,9 +90,8 @@ class Runtime:
     reader: TurnReader = field(default_factory=TurnReader)
     _planned_at: datetime | None = None
     _unknown_logged: set[str] = field(default_factory=set)
-    # Event ids being handled in this process now: a repeat arriving meanwhile (a platform's
-    # retry storm) waits for the first instead of reading and routing the same turn again.
-    _in_flight: dict[tuple[str, str, str], asyncio.Event] = field(default_factory=dict)
+    # A repeat of an event id being handled now waits for the first (bot.in_flight).
+    _in_flight: InFlight = field(default_factory=InFlight)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -137,38 +122,9 @@ class Runtime:
         return runtime
 
     async def load_sample_data(self) -> bool:
-        """With no municipality yet, add the one of the municipality file, its first
-        guideline version and, while its 別表 is empty, the systems file. Idempotent: a
-        second start (or a second replica starting at the same instant) changes nothing.
-        ConfigError for a bad municipality file, RegistryFileError for a bad systems file:
-        the bot never starts with half a municipality."""
-        async with transaction(self.sessions) as session:
-            if await tenant_ids(session):
-                return await self._fill_settings_of_upgraded(session)
-            town, added = await add_from_file(
-                session, self.settings.municipality_file, self.today()
-            )
-            if not added:  # another replica added it first
-                return False
-            facts = town.facts()
-            path = self.settings.systems_file
-            if path is not None and path.is_file():
-                entries = read_registry(path, facts, self.catalogs.for_locale("ja"))
-                await save_systems(session, facts.tenant_id, entries)
-            return True
-
-    async def _fill_settings_of_upgraded(self, session: AsyncSession) -> bool:
-        """A database from before settings lived in it has a tenant row without them: take
-        them from the municipality file once."""
-        path = self.settings.municipality_file
-        if not path.is_file():
-            return False
-        town = load_municipality(path)
-        tenant = await get_tenant(session, town.municipality.id)
-        if tenant is None or tenant.settings:
-            return False
-        await update_settings(session, tenant, town.municipality.name, settings_dict(town))
-        return True
+        """With no municipality yet, add the one of the municipality file (see
+        `bot.sample_data`); False when nothing was added."""
+        return await load_sample_data(self.settings, self.sessions, self.catalogs, self.today())
 
     async def town(self, tenant_id: str | None = None) -> Town:
         """One municipality's operations (the command line, the local channel's views).
@@ -219,29 +175,7 @@ class Runtime:
         Never raises: a failure rolls the transaction back (the conversation stays where it
         was) and the person gets a polite answer instead of a traceback.
         """
-        if not turn.event_id:
-            return await self._handle(turn)
-        flight = (turn.tenant_id, turn.channel, turn.event_id)
-        running = self._in_flight.get(flight)
-        if running is not None:
-            await running.wait()
-            if await self._handled(flight):  # one lookup instead of a whole turn
-                log.info("duplicate event %s ignored", turn.event_id)
-                return []
-            return await self._handle(turn)  # the first failed: this one is the turn
-        self._in_flight[flight] = done = asyncio.Event()
-        try:
-            return await self._handle(turn)
-        finally:
-            del self._in_flight[flight]
-            done.set()
-
-    async def _handled(self, flight: tuple[str, str, str]) -> bool:
-        try:
-            async with read_transaction(self.sessions) as session:
-                return await session.get(ProcessedEvent, flight) is not None
-        except Exception:
-            return False  # the turn itself will say what is wrong
+        return await self._in_flight.run(turn, self.sessions, self._handle)
 
     async def _handle(self, turn: Turn) -> list[Reply]:
         try:
@@ -376,48 +310,13 @@ class Runtime:
         state: PreUseState | None = None,
         granted: set[str] | None = None,
     ) -> DialogContext:
-        locale = (person.locale if person else None) or turn.locale or DEFAULT_LOCALE
-        granted = granted or set()
-        role = (
-            "admin"
-            if turn.user_id in town.admins or "admin" in granted
-            else "caio"
-            if turn.user_id in town.caio_users
-            else "staff"
-        )
-        facts = PersonFacts(
-            user_id=turn.user_id,
-            display_name=(person.display_name if person else "") or (turn.user_name or ""),
-            division=person.division if person else "",
-            contact=person.contact if person else "",
-            email=person.email if person else "",
-            staff_number=person.staff_number if person else "",
-            locale=locale,
-            role=role,
-            verified_division=turn.user_division or "",
-            pre_use=state,
-            **({"readiness": readiness(state, self.today())} if state else {}),
-        )
-        return DialogContext(
-            catalogs=self.catalogs,
-            municipality=town,
-            person=facts,
-            locale=locale,
-            systems=tuple(systems),
-            # The message whose button was pressed and whom the message mentions, for the
-            # effects too (a report card replaced by its new status).
-            pressed=turn.message_ref,
-            mentions=turn.mentions,
+        return build_context(
+            self.catalogs, self.today(), turn, town, person, systems, state, granted
         )
 
     def notice_context(self, town: MunicipalityFacts, locale: str | None) -> DialogContext:
         """A context for what the bot says on its own (notices, reminders, progress)."""
-        return DialogContext(
-            catalogs=self.catalogs,
-            municipality=town,
-            person=PersonFacts(user_id=""),
-            locale=locale or DEFAULT_LOCALE,
-        )
+        return notice_context(self.catalogs, town, locale)
 
     def shared_channel(self, town: MunicipalityFacts) -> str:
         """The channel kind that hosts this municipality's policy-division and CAIO channels."""

@@ -41,31 +41,33 @@ class InboxEvent:
 
 
 async def record(
-    session: AsyncSession, tenant_id: str, event_id: str, body: dict[str, Any], lease: timedelta
-) -> bool:
-    """Record an event unless it is there already; True when this call recorded it (a
-    Slack retry of an event still in the inbox is then not run a second time)."""
+    session: AsyncSession, rows: list[tuple[str, str, dict[str, Any]]], lease: timedelta
+) -> set[str]:
+    """Record (tenant, event id, body) rows in one statement, skipping events already there;
+    the ids this call recorded (a Slack retry of an event still in the inbox is then not run a
+    second time)."""
     now = utcnow()
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(inbox)
-        .values(
-            event_id=event_id[:200],
-            tenant_id=tenant_id,
-            body=body,
-            lease_until=now + lease,
-            attempts=0,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-    )
+    values = [
+        {
+            "event_id": event_id[:200],
+            "tenant_id": tenant_id,
+            "body": body,
+            "lease_until": now + lease,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for tenant_id, event_id, body in rows
+    ]
+    statement = insert(inbox).values(values).on_conflict_do_nothing().returning(inbox.c.event_id)
     result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return {row.event_id for row in result.all()}
 
 
-async def done(session: AsyncSession, event_id: str) -> None:
-    await session.exec(inbox.delete().where(inbox.c.event_id == event_id[:200]))  # type: ignore[call-overload]
+async def done(session: AsyncSession, event_ids: list[str]) -> None:
+    ids = [event_id[:200] for event_id in event_ids]
+    await session.exec(inbox.delete().where(inbox.c.event_id.in_(ids)))  # type: ignore[call-overload]
 
 
 async def claim_expired(

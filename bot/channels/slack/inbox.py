@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.channels.slack import adapter
 from bot.channels.slack.adapter import workspace_of
+from bot.channels.slack.inbox_writes import InboxWrites
 from storage import inbox
 from storage.db import transaction
 
@@ -28,6 +30,17 @@ LEASE = timedelta(seconds=120)
 SWEEP_SECONDS = 30.0
 _MAX_ATTEMPTS = 5
 _KEPT = ("event_id", "team_id", "enterprise_id", "is_enterprise_install", "authorizations")
+
+
+_writes: weakref.WeakKeyDictionary[SlackChannel, InboxWrites] = weakref.WeakKeyDictionary()
+
+
+def writes_of(channel: SlackChannel) -> InboxWrites:
+    """The channel's grouped inbox writes (one per process and channel)."""
+    writes = _writes.get(channel)
+    if writes is None:
+        writes = _writes[channel] = InboxWrites(channel.runtime.sessions, LEASE)
+    return writes
 
 
 def envelope(body: dict[str, Any], bot_user: str | None, retry: bool) -> dict[str, Any]:
@@ -50,8 +63,7 @@ async def accept(channel: SlackChannel, stored: dict[str, Any]) -> None:
         channel.spawn(run(channel, stored))
         return
     try:
-        async with transaction(channel.runtime.sessions) as session:
-            recorded = await inbox.record(session, tenant, event_id, stored, LEASE)
+        recorded = await writes_of(channel).record(tenant, event_id, stored)
     except Exception as error:
         log.warning("Slack inbox record failed (%s): %s", event_id, type(error).__name__)
         channel.spawn(run(channel, stored))
@@ -63,8 +75,7 @@ async def accept(channel: SlackChannel, stored: dict[str, Any]) -> None:
 
 async def run_and_forget(channel: SlackChannel, stored: dict[str, Any], event_id: str) -> None:
     await run(channel, stored)
-    async with transaction(channel.runtime.sessions) as session:
-        await inbox.done(session, event_id)
+    await writes_of(channel).done(event_id)
 
 
 async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
@@ -99,8 +110,7 @@ async def sweep(channel: SlackChannel) -> int:
     for item in claimed:
         if item.attempts > _MAX_ATTEMPTS:
             log.error("Slack inbox gave up on event %s", item.event_id)
-            async with transaction(channel.runtime.sessions) as session:
-                await inbox.done(session, item.event_id)
+            await writes_of(channel).done(item.event_id)
             continue
         channel.spawn(run_and_forget(channel, item.body, item.event_id))
     return len(claimed)

@@ -73,6 +73,7 @@ class SlackChannel:
         self.slots = asyncio.Semaphore(_CONCURRENT_WORK)
         self.turn_slots = asyncio.Semaphore(_CONCURRENT_TURNS)
         self._links: dict[tuple[str, str], tuple[float, str]] = {}
+        self._sweeper: asyncio.Future[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -80,8 +81,14 @@ class SlackChannel:
         await self.api.start()
         if self.bot_token:
             await self._link_single_workspace(self.bot_token)
+        # Events acknowledged but not answered by a replica that died: run again.
+        from bot.channels.slack.inbox import sweep_forever
+
+        self._sweeper = asyncio.ensure_future(sweep_forever(self))
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=self.settings.shutdown_timeout)
         await self.api.close()

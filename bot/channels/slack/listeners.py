@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 
-from bot.channels.slack import adapter
+from bot.channels.slack import adapter, inbox
 from bot.channels.slack.adapter import workspace_of
 from bot.channels.slack.channel import Place, SlackChannel, is_direct
 from bot.channels.slack.home import publish_home
@@ -110,39 +110,20 @@ def _listen(app: AsyncApp, channel: SlackChannel) -> None:
         event_id = str(body.get("event_id", ""))
         retry = bool(request.headers.get("x-slack-retry-num"))
         if event.get("channel_type") == "im":
-            place = Place(channel=str(event.get("channel", "")), user=str(event["user"]))
-            channel.spawn(
-                channel.run_turn(
-                    workspace,
-                    place,
-                    lambda tenant, profile: adapter.message_turn(tenant, event, event_id, profile),
-                    retry=retry,
-                )
-            )
+            # Awaited: the acknowledgement leaves only once the event is recorded.
+            await inbox.accept(channel, inbox.envelope(body, None, retry))
         elif event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
             channel.spawn(record_thread_reply(channel, workspace, event, event_id))
 
     @app.event("app_mention")
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], context: Any, request: Any
+    ) -> None:
         if adapter.is_from_a_bot(event) or not _well_formed(event):
             return
-        workspace = workspace_of(body)
-        event_id = str(body.get("event_id", ""))
+        retry = bool(request.headers.get("x-slack-retry-num"))
         bot_user = context.get("bot_user_id")
-        place = Place(
-            channel=str(event.get("channel", "")),
-            user=str(event["user"]),
-            thread_ts=str(event.get("thread_ts") or event.get("ts") or "") or None,
-        )
-        channel.spawn(
-            channel.run_turn(
-                workspace,
-                place,
-                lambda tenant, profile: adapter.message_turn(
-                    tenant, event, event_id, profile, bot_user=bot_user
-                ),
-            )
-        )
+        await inbox.accept(channel, inbox.envelope(body, bot_user, retry))
 
     @app.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -95,6 +95,3 @@ async def claim_expired(
     )
     return [InboxEvent(r.event_id, r.tenant_id, dict(r.body), r.attempts + 1) for r in rows]
 
-
-async def delete_tenant(session: AsyncSession, tenant_id: str) -> None:
-    await session.exec(inbox.delete().where(inbox.c.tenant_id == tenant_id))  # type: ignore[call-overload]

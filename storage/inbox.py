@@ -94,4 +94,3 @@ async def claim_expired(
         .values(lease_until=now + lease, attempts=inbox.c.attempts + 1)
     )
     return [InboxEvent(r.event_id, r.tenant_id, dict(r.body), r.attempts + 1) for r in rows]
-

@@ -216,40 +216,55 @@ async def test_a_killed_process_leaves_its_leased_message_and_its_form_to_the_ot
         await yamada.say(a, "2026-10-01", "2/6")
         assert yamada.has_button("確認しました")
 
-        # Slack is slow: both processes are mid-call, each holding one message's lease.
+        # Slack is slow: both processes are mid-call, each holding a batch under its lease.
+        # A process sends a lane's due messages as one batch and claims no more of that lane
+        # while the batch is out, so the second group of messages goes to the other process.
         slack.holding.set()
-        async with transaction(db.sessions) as session:
-            for user in users:
-                await enqueue(
-                    session,
-                    SAMPLE_TENANT,
-                    key=f"probe:{user}",
-                    channel="slack",
-                    address=PersonAddress(user),
-                    body={"type": "text", "text": "お知らせ"},
-                )
+
+        async def probe(group: list[str]) -> None:
+            async with transaction(db.sessions) as session:
+                for user in group:
+                    await enqueue(
+                        session,
+                        SAMPLE_TENANT,
+                        key=f"probe:{user}",
+                        channel="slack",
+                        address=PersonAddress(user),
+                        body={"type": "text", "text": "お知らせ"},
+                    )
 
         async def leased() -> list[OutboxMessage]:
             return [r for r in await outbox_rows(db, "probe:") if r.lease is not None]
 
-        async def both_mid_call() -> bool:
-            held = len(slack.of("chat.postMessage#held"))
-            return held == 2 and len(await leased()) == 2
+        def held_keys() -> set[str]:
+            return set(slack.outbox_keys())
 
-        await wait_until(both_mid_call, 20, "both processes mid-call")
-        in_flight = {r.key: r.leased_until for r in await leased()}
+        async def all_held_under(batches: int) -> bool:
+            rows = await leased()
+            keys = {r.key for r in await outbox_rows(db, "probe:")}
+            return {r.key for r in rows} == keys == held_keys() and len(
+                {r.lease for r in rows}
+            ) == batches
+
+        await probe(users[:4])
+        await wait_until(lambda: all_held_under(1), 20, "one process mid-call")
+        await probe(users[4:])
+        await wait_until(lambda: all_held_under(2), 20, "both processes mid-call")
+        in_flight = {r.key: (r.lease, r.leased_until) for r in await leased()}
         a.kill()
         slack.holding.clear()
         slack.released.set()
 
-        # B's call is answered and recorded; A's message waits for its lease to expire.
-        async def one_left() -> bool:
+        # B's batch is answered and recorded; A's waits for its lease to expire.
+        async def one_batch_left() -> bool:
             rows = {r.key: r for r in await outbox_rows(db, "probe:")}
-            return sum(rows[k].sent_at is None for k in in_flight) == 1
+            unsent = {in_flight[k][0] for k in in_flight if rows[k].sent_at is None}
+            sent = {in_flight[k][0] for k in in_flight if rows[k].sent_at is not None}
+            return len(unsent) == 1 and len(sent) == 1
 
-        await wait_until(one_left, 10, "B recorded its own message")
+        await wait_until(one_batch_left, 10, "B recorded its own batch")
         rows = {r.key: r for r in await outbox_rows(db, "probe:")}
-        [orphan] = [k for k in in_flight if rows[k].sent_at is None]
+        orphans = {k for k in in_flight if rows[k].sent_at is None}
         await wait_until(lambda: all_sent(db, "probe:"), 60, "B delivered everything")
 
         # The form goes on in B where A left it.
@@ -260,12 +275,16 @@ async def test_a_killed_process_leaves_its_leased_message_and_its_form_to_the_ot
         assert "利用前の確認を記録しました" in await yamada.press(b, "送信", "記録しました")
 
     rows = {r.key: r for r in await outbox_rows(db, "probe:")}
-    expired_at = in_flight[orphan]
-    assert expired_at is not None
-    sent_at = rows[orphan].sent_at
-    assert sent_at is not None and sent_at.replace(tzinfo=UTC) >= expired_at.replace(tzinfo=UTC)
+    for orphan in orphans:
+        expired_at = in_flight[orphan][1]
+        assert expired_at is not None
+        sent_at = rows[orphan].sent_at
+        assert sent_at is not None
+        assert sent_at.replace(tzinfo=UTC) >= expired_at.replace(tzinfo=UTC)
     delivered = slack.outbox_keys()
-    # Nothing lost; the one message A was sending when it died reached Slack twice (its call
-    # had arrived, then B sent it again after the lease: the at-least-once window), no other.
-    assert {key: delivered[key] for key in rows} == {key: 2 if key == orphan else 1 for key in rows}
+    # Nothing lost; the batch A was sending when it died reached Slack twice (its calls had
+    # arrived, then B sent them again after the lease: the at-least-once window), no other.
+    assert {key: delivered[key] for key in rows} == {
+        key: 2 if key in orphans else 1 for key in rows
+    }
     assert "Traceback" not in b.output()

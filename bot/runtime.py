@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 
 # Two replicas answering the same person at the same instant: the loser re-reads and retries.
 _ATTEMPTS = 5
+# Whether the running turn applied effects (which may have queued outbox messages).
+_applied_effects: ContextVar[bool] = ContextVar("applied_effects", default=False)
 # Reminders are planned from everyone's state; doing it every few minutes is plenty.
 _PLAN_EVERY = timedelta(minutes=5)
 # Event ids are kept this long: Slack retries an event three times within about five minutes
@@ -178,11 +181,15 @@ class Runtime:
         return await self._in_flight.run(turn, self.sessions, self._handle)
 
     async def _handle(self, turn: Turn) -> list[Reply]:
+        applied = _applied_effects.set(False)
         try:
             return await self._handle_turn(turn)
         finally:
-            if self.delivery is not None:  # what the turn wrote to the outbox goes now
+            # Only effects write to the outbox: a turn without any leaves delivery asleep
+            # (a wake costs a claim query, and most turns only answer).
+            if self.delivery is not None and _applied_effects.get():
                 self.delivery.wake()
+            _applied_effects.reset(applied)
 
     async def _handle_turn(self, turn: Turn) -> list[Reply]:
         key = ConversationKey(*turn.conversation_key)
@@ -290,6 +297,7 @@ class Runtime:
                 division=turn.user_division or "",
                 email=turn.user_email or "",
             )
+        _applied_effects.set(bool(step.effects))
         for effect in step.effects:
             replies += await self.effects.apply(unit.session, turn, ctx, effect, conv)
         replies += step.closing  # after what the effects answered

@@ -18,6 +18,7 @@ from storage.models import utcnow
 from storage.outbox import Priority, pending_count
 from tests.bot.outbox.helpers import Recorder, outbox_row, queue, registry
 from tests.bot.outbox.test_priority_and_pacing import queue_broadcast
+from tests.chat import Chat
 from tests.conftest import SAMPLE_TENANT
 
 BATCH = 10
@@ -110,3 +111,19 @@ async def test_a_wake_up_delivers_without_waiting_for_the_tick(runtime: Runtime)
         assert (await outbox_row(runtime, "answer:1")).sent_at is not None
     finally:
         await ticker.stop()
+
+
+async def test_a_turn_with_effects_wakes_delivery_and_one_without_leaves_it_asleep(
+    runtime: Runtime,
+) -> None:
+    """Only effects write to the outbox: a turn that just answers (the menu) leaves delivery
+    asleep instead of sending it to look for work, one that applied an effect wakes it."""
+    wakes: list[str] = []
+    assert runtime.delivery is not None
+    runtime.delivery.wake = lambda: wakes.append("woken")  # type: ignore[method-assign]
+    chat = Chat(runtime, "wake-test", "若井 健")
+    await chat.say("メニュー")
+    await chat.say("ヘルプ")
+    assert wakes == []
+    await chat.say("English please")  # the locale is an effect
+    assert wakes == ["woken"]

@@ -23,6 +23,7 @@ from dialogs.context import DialogContext
 from dialogs.effects import Refused
 from dialogs.registry import STATUSES, find_system
 from dialogs.state import ConversationData
+from dialogs.text import normalize
 from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
 
 # What a 担当課室 member may change on their own system, and nothing else.
@@ -166,8 +167,31 @@ def _show(name: str, ctx: DialogContext) -> Step:
     return Step().do(ShowSystem(system.id))
 
 
+def column_named(field: str, ctx: DialogContext) -> str | None:
+    """The 別表 column an admin means: its key (max_class), or its name as the cards show
+    it in either language, whole (「入力できる機密性の上限」) or a part only it has (「上限」)."""
+    prefix = "registry.column."
+    columns = sorted(
+        k.removeprefix(prefix) for k in ctx.catalogs.keys("ja") if k.startswith(prefix)
+    )
+    wanted = normalize(field)
+    if wanted in columns:
+        return wanted
+    names = {
+        column: {
+            normalize(ctx.catalogs.for_locale(lang).t(prefix + column)) for lang in ("ja", "en")
+        }
+        for column in columns
+    }
+    if whole := [column for column, said in names.items() if wanted in said]:
+        return whole[0]
+    parts = [column for column, said in names.items() if any(wanted in n for n in said)]
+    return parts[0] if len(parts) == 1 and len(wanted) >= 2 else None
+
+
 def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
     system = find_system(ctx.systems, name)
+    field = column_named(field, ctx) or field
     if field == "status":  # suspension has its own procedure (reason, telling its users)
         return Step().say(Text(ctx.t("admin.use_suspend")))
     if ctx.person.role != "admin":

@@ -116,7 +116,7 @@ def build_router() -> Router:
         Intent("my_reports", lambda conv, ctx, _: Step().do(ShowOpenReports())),
         Intent(f"{entry_check.KEY}_other_info", again(("system", "asked")), in_menu=False),
         Intent(f"{entry_check.KEY}_other_system", again(entry_check.SAME_INFO), in_menu=False),
-        Intent("pii_check", lambda conv, ctx, _: ask_for_text(conv, ctx)),
+        Intent("pii_check", ask_for_text, text_follows=True),
         Intent(designation.KEY, lambda conv, ctx, _: runner.start(conv, designation.KEY, ctx)),
         Intent(pre_use.KEY, confirm_before_use),
         Intent("my_status", my_status),

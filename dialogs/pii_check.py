@@ -6,6 +6,7 @@ not logged. The state only remembers that the next message is a text to check.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from dialogs import pii
@@ -15,9 +16,25 @@ from dialogs.text import MAX_TEXT_LENGTH
 from dialogs.ui import Step, Text
 
 AWAITING = "pii_text"
+# 「このテキストを確認: 本文…」 or the request on its own line: the text came with it.
+_AFTER_REQUEST = re.compile(r"[:：]|\n")
+# A request is a short sentence; a colon later than this belongs to the pasted text.
+_REQUEST_LENGTH = 60
 
 
-def ask_for_text(conv: ConversationData, ctx: DialogContext) -> Step:
+def split_request(text: str) -> tuple[str, str]:
+    """The request and the text that came with it after a colon or a line break ("" when
+    nothing did, or when what precedes the colon is too long to be a request)."""
+    match = _AFTER_REQUEST.search(text)
+    if match is None or match.start() > _REQUEST_LENGTH:
+        return text, ""
+    return text[: match.start()].strip(), text[match.end() :].strip()
+
+
+def ask_for_text(conv: ConversationData, ctx: DialogContext, text: str | None = None) -> Step:
+    """Check the text that came with the request at once; otherwise ask for it."""
+    if text is not None and (pasted := split_request(text)[1]):
+        return check_text(pasted, ctx)
     conv.awaiting = AWAITING
     return Step().say(Text(ctx.t("pii.ask", max=MAX_TEXT_LENGTH)))
 

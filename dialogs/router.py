@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from dialogs import answers
 from dialogs.context import DialogContext
+from dialogs.effects import SetLocale
 from dialogs.forms import Form, FormRunner
 from dialogs.keywords import control_word
-from dialogs.pii_check import AWAITING, check_text
+from dialogs.pii_check import AWAITING, check_text, split_request
 from dialogs.state import ConversationData
 from dialogs.text import MAX_TEXT_LENGTH, clean, normalize
 from dialogs.turn import Turn
@@ -59,6 +60,9 @@ class Intent:
     first: bool = False
     # Who may ask for it (None: everyone); for others it is never a guess of what they meant.
     roles: tuple[str, ...] | None = None
+    # What it works on may follow the request after a colon or a line break
+    # (「このテキストを確認: …」): the request is then understood on its own.
+    text_follows: bool = False
 
 
 class Router:
@@ -108,11 +112,16 @@ class Router:
         if saved and control_word(text) in ("continue", "yes"):
             # 「続ける」「はい」 to 「…の入力が途中です。続けますか？」
             return self.runner.start(conv, saved[0], ctx)
+        if not saved and control_word(text) in ("cancel", "back", "skip"):
+            # 「やめる」 with nothing under way: say so rather than "not understood".
+            return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.nothing_under_way"))))
         return self._on_free_text(conv, text, ctx)
 
     def _on_free_text(self, conv: ConversationData, text: str, ctx: DialogContext) -> Step:
         if (first := self._first_intent(text, ctx)) is not None:
             return first.run(conv, ctx, text)
+        if (with_text := self._request_with_text(text, ctx)) is not None:
+            return with_text.run(conv, ctx, text)
         meant = self.understanding(text, ctx)
         if meant.intent in self.intents:
             return self.intents[meant.intent].run(conv, ctx, text)
@@ -251,6 +260,10 @@ class Router:
         if conv.active in self.runner.forms and conv.awaiting is None:
             conv.next_seq()
             conv.awaiting = OFFERED
+            # The aside may have been 「English」: the offer is then in the new language.
+            switched = [e.locale for e in step.effects if isinstance(e, SetLocale)]
+            if switched:
+                ctx = ctx.with_locale(switched[-1])
             step.close(self.runner.offer_continue(conv, ctx))
         return step
 
@@ -279,6 +292,15 @@ class Router:
                         labels[normalize(catalog.t(f"menu.item.{intent}"))] = intent
             self._label_cache = (key, labels)
         return self._label_cache[1]
+
+    def _request_with_text(self, text: str, ctx: DialogContext) -> Intent | None:
+        """「このテキストを確認: 山田様 090-…」: what follows the colon would drown the request
+        when the whole is understood, so the part before it is understood alone."""
+        request, pasted = split_request(text)
+        if not (request and pasted):
+            return None
+        intent = self.intents.get(self.understanding(request, ctx).intent or "")
+        return intent if intent is not None and intent.text_follows else None
 
     def _first_intent(self, text: str, ctx: DialogContext) -> Intent | None:
         first = [i for i in self.intents.values() if i.first and i.recognise]

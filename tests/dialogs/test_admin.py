@@ -639,3 +639,20 @@ async def test_a_full_width_class_is_the_class_it_reads_as(runtime: Runtime) -> 
     assert admin.text == "今の値と同じです。変更はありません。"
     await admin.say("system set copilot max_class ９")
     assert "機密性「9」は分類にありません" in admin.text
+
+
+async def test_a_field_may_be_named_as_the_card_names_it_whole_or_by_a_part_only_it_has(
+    runtime: Runtime,
+) -> None:
+    admin = persona(runtime, "sato")
+    await admin.say("system set copilot 担当課室の連絡先 内線2199")
+    assert facts(card(admin, "Microsoft 365 Copilot Chat の変更内容")) == {
+        "担当課室の連絡先": "内線2101 → 内線2199"
+    }
+    await admin.say("system set copilot 上限 2")  # only 「入力できる機密性の上限」 has it
+    assert "確認日が両方必要" in admin.text
+    await admin.say("system set copilot 状態 停止")  # suspension keeps its own procedure
+    assert "system suspend" in admin.text
+    await admin.say("system set copilot 担当 x")  # 担当課室 and its contact: ambiguous
+    assert "「担当」は別表の項目ではありません" in admin.text
+    assert await audited(runtime) == []

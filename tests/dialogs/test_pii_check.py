@@ -70,7 +70,7 @@ async def test_the_check_can_be_cancelled(runtime: Runtime) -> None:
     await chat.say("やめる")
     assert chat.text == "テキストの確認をやめました。"
     await chat.say("やめる")
-    assert "うまく理解できませんでした" in chat.text  # not waiting for a text any more
+    assert "途中の入力はありません" in chat.text  # not waiting for a text any more
 
 
 async def test_sensitive_words_about_a_topic_warn_without_making_it_personal(
@@ -98,3 +98,36 @@ async def test_a_repeated_sentence_is_one_finding_with_its_count_and_the_limit_i
     findings = [line for line in chat.text.splitlines() if line.startswith("・氏名")]
     assert len(findings) == 1
     assert findings[0].endswith("（150 か所）")
+
+
+@pytest.mark.parametrize(
+    "request_words",
+    [
+        "このテキストを確認:",
+        "個人情報チェック：",
+        "この文章に個人情報がないか見て\n",
+        "check this text:",
+    ],
+)
+async def test_a_text_sent_with_the_request_is_checked_at_once_and_never_stored(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture, request_words: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    chat = Chat(runtime)
+    await chat.say(request_words + " " + PASTED)
+    assert "見つかりました" in chat.text
+    masked = chat.last[-1].to_dict()["text"]
+    assert "090-1234-5678" not in masked and "［電話番号］" in masked
+
+    # Nothing is awaited: the next message is an ordinary one, not a text to check.
+    await chat.say("報告したい")
+    assert "リスクケースの報告" in chat.text and "見つかりませんでした" not in chat.text
+    stored, logged = await _everything_stored(runtime), caplog.text
+    for secret in ("090-1234-5678", "山田太郎"):
+        assert secret not in stored and secret not in logged
+
+
+async def test_a_request_alone_still_asks_for_the_text(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("このテキストを確認して")
+    assert "貼り付けてください" in chat.text

@@ -123,3 +123,23 @@ async def test_a_form_button_with_no_form_open_shows_the_menu(runtime: Runtime) 
     await chat.send(action="f:999:pick:x", event_id="no-form")
     assert "このボタンは今は使えません。" in chat.text
     assert "プロフィール登録" in chat.labels
+
+
+async def test_cancelling_with_nothing_under_way_says_so_and_shows_the_menu(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("やめる")
+    assert "途中の入力はありません" in chat.text
+    assert "うまく理解できませんでした" not in chat.text
+    assert "リスクケースの報告" in chat.labels
+
+
+async def test_switching_to_english_in_a_form_offers_the_form_back_in_english(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("報告したい")
+    await chat.say("English")
+    assert "The display language is now English." in chat.text
+    assert "Continue" in chat.labels and "続ける" not in chat.labels

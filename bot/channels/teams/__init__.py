@@ -13,12 +13,11 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
-from pydantic import ValidationError
 
+from bot.channels.teams.adapter import read_activity
 from bot.channels.teams.agent import TeamsAgent
 from bot.channels.teams.auth import (
     TeamsTokenValidator,
@@ -63,9 +62,10 @@ class TeamsChannel:
         if not self.anonymous and not authorization:
             return _unauthorized()
         try:
-            body = json.loads(await request.read())
-            activity = Activity.model_validate(body)
-        except (ValueError, ValidationError, RecursionError):  # RecursionError: nested too deep
+            activity = read_activity(json.loads(await request.read()))
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
+            activity = None
+        if activity is None:
             return web.json_response({"error": "not an activity"}, status=400)
         # The SDK needs all of these to answer (without a recipient it fails, logging the
         # activity's sender at ERROR): an activity without them is refused before it runs.

@@ -8,11 +8,14 @@ with `value`) or a submitted card form (its inputs in the same data) all become 
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from microsoft_agents.activity import Activity
+from pydantic import ValidationError
 
 from dialogs.turn import Turn
 
@@ -21,6 +24,14 @@ CARD_ACTION = "adaptiveCard/action"
 _OWN_KEYS = ("action", "label", "q")  # what our buttons carry besides the inputs
 _MAX_TEXT = 100_000
 _MAX_VALUE = 10_000
+# Teams sends formatted messages (and pasted images) as HTML in `text`: <p>, <div>, <br>,
+# <img>, <at>, &nbsp;. Only tag-shaped runs are markup; a literal "<" arrives as "&lt;".
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])>", re.IGNORECASE)
+# Without these an activity cannot be answered (or trusted): a bad one is a bad request.
+_ESSENTIAL = frozenset(
+    {"type", "id", "channelId", "serviceUrl", "conversation", "from", "recipient"}
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,27 @@ class Pressed:
     label: str
     question: str
     card_activity_id: str | None  # the card's message (Action.Submit gives it)
+
+
+def read_activity(body: Any) -> Activity | None:
+    """The activity of a request body; None when it is not one.
+
+    A `null` field counts as absent (the schema's fields are optional) and an optional
+    field the SDK's model refuses (an empty `locale`, an odd `timestamp`, a `membersAdded`
+    that is no list) is dropped: the rest of the activity still deserves its answer.
+    """
+    if not isinstance(body, Mapping):
+        return None
+    fields = {str(k): v for k, v in body.items() if v is not None}
+    for _ in range(2):
+        try:
+            return Activity.model_validate(fields)
+        except ValidationError as error:
+            bad = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
+            if not bad or bad & _ESSENTIAL:
+                return None
+            fields = {k: v for k, v in fields.items() if k not in bad}
+    return None
 
 
 def teams_tenant(activity: Activity) -> str | None:
@@ -108,12 +140,17 @@ def pressed(activity: Activity) -> Pressed | None:
     if data is None or not isinstance(data.get("action"), str):
         return None
     action = data["action"]
-    label = str(data.get("label") or "")
+    label = _plain(data.get("label"))
     if action == "choice":  # the choice set's send button: the chosen answer is the action
-        action = str(data.get("choice") or "")
+        action = _plain(data.get("choice"))
         label = ""
     reply_to = activity.reply_to_id if activity.type == "message" else None
-    return Pressed(action[:300], label[:200], str(data.get("q") or "")[:300], reply_to)
+    return Pressed(action[:300], label[:200], _plain(data.get("q"))[:300], reply_to)
+
+
+def _plain(value: Any) -> str:
+    """A string our own buttons put there; anything else (a forged or foreign card) is ""."""
+    return value if isinstance(value, str) else ""
 
 
 def card_data(activity: Activity) -> dict[str, Any] | None:
@@ -122,7 +159,8 @@ def card_data(activity: Activity) -> dict[str, Any] | None:
     if activity.type == "invoke":
         if activity.name != CARD_ACTION or not isinstance(value, Mapping):
             return None
-        value = (value.get("action") or {}).get("data")
+        action = value.get("action")  # `Action.Execute` nests its data; others may not
+        value = action.get("data") if isinstance(action, Mapping) else None
     return dict(value) if isinstance(value, Mapping) else None
 
 
@@ -168,7 +206,7 @@ def to_turn(
 
 
 def without_bot_mention(activity: Activity) -> str:
-    """The text without the bot's @mention. Removed literally: the SDK's
+    """The text without the bot's @mention, as plain text. Removed literally: the SDK's
     `remove_recipient_mention` uses the mention's name as a regular expression."""
     text = activity.text or ""
     recipient = activity.recipient.id if activity.recipient else None
@@ -176,10 +214,13 @@ def without_bot_mention(activity: Activity) -> str:
         data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else entity
         if not isinstance(data, Mapping) or data.get("type") != "mention":
             continue
-        mentioned = data.get("mentioned") or {}
+        mentioned = data.get("mentioned")
+        if not isinstance(mentioned, Mapping):
+            continue
         if recipient and mentioned.get("id") == recipient and data.get("text"):
             text = text.replace(str(data["text"]), " ")
-    return " ".join(text.split()) if "\n" not in text else text.strip()
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text))).replace("\xa0", " ")
+    return " ".join(text.split()) if "\n" not in text.strip() else text.strip()
 
 
 def _value(value: Any) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.channels.teams import adapter, channel_admin
+from bot.channels.teams import adapter, channel_admin, invokes
 from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
 from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
@@ -69,9 +69,9 @@ class TeamsAgent:
         ):
             await self._turn(context, tenant_id)
         elif activity.type == "invoke":
-            await context.send_activity(
-                Activity(type="invokeResponse", value=InvokeResponse(status=200))
-            )
+            words = self.runtime.catalogs.for_locale(adapter.locale(activity))
+            response = invokes.unsupported(activity.name, words)
+            await context.send_activity(Activity(type="invokeResponse", value=response))
 
     async def _tenant_of(self, guid: str) -> str | None:
         """The municipality of a Microsoft 365 tenant; remembered for a minute, so a busy

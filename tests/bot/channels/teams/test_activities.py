@@ -231,3 +231,38 @@ async def test_text_that_is_only_the_bots_mention_in_a_channel_gets_the_menu(
     assert person.last_response.status == 200
     assert "メッセージが空でした" in person.text
     assert troubles(caplog) == []
+
+
+@pytest.mark.parametrize("kind", ["message", "card action"])
+async def test_a_turn_that_fails_gets_the_polite_fallback_and_logs_no_typed_text(
+    kind: str,
+    yamada: TeamsPerson,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await yamada.say("メニュー")
+    _, action = yamada.actions()[-1]
+
+    async def broken(turn: Any) -> Any:  # a fault deep in the turn, quoting what was typed
+        raise RuntimeError(f"cannot handle {TYPED}")
+
+    monkeypatch.setattr(server.runtime, "handle", broken)
+    if kind == "message":
+        response = await yamada.post(yamada.activity(text=TYPED))
+        assert response.status == 200
+        assert "処理中に問題が発生しました" in yamada.text, yamada.text
+    else:
+        value = {
+            "action": {"type": "Action.Execute", "verb": action["verb"], "data": action["data"]}
+        }
+        invoke = yamada.activity(type="invoke", name="adaptiveCard/action", value=value)
+        response = await yamada.post(invoke)
+        assert response.status == 200
+        assert yamada.last_body["statusCode"] == 200
+        assert yamada.last_body["value"] == server.runtime.catalogs.for_locale("ja").t(
+            "fallback.error"
+        )
+    [failure] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "RuntimeError" in failure.getMessage() and failure.exc_info is None
+    assert TYPED not in caplog.text

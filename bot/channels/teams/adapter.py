@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from microsoft_agents.activity import Activity
@@ -112,6 +113,13 @@ def event_id(activity: Activity) -> str | None:
         return None
     conversation = activity.conversation.id if activity.conversation else ""
     return "teams:" + hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:48]
+
+
+def greeting_id(activity: Activity, day: date) -> str:
+    """The event id of greeting this conversation on that day."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    key = f"{conversation}\ngreeting\n{day.isoformat()}"
+    return "teams:" + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 
 def team_of(activity: Activity) -> tuple[str, str]:

@@ -325,11 +325,12 @@ class TeamsAgent:
         await self._remember(activity, tenant_id)
         if activity.from_property is None or kind != "personal":
             return
-        event = adapter.event_id(activity)
-        if event is not None:  # the Bot Connector retries: greet once
-            async with transaction(self.runtime.sessions) as session:
-                if not await claim_event(session, tenant_id, adapter.CHANNEL, event):
-                    return
+        # Installing sends an installationUpdate and a conversationUpdate (the bot added),
+        # each maybe retried: whichever comes first greets, once a day per conversation.
+        greeting = adapter.greeting_id(activity, self.runtime.today())
+        async with transaction(self.runtime.sessions) as session:
+            if not await claim_event(session, tenant_id, adapter.CHANNEL, greeting):
+                return
         town = await self.runtime.town(tenant_id)
         home = await home_of(
             town,

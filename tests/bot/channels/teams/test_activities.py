@@ -266,3 +266,16 @@ async def test_a_turn_that_fails_gets_the_polite_fallback_and_logs_no_typed_text
     [failure] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "RuntimeError" in failure.getMessage() and failure.exc_info is None
     assert TYPED not in caplog.text
+
+
+async def test_installing_greets_once_though_teams_sends_two_activities_and_retries(
+    server: Server, farend: FarEnd
+) -> None:
+    newcomer = TeamsPerson(server, farend, "aad-newcomer", "新人 太郎")
+    installed = newcomer.activity(type="installationUpdate", action="add")
+    bot_added = newcomer.activity(type="conversationUpdate", membersAdded=[BOT])
+    greetings = 0
+    for activity in (installed, bot_added, installed, bot_added):
+        assert (await newcomer.post(activity)).status == 200
+        greetings += "アシスタントです" in newcomer.text
+    assert greetings == 1

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 _MEMBER_TTL = 6 * 3600.0
 _CACHE_MAX = 20_000
 _LINK_TTL = 60.0
+_REFUSAL_TTL = 3600.0  # longer than the Bot Connector goes on retrying
 
 
 class TeamsAgent:
@@ -49,6 +50,7 @@ class TeamsAgent:
         self._members: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
         self._links: dict[str, tuple[float, str | None]] = {}
         self._saved: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._refused: dict[str, float] = {}  # event id → until when a retry is ignored
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -58,8 +60,9 @@ class TeamsAgent:
         tenant_id = await self._tenant_of(guid) if guid else None
         if tenant_id is None:
             if activity.type in ("message", "invoke"):
-                replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
-                await self._send(context, replies, activity.locale)
+                if self._first_refusal(activity):
+                    replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
+                    await self._send(context, replies, activity.locale)
                 await self._invoke_done(context, None)
             return
         if activity.type in ("conversationUpdate", "installationUpdate"):
@@ -72,6 +75,20 @@ class TeamsAgent:
             words = self.runtime.catalogs.for_locale(adapter.locale(activity))
             response = invokes.unsupported(activity.name, words)
             await context.send_activity(Activity(type="invokeResponse", value=response))
+
+    def _first_refusal(self, activity: Activity) -> bool:
+        """False for a retry of an activity already refused. Kept in memory: nothing is
+        stored for a tenant no municipality has claimed."""
+        event = adapter.event_id(activity)
+        if event is None:
+            return True
+        now = time.monotonic()
+        if self._refused.get(event, 0.0) > now:
+            return False
+        if len(self._refused) > _CACHE_MAX:
+            self._refused.clear()
+        self._refused[event] = now + _REFUSAL_TTL
+        return True
 
     async def _tenant_of(self, guid: str) -> str | None:
         """The municipality of a Microsoft 365 tenant; remembered for a minute, so a busy

@@ -279,3 +279,19 @@ async def test_installing_greets_once_though_teams_sends_two_activities_and_retr
         assert (await newcomer.post(activity)).status == 200
         greetings += "アシスタントです" in newcomer.text
     assert greetings == 1
+
+
+async def test_a_retried_activity_of_an_unknown_tenant_is_refused_once_and_not_stored(
+    server: Server, farend: FarEnd
+) -> None:
+    stranger = TeamsPerson(server, farend, "aad-stranger", "Stranger", tenant=OTHER_TENANT)
+    message = stranger.activity(text="ヘルプ")
+    refusals = 0
+    for _ in range(3):  # the Bot Connector retries what it thinks went unanswered
+        assert (await stranger.post(message)).status == 200
+        refusals += len(stranger.replies)
+    assert refusals == 1
+    async with transaction(server.runtime.sessions) as session:
+        assert (await session.exec(select(ProcessedEvent))).all() == []
+    await stranger.say("ヘルプ")  # a new message is refused again
+    assert len(stranger.replies) == 1

@@ -29,9 +29,31 @@ _MAX_VALUE = 10_000
 # <img>, <at>, &nbsp;. Only tag-shaped runs are markup; a literal "<" arrives as "&lt;".
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])>", re.IGNORECASE)
-# Without these an activity cannot be answered (or trusted): a bad one is a bad request.
-_ESSENTIAL = frozenset(
-    {"type", "id", "channelId", "serviceUrl", "conversation", "from", "recipient"}
+# Metadata whose odd value (an empty `locale`, a `timestamp` in another format) costs the
+# activity nothing: dropped. Anything else malformed (what was said or pressed, who, where)
+# makes the activity a bad request.
+_TOLERATED = frozenset(
+    {
+        "locale",
+        "timestamp",
+        "localTimestamp",
+        "localTimezone",
+        "textFormat",
+        "attachmentLayout",
+        "entities",
+        "membersAdded",
+        "membersRemoved",
+        "reactionsAdded",
+        "reactionsRemoved",
+        "action",
+        "topicName",
+        "historyDisclosed",
+        "importance",
+        "deliveryMode",
+        "expiration",
+        "inputHint",
+        "callerId",
+    }
 )
 
 
@@ -48,9 +70,9 @@ class Pressed:
 def read_activity(body: Any) -> Activity | None:
     """The activity of a request body; None when it is not one.
 
-    A `null` field counts as absent (the schema's fields are optional) and an optional
-    field the SDK's model refuses (an empty `locale`, an odd `timestamp`, a `membersAdded`
-    that is no list) is dropped: the rest of the activity still deserves its answer.
+    A `null` field counts as absent (the schema's fields are optional) and metadata the
+    SDK's model refuses (an empty `locale`, an odd `timestamp`, a `membersAdded` that is no
+    list) is dropped: the rest of the activity still deserves its answer.
     """
     if not isinstance(body, Mapping):
         return None
@@ -60,7 +82,7 @@ def read_activity(body: Any) -> Activity | None:
             return Activity.model_validate(fields)
         except ValidationError as error:
             bad = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
-            if not bad or bad & _ESSENTIAL:
+            if not bad or not bad <= _TOLERATED:
                 return None
             fields = {k: v for k, v in fields.items() if k not in bad}
     return None

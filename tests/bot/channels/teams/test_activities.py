@@ -135,8 +135,8 @@ async def test_a_message_with_an_odd_optional_field_is_still_answered(
 async def test_an_activity_missing_what_it_needs_is_still_a_bad_request(
     yamada: TeamsPerson,
 ) -> None:
-    for broken in ({"conversation": "x"}, {"from": None}, {"type": 5}):
-        response = await yamada.post(yamada.activity(text="ヘルプ", **broken))
+    for broken in ({"conversation": "x"}, {"from": None}, {"type": 5}, {"text": False}):
+        response = await yamada.post(yamada.activity(**{"text": "ヘルプ", **broken}))
         assert response.status == 400, broken
         assert yamada.replies == []
 

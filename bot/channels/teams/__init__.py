@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from microsoft_agents.activity import Activity
+from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
-from pydantic import ValidationError
 
+from bot.channels.teams.adapter import locale, read_activity
 from bot.channels.teams.agent import TeamsAgent
 from bot.channels.teams.auth import (
     TeamsTokenValidator,
@@ -31,6 +33,7 @@ from bot.channels.teams.deliverer import TeamsDeliverer, TeamsPoster
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ROUTE = "/api/messages"
 
 
@@ -63,9 +66,10 @@ class TeamsChannel:
         if not self.anonymous and not authorization:
             return _unauthorized()
         try:
-            body = json.loads(await request.read())
-            activity = Activity.model_validate(body)
-        except (ValueError, ValidationError, RecursionError):  # RecursionError: nested too deep
+            activity = read_activity(json.loads(await request.read()))
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
+            activity = None
+        if activity is None:
             return web.json_response({"error": "not an activity"}, status=400)
         # The SDK needs all of these to answer (without a recipient it fails, logging the
         # activity's sender at ERROR): an activity without them is refused before it runs.
@@ -95,13 +99,36 @@ class TeamsChannel:
         return web.Response(status=200)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
-        # Ids only: the activity's text may hold personal information.
+        """A turn that failed: its place in the code is logged (never the exception's text,
+        which may quote what was typed) and the person gets the polite fallback — for an
+        invoke as its response, so Teams shows it instead of its own error."""
+        activity = context.activity
         log.error(
-            "Teams turn failed (%s) for activity %s",
+            "Teams turn failed (%s at %s) for activity %s",
             type(error).__name__,
-            context.activity.id if context.activity else "-",
-            exc_info=error,
+            _where(error),
+            activity.id if activity else "-",
         )
+        if activity is None or activity.type not in ("message", "invoke"):
+            return
+        text = self.runtime.catalogs.for_locale(locale(activity)).t("fallback.error")
+        try:
+            if activity.type == "invoke" and self.adapter.INVOKE_RESPONSE_KEY not in (
+                context.turn_state
+            ):
+                body = {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
+                response = InvokeResponse(status=200, body=body)
+                await context.send_activity(Activity(type="invokeResponse", value=response))
+            else:
+                await context.send_activity(Activity(type="message", text=text))
+        except Exception as failed:  # the Bot Connector is unreachable: nothing more to do
+            log.info("could not tell of a failed turn: %s", type(failed).__name__)
+
+
+def _where(error: BaseException) -> str:
+    """The innermost frames of an exception, as file:line."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)) or "-"
 
 
 class _LazyTokens:

@@ -8,11 +8,15 @@ with `value`) or a submitted card form (its inputs in the same data) all become 
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from microsoft_agents.activity import Activity
+from pydantic import ValidationError
 
 from dialogs.turn import Turn
 
@@ -21,6 +25,36 @@ CARD_ACTION = "adaptiveCard/action"
 _OWN_KEYS = ("action", "label", "q")  # what our buttons carry besides the inputs
 _MAX_TEXT = 100_000
 _MAX_VALUE = 10_000
+# Teams sends formatted messages (and pasted images) as HTML in `text`: <p>, <div>, <br>,
+# <img>, <at>, &nbsp;. Only tag-shaped runs are markup; a literal "<" arrives as "&lt;".
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])>", re.IGNORECASE)
+# Metadata whose odd value (an empty `locale`, a `timestamp` in another format) costs the
+# activity nothing: dropped. Anything else malformed (what was said or pressed, who, where)
+# makes the activity a bad request.
+_TOLERATED = frozenset(
+    {
+        "locale",
+        "timestamp",
+        "localTimestamp",
+        "localTimezone",
+        "textFormat",
+        "attachmentLayout",
+        "entities",
+        "membersAdded",
+        "membersRemoved",
+        "reactionsAdded",
+        "reactionsRemoved",
+        "action",
+        "topicName",
+        "historyDisclosed",
+        "importance",
+        "deliveryMode",
+        "expiration",
+        "inputHint",
+        "callerId",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +65,27 @@ class Pressed:
     label: str
     question: str
     card_activity_id: str | None  # the card's message (Action.Submit gives it)
+
+
+def read_activity(body: Any) -> Activity | None:
+    """The activity of a request body; None when it is not one.
+
+    A `null` field counts as absent (the schema's fields are optional) and metadata the
+    SDK's model refuses (an empty `locale`, an odd `timestamp`, a `membersAdded` that is no
+    list) is dropped: the rest of the activity still deserves its answer.
+    """
+    if not isinstance(body, Mapping):
+        return None
+    fields = {str(k): v for k, v in body.items() if v is not None}
+    for _ in range(2):
+        try:
+            return Activity.model_validate(fields)
+        except ValidationError as error:
+            bad = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
+            if not bad or not bad <= _TOLERATED:
+                return None
+            fields = {k: v for k, v in fields.items() if k not in bad}
+    return None
 
 
 def teams_tenant(activity: Activity) -> str | None:
@@ -82,6 +137,13 @@ def event_id(activity: Activity) -> str | None:
     return "teams:" + hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:48]
 
 
+def greeting_id(activity: Activity, day: date) -> str:
+    """The event id of greeting this conversation on that day."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    key = f"{conversation}\ngreeting\n{day.isoformat()}"
+    return "teams:" + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
 def team_of(activity: Activity) -> tuple[str, str]:
     """(team id, team name) of a channel activity."""
     team = _channel_data(activity).get("team")
@@ -108,12 +170,17 @@ def pressed(activity: Activity) -> Pressed | None:
     if data is None or not isinstance(data.get("action"), str):
         return None
     action = data["action"]
-    label = str(data.get("label") or "")
+    label = _plain(data.get("label"))
     if action == "choice":  # the choice set's send button: the chosen answer is the action
-        action = str(data.get("choice") or "")
+        action = _plain(data.get("choice"))
         label = ""
     reply_to = activity.reply_to_id if activity.type == "message" else None
-    return Pressed(action[:300], label[:200], str(data.get("q") or "")[:300], reply_to)
+    return Pressed(action[:300], label[:200], _plain(data.get("q"))[:300], reply_to)
+
+
+def _plain(value: Any) -> str:
+    """A string our own buttons put there; anything else (a forged or foreign card) is ""."""
+    return value if isinstance(value, str) else ""
 
 
 def card_data(activity: Activity) -> dict[str, Any] | None:
@@ -122,7 +189,8 @@ def card_data(activity: Activity) -> dict[str, Any] | None:
     if activity.type == "invoke":
         if activity.name != CARD_ACTION or not isinstance(value, Mapping):
             return None
-        value = (value.get("action") or {}).get("data")
+        action = value.get("action")  # `Action.Execute` nests its data; others may not
+        value = action.get("data") if isinstance(action, Mapping) else None
     return dict(value) if isinstance(value, Mapping) else None
 
 
@@ -168,7 +236,7 @@ def to_turn(
 
 
 def without_bot_mention(activity: Activity) -> str:
-    """The text without the bot's @mention. Removed literally: the SDK's
+    """The text without the bot's @mention, as plain text. Removed literally: the SDK's
     `remove_recipient_mention` uses the mention's name as a regular expression."""
     text = activity.text or ""
     recipient = activity.recipient.id if activity.recipient else None
@@ -176,10 +244,13 @@ def without_bot_mention(activity: Activity) -> str:
         data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else entity
         if not isinstance(data, Mapping) or data.get("type") != "mention":
             continue
-        mentioned = data.get("mentioned") or {}
+        mentioned = data.get("mentioned")
+        if not isinstance(mentioned, Mapping):
+            continue
         if recipient and mentioned.get("id") == recipient and data.get("text"):
             text = text.replace(str(data["text"]), " ")
-    return " ".join(text.split()) if "\n" not in text else text.strip()
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text))).replace("\xa0", " ")
+    return " ".join(text.split()) if "\n" not in text.strip() else text.strip()
 
 
 def _value(value: Any) -> str:

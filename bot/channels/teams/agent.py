@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.channels.teams import adapter, channel_admin
+from bot.channels.teams import adapter, channel_admin, invokes
 from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
 from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 _MEMBER_TTL = 6 * 3600.0
 _CACHE_MAX = 20_000
 _LINK_TTL = 60.0
+_REFUSAL_TTL = 3600.0  # longer than the Bot Connector goes on retrying
 
 
 class TeamsAgent:
@@ -49,6 +50,7 @@ class TeamsAgent:
         self._members: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
         self._links: dict[str, tuple[float, str | None]] = {}
         self._saved: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._refused: dict[str, float] = {}  # event id → until when a retry is ignored
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -58,8 +60,9 @@ class TeamsAgent:
         tenant_id = await self._tenant_of(guid) if guid else None
         if tenant_id is None:
             if activity.type in ("message", "invoke"):
-                replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
-                await self._send(context, replies, activity.locale)
+                if self._first_refusal(activity):
+                    replies = self.runtime.unknown_workspace("teams_tenant", guid or "-")
+                    await self._send(context, replies, activity.locale)
                 await self._invoke_done(context, None)
             return
         if activity.type in ("conversationUpdate", "installationUpdate"):
@@ -69,9 +72,23 @@ class TeamsAgent:
         ):
             await self._turn(context, tenant_id)
         elif activity.type == "invoke":
-            await context.send_activity(
-                Activity(type="invokeResponse", value=InvokeResponse(status=200))
-            )
+            words = self.runtime.catalogs.for_locale(adapter.locale(activity))
+            response = invokes.unsupported(activity.name, words)
+            await context.send_activity(Activity(type="invokeResponse", value=response))
+
+    def _first_refusal(self, activity: Activity) -> bool:
+        """False for a retry of an activity already refused. Kept in memory: nothing is
+        stored for a tenant no municipality has claimed."""
+        event = adapter.event_id(activity)
+        if event is None:
+            return True
+        now = time.monotonic()
+        if self._refused.get(event, 0.0) > now:
+            return False
+        if len(self._refused) > _CACHE_MAX:
+            self._refused.clear()
+        self._refused[event] = now + _REFUSAL_TTL
+        return True
 
     async def _tenant_of(self, guid: str) -> str | None:
         """The municipality of a Microsoft 365 tenant; remembered for a minute, so a busy
@@ -325,11 +342,12 @@ class TeamsAgent:
         await self._remember(activity, tenant_id)
         if activity.from_property is None or kind != "personal":
             return
-        event = adapter.event_id(activity)
-        if event is not None:  # the Bot Connector retries: greet once
-            async with transaction(self.runtime.sessions) as session:
-                if not await claim_event(session, tenant_id, adapter.CHANNEL, event):
-                    return
+        # Installing sends an installationUpdate and a conversationUpdate (the bot added),
+        # each maybe retried: whichever comes first greets, once a day per conversation.
+        greeting = adapter.greeting_id(activity, self.runtime.today())
+        async with transaction(self.runtime.sessions) as session:
+            if not await claim_event(session, tenant_id, adapter.CHANNEL, greeting):
+                return
         town = await self.runtime.town(tenant_id)
         home = await home_of(
             town,

@@ -1,0 +1,30 @@
+"""The answer to an invoke this bot does not implement (the manifest declares no message
+extension, task module, tab or sign-in), so the Teams client shows something sensible.
+
+Teams waits for every invoke's response and shows its own error when the status is not
+200. Where the invoke has a response type that can carry a message (a task module dialog,
+a message-extension result), the person is told the app does not offer it; any other name
+gets 501 Not Implemented, as the SDK's own `ActivityHandler` answers it.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from microsoft_agents.activity import InvokeResponse
+
+from dialogs.catalog import Catalog
+
+_TASK = ("task/fetch", "task/submit")
+_MESSAGE_EXTENSION = "composeExtension/"
+
+
+def unsupported(name: str | None, words: Catalog) -> InvokeResponse:
+    text = words.t("teams.invoke_unsupported")
+    name = name or ""
+    if name in _TASK:
+        return InvokeResponse(status=200, body={"task": {"type": "message", "value": text}})
+    if name.startswith(_MESSAGE_EXTENSION):
+        body = {"composeExtension": {"type": "message", "text": text}}
+        return InvokeResponse(status=200, body=body)
+    return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))

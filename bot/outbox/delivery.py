@@ -161,8 +161,10 @@ class Delivery:
 
         A deliverer that paces itself (`batch_size` above 1: Slack) gets a batch at a time,
         claimed in one transaction, posted concurrently (its own pacer keeps the platform's
-        limits) and recorded in one transaction; a batch is about a second at its pace, so
-        something more urgent written meanwhile waits no longer than that."""
+        limits) and recorded in one transaction. The next batch is claimed once half of
+        this one is out, and this one recorded while the next is posted, so the platform's
+        pace never waits for the database; a batch is about a second at its pace, so
+        something more urgent written meanwhile waits no longer than about two."""
         self._running.add(lane)
         try:
             return await self._deliver_lane(lane, moment, until)
@@ -174,28 +176,73 @@ class Delivery:
         rate = self.registry.per_second(lane.channel)
         size = 1 if rate else _batch_size(self.registry.get(lane.channel))
         left = self.batch
-        while left is None or left > 0:
-            if self.clock() >= until:
-                break  # the tick goes on (reminders, new lanes); the next pass resumes
-            if self._paused_until.get(lane, 0.0) > self.clock():
-                break  # the platform asked to wait: a later pass goes on
-            claimed = await self._claim(lane, moment(), size if left is None else min(size, left))
-            if not claimed:
-                break
-            if left is not None:
-                left -= len(claimed)
-            wait = self._ready_at.get(lane, 0.0) - self.clock()
-            if wait > 0:
-                await self.sleep(wait)  # keeping to the pace holds no lock, only the lease
-            began = self.clock()
-            results = await self._attempt_all(lane, claimed, moment)
-            for one, result in zip(claimed, results, strict=True):
-                self.observer(result.outcome, one.message)
-            sent += sum(1 for result in results if result.outcome == "sent")
-            if rate and any(r.outcome in ("sent", "failed", "dead") for r in results):
-                # From the start of this call: the call's own time is part of the interval.
-                self._ready_at[lane] = began + 1 / rate
+        ahead: asyncio.Future[list[_Claimed]] | None = None
+        recording: asyncio.Future[None] | None = None
+
+        def may_claim() -> bool:
+            return self.clock() < until and self._paused_until.get(lane, 0.0) <= self.clock()
+
+        def amount() -> int:
+            return size if left is None else min(size, left)
+
+        def claim_ahead() -> None:
+            nonlocal ahead
+            if ahead is None and (left is None or left > 0) and may_claim():
+                ahead = asyncio.ensure_future(self._claim(lane, moment(), amount()))
+
+        try:
+            claimed = await self._claim(lane, moment(), amount()) if may_claim() else []
+            while claimed:
+                if left is not None:
+                    left -= len(claimed)
+                wait = self._ready_at.get(lane, 0.0) - self.clock()
+                if wait > 0:
+                    await self.sleep(wait)  # keeping to the pace holds no lock, only the lease
+                began = self.clock()
+                results = await self._attempt_all(
+                    lane, claimed, moment, claim_ahead if size > 1 else None
+                )
+                if recording is not None:
+                    await recording  # one record at a time, in the order they were sent
+                recording = asyncio.ensure_future(self._record_sent(claimed, results))
+                for one, result in zip(claimed, results, strict=True):
+                    self.observer(result.outcome, one.message)
+                sent += sum(1 for result in results if result.outcome == "sent")
+                if rate and any(r.outcome in ("sent", "failed", "dead") for r in results):
+                    # From the start of this call: the call's own time is part of the interval.
+                    self._ready_at[lane] = began + 1 / rate
+                claimed = []
+                if ahead is not None:
+                    claimed = await asyncio.shield(ahead)  # stopping now gives it back
+                    ahead = None
+                if claimed and self._paused_until.get(lane, 0.0) > self.clock():
+                    await self._give_back(claimed)  # the platform asked to wait
+                    claimed = []
+                if not claimed and (left is None or left > 0) and may_claim():
+                    # What this batch's record lets go next (a reply once its thread is
+                    # posted) is seen only after the record.
+                    await recording
+                    claimed = await self._claim(lane, moment(), amount())
+        finally:
+            if ahead is not None:
+                await asyncio.shield(self._give_back_ahead(ahead))
+            if recording is not None:
+                await asyncio.shield(recording)
         return sent
+
+    async def _give_back_ahead(self, ahead: asyncio.Future[list[_Claimed]]) -> None:
+        """A batch claimed ahead but not posted (the pass stops): due again at once."""
+        try:
+            claimed = await ahead
+        except Exception:  # the claim itself failed: it holds nothing
+            log.warning("outbox: a claim ahead failed", exc_info=True)
+            return
+        await self._give_back(claimed)
+
+    async def _give_back(self, claimed: list[_Claimed]) -> None:
+        async with transaction(self.sessions) as session:
+            for one in claimed:
+                await release(session, one.message.id, one.lease)
 
     async def _claim(self, lane: Lane, now: datetime, size: int) -> list[_Claimed]:
         """The lane's next messages, leased; a reply whose thread is not posted yet is put
@@ -226,18 +273,36 @@ class Delivery:
                 return claimed
 
     async def _attempt_all(
-        self, lane: Lane, claimed: list[_Claimed], moment: Callable[[], datetime]
+        self,
+        lane: Lane,
+        claimed: list[_Claimed],
+        moment: Callable[[], datetime],
+        claim_ahead: Callable[[], None] | None = None,
     ) -> list[_Result]:
-        """Post a batch concurrently, then record the sent ones in one transaction. Stopping
+        """Post a batch concurrently; once half of it is out, `claim_ahead` may claim the
+        next. The caller records the outcome. Stopping
         midway still records what the platform already accepted (shielded), so only the
         posts in flight at that moment may go twice (at-least-once)."""
         if len(claimed) == 1:
-            results = [await self._attempt(lane, claimed[0], moment)]
-            await self._record_sent(claimed, results)
-            return results
+            if claim_ahead is not None:
+                claim_ahead()
+            return [await self._attempt(lane, claimed[0], moment)]
         tasks = [asyncio.ensure_future(self._attempt(lane, one, moment)) for one in claimed]
+        if claim_ahead is not None:
+            half, done = max(1, len(tasks) // 2), 0
+
+            def counted(task: asyncio.Future[_Result]) -> None:
+                nonlocal done
+                if task.cancelled():
+                    return  # stopping: nothing more is claimed
+                done += 1
+                if done == half:
+                    claim_ahead()
+
+            for task in tasks:
+                task.add_done_callback(counted)
         try:
-            results = list(await asyncio.gather(*tasks))
+            return list(await asyncio.gather(*tasks))
         except BaseException:
             for task in tasks:
                 task.cancel()
@@ -251,8 +316,6 @@ class Delivery:
                 self._record_sent([one for one, _ in finished], [o for _, o in finished])
             )
             raise
-        await self._record_sent(claimed, results)
-        return results
 
     async def _record_sent(self, claimed: list[_Claimed], results: list[_Result]) -> None:
         """The sent ones of a batch, their threads' references and each broadcast's

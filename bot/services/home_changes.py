@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.addresses import PersonAddress
 from storage.outbox import Priority, enqueue_unless_waiting
+from storage.outbox_bulk import enqueue_many_unless_waiting
 
 # Channels whose home is a surface the bot publishes (Slack's App Home); the others read the
 # home when it is shown (the web chat's panel, a Teams welcome card).
@@ -22,10 +23,7 @@ REDRAWN_HOMES = frozenset({"slack"})
 HOME_CHANGED = "home_changed"
 
 
-async def home_changed(
-    session: AsyncSession, tenant_id: str, channel: str, user_id: str, *, bulk: bool = False
-) -> None:
-    """`bulk`: one of many (everyone's, for a new guideline version), after what is urgent."""
+async def home_changed(session: AsyncSession, tenant_id: str, channel: str, user_id: str) -> None:
     if channel not in REDRAWN_HOMES:
         return
     await enqueue_unless_waiting(
@@ -35,5 +33,23 @@ async def home_changed(
         channel=channel,
         address=PersonAddress(user_id),
         body={"type": HOME_CHANGED},
-        priority=Priority.BULK if bulk else Priority.NORMAL,
+        priority=Priority.NORMAL,
+    )
+
+
+async def homes_changed(
+    session: AsyncSession, tenant_id: str, channel: str, user_ids: list[str]
+) -> None:
+    """Everyone's home at once (a new guideline version), after what is urgent: one
+    statement per chunk of people, not one per person."""
+    if channel not in REDRAWN_HOMES or not user_ids:
+        return
+    await enqueue_many_unless_waiting(
+        session,
+        tenant_id,
+        kind="home",
+        channel=channel,
+        addresses=[PersonAddress(user_id) for user_id in user_ids],
+        body={"type": HOME_CHANGED},
+        priority=Priority.BULK,
     )

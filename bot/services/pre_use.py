@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.business_time import working_days_between
-from bot.services.home_changes import home_changed
+from bot.services.home_changes import homes_changed
 from dialogs.context import JST, DialogContext, MunicipalityFacts
 from dialogs.effects import PublishGuideline
 from dialogs.guideline import APPROVER_ROLE, DivisionCounts
@@ -21,12 +22,13 @@ from storage.addresses import PersonAddress
 from storage.admin import audit
 from storage.guideline import add_version, list_versions
 from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, TrainingRecord
-from storage.outbox import enqueue
+from storage.outbox_bulk import NewMessage, enqueue_many
 from storage.people import accounts_of, get_person
 from storage.pre_use import (
     all_confirmations,
     all_people,
     latest_confirmation_of,
+    recipients,
     roster,
     roster_match,
     training_record_for,
@@ -307,7 +309,7 @@ async def publish(
             "effective_on": version.effective_on.isoformat(),
         },
     )
-    people: list[Person] = await all_people(session, town.tenant_id)
+    people = await recipients(session, town.tenant_id)
     broadcast = Broadcast(
         tenant_id=town.tenant_id,
         kind=f"guideline:{version.version}",
@@ -317,16 +319,32 @@ async def publish(
     )
     session.add(broadcast)
     await session.flush()
-    for person in people:
-        card = notice_card(version, ctx.with_locale(person.locale or ctx.locale))
-        await enqueue(
-            session,
-            town.tenant_id,
-            key=f"guideline:{version.seq}:{person.channel}:{person.user_id}",
-            channel=person.channel,
-            address=PersonAddress(person.user_id),
-            body=card.to_dict(),
-            broadcast_id=broadcast.id,
-        )
-        await home_changed(session, town.tenant_id, person.channel, person.user_id, bulk=True)
+    # The card differs by language only: drawn once per language, not once per person.
+    cards: dict[str, dict[str, Any]] = {}
+
+    def card_for(locale: str) -> dict[str, Any]:
+        if locale not in cards:
+            cards[locale] = notice_card(version, ctx.with_locale(locale)).to_dict()
+        return cards[locale]
+
+    await enqueue_many(
+        session,
+        town.tenant_id,
+        (
+            NewMessage(
+                key=f"guideline:{version.seq}:{person_channel}:{person_id}",
+                channel=person_channel,
+                address=PersonAddress(person_id),
+                body=card_for(locale or ctx.locale),
+            )
+            for person_channel, person_id, locale in people
+        ),
+        broadcast_id=broadcast.id,
+    )
+    # Everyone's notice first, then their homes (a home is paced far slower than a post).
+    by_channel: dict[str, list[str]] = defaultdict(list)
+    for person_channel, person_id, _ in people:
+        by_channel[person_channel].append(person_id)
+    for person_channel, ids in sorted(by_channel.items()):
+        await homes_changed(session, town.tenant_id, person_channel, ids)
     return version, broadcast

@@ -8,13 +8,15 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import col, func, select
+
 from bot.outbox.deliverers import Outgoing
 from bot.outbox.delivery import Delivery
 from bot.runtime import Runtime
 from bot.scheduler import Ticker
 from storage.addresses import CAIO
 from storage.db import transaction
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
 from storage.outbox import Priority, pending_count
 from tests.bot.outbox.helpers import Recorder, outbox_row, queue, registry
 from tests.bot.outbox.test_priority_and_pacing import queue_broadcast
@@ -127,3 +129,45 @@ async def test_a_turn_with_effects_wakes_delivery_and_one_without_leaves_it_asle
     assert wakes == []
     await chat.say("English please")  # the locale is an effect
     assert wakes == ["woken"]
+
+
+class WatchesTheNextBatch(SelfPaced):
+    """The last post of the first batch looks (for up to two seconds) whether the next
+    batch is already leased: the platform's pace should never wait for a claim."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self.started = 0
+        self.leased_while_out = 0
+
+    async def deliver(self, message: Outgoing) -> str:
+        self.started += 1
+        if self.started == BATCH:
+            for _ in range(200):
+                self.leased_while_out = await leased_unsent(self.runtime)
+                if self.leased_while_out >= 2 * BATCH:
+                    break
+                await asyncio.sleep(0.01)
+        return await super().deliver(message)
+
+
+async def leased_unsent(runtime: Runtime) -> int:
+    async with transaction(runtime.sessions) as session:
+        statement = select(func.count()).where(
+            col(OutboxMessage.lease).is_not(None), col(OutboxMessage.sent_at).is_(None)
+        )
+        return int((await session.exec(statement)).one())
+
+
+async def test_the_next_batch_is_claimed_while_one_is_still_out(runtime: Runtime) -> None:
+    await queue_broadcast(runtime, 3 * BATCH)
+    platform = WatchesTheNextBatch(runtime)
+    delivery = Delivery(runtime.sessions, registry(local=platform))
+    assert await delivery.run_once(utcnow()) == 3 * BATCH
+    assert platform.leased_while_out == 2 * BATCH  # this batch and the next, not one alone
+    assert platform.most_in_flight == BATCH  # posting stays one batch at a time
+    keys = [m.key for m in platform.delivered]
+    assert len(set(keys)) == 3 * BATCH
+    async with transaction(runtime.sessions) as session:
+        assert await pending_count(session, SAMPLE_TENANT) == 0
+    assert await leased_unsent(runtime) == 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 # Loggers that, at DEBUG, print every SQL statement with its parameters — saved form answers
 # and profiles among them. What people type must not reach a log at any level, so these are
@@ -20,6 +22,31 @@ def _one_line(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
 
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+def exception_without_text(exc_info: _ExcInfo) -> str:
+    """A traceback with where it happened and each exception's type, not its text: an error's
+    message may quote what a person typed (a value that failed to parse, a driver's error)."""
+    if exc_info[1] is None:
+        return ""
+    kept: list[str] = []
+    shown = traceback.TracebackException(*exc_info)
+    chain: list[traceback.TracebackException] = []
+    while shown is not None and len(chain) < 10:
+        chain.append(shown)
+        shown = shown.__cause__ or (None if shown.__suppress_context__ else shown.__context__)
+    for index, link in enumerate(reversed(chain)):
+        if index:
+            kept.append("\nwhile handling it, or because of it:\n")
+        kept.append("Traceback (most recent call last):\n")
+        kept.extend(link.stack.format())
+        kept.append(
+            f"{link.exc_type.__qualname__ if link.exc_type else 'Exception'} (message not logged)\n"
+        )
+    return "".join(kept).rstrip("\n")
+
+
 class TextFormatter(logging.Formatter):
     """Text lines; a message's own newlines are escaped (a traceback stays readable below)."""
 
@@ -27,8 +54,14 @@ class TextFormatter(logging.Formatter):
         record.message = _one_line(record.message)
         return super().formatMessage(record)
 
+    def formatException(self, ei: _ExcInfo) -> str:  # type: ignore[override]
+        return exception_without_text(ei)
+
 
 class JsonFormatter(logging.Formatter):
+    def formatException(self, ei: _ExcInfo) -> str:  # type: ignore[override]
+        return exception_without_text(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),

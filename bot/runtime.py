@@ -26,7 +26,8 @@ from bot.in_flight import InFlight
 from bot.metrics import Metrics
 from bot.outbox.dead import mail_dead_letter
 from bot.outbox.deliverers import build_registry
-from bot.outbox.delivery import Delivery, report_progress
+from bot.outbox.delivery import Delivery
+from bot.outbox.progress import report_progress
 from bot.sample_data import load_sample_data
 from bot.services.pre_use import Versions, person_state, state_of
 from bot.services.reminders import plan_reminders, send_due_reminders

@@ -13,9 +13,13 @@ MAX_TEXT_LENGTH = 4000
 
 # Control characters other than newline and tab never carry meaning in a chat message;
 # they are dropped so they cannot break a renderer or a log line.
-# Control characters, zero-width marks, and lone surrogates (a JSON body may carry "\ud800";
-# such a string cannot be encoded, stored or analysed).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
+# Control characters, zero-width marks, bidirectional embeddings, overrides and isolates (they
+# make 「報告者: 山田」 display reversed or hide text in a card the policy division reads), and
+# lone surrogates (a JSON body may carry "\ud800"; such a string cannot be encoded, stored or
+# analysed).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _TRAILING = re.compile(r"[\s。、．，.,!！?？~〜～…・ー-]+$")
 _SPACES = re.compile(r"\s+")
 

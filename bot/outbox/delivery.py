@@ -20,28 +20,26 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.claims import Claimed, Outcome, Result, batch_size, from_row
 from bot.outbox.deliverers import DelivererRegistry, Later, Outgoing, RetryAfter
-from storage.addresses import InThread, PersonAddress, address_of
+from storage.addresses import InThread
 from storage.db import transaction
-from storage.models import Broadcast, OutboxMessage, Person, utcnow
+from storage.models import OutboxMessage, utcnow
 from storage.outbox import (
     Lane,
     claim_due,
     due_lanes,
-    enqueue,
     record_failed,
     record_later,
     record_sent_many,
     record_thread,
     release,
-    sent_count,
     thread_ref,
 )
 
@@ -52,8 +50,6 @@ THREAD_WAIT = timedelta(seconds=5)
 # A lane stops claiming after this long in one pass, so the tick that runs the pass comes
 # round again (reminders, lanes with new messages); the Ticker starts the next one at once.
 PASS_SECONDS = 10.0
-
-Outcome = Literal["sent", "failed", "dead", "throttled", "waiting", "released"]
 
 
 class ProgressReporter(Protocol):
@@ -66,10 +62,6 @@ class DeadLetterHandler(Protocol):
     """Called when a message is dead, in the transaction recording it."""
 
     async def __call__(self, session: AsyncSession, message: OutboxMessage) -> None: ...
-
-
-class ProgressBody(Protocol):
-    def __call__(self, broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]: ...
 
 
 def observe(outcome: Outcome, message: Outgoing) -> None:
@@ -174,9 +166,9 @@ class Delivery:
     async def _deliver_lane(self, lane: Lane, moment: Callable[[], datetime], until: float) -> int:
         sent = 0
         rate = self.registry.per_second(lane.channel)
-        size = 1 if rate else _batch_size(self.registry.get(lane.channel))
+        size = 1 if rate else batch_size(self.registry.get(lane.channel))
         left = self.batch
-        ahead: asyncio.Future[list[_Claimed]] | None = None
+        ahead: asyncio.Future[list[Claimed]] | None = None
         recording: asyncio.Future[None] | None = None
 
         def may_claim() -> bool:
@@ -230,7 +222,7 @@ class Delivery:
                 await asyncio.shield(recording)
         return sent
 
-    async def _give_back_ahead(self, ahead: asyncio.Future[list[_Claimed]]) -> None:
+    async def _give_back_ahead(self, ahead: asyncio.Future[list[Claimed]]) -> None:
         """A batch claimed ahead but not posted (the pass stops): due again at once."""
         try:
             claimed = await ahead
@@ -239,12 +231,12 @@ class Delivery:
             return
         await self._give_back(claimed)
 
-    async def _give_back(self, claimed: list[_Claimed]) -> None:
+    async def _give_back(self, claimed: list[Claimed]) -> None:
         async with transaction(self.sessions) as session:
             for one in claimed:
                 await release(session, one.message.id, one.lease)
 
-    async def _claim(self, lane: Lane, now: datetime, size: int) -> list[_Claimed]:
+    async def _claim(self, lane: Lane, now: datetime, size: int) -> list[Claimed]:
         """The lane's next messages, leased; a reply whose thread is not posted yet is put
         back for a short while (not a failed attempt) and others taken."""
         while True:
@@ -252,7 +244,7 @@ class Delivery:
                 rows = await claim_due(session, lane, now, self.lease_for, size)
                 if not rows:
                     return []
-                claimed: list[_Claimed] = []
+                claimed: list[Claimed] = []
                 for row in rows:
                     assert row.id is not None and row.lease is not None
                     thread: str | None = None
@@ -268,17 +260,17 @@ class Delivery:
                             )
                             continue
                         thread = found.ref
-                    claimed.append(_claimed(row, thread))
+                    claimed.append(from_row(row, thread))
             if claimed:
                 return claimed
 
     async def _attempt_all(
         self,
         lane: Lane,
-        claimed: list[_Claimed],
+        claimed: list[Claimed],
         moment: Callable[[], datetime],
         claim_ahead: Callable[[], None] | None = None,
-    ) -> list[_Result]:
+    ) -> list[Result]:
         """Post a batch concurrently; once half of it is out, `claim_ahead` may claim the
         next. The caller records the outcome. Stopping
         midway still records what the platform already accepted (shielded), so only the
@@ -291,7 +283,7 @@ class Delivery:
         if claim_ahead is not None:
             half, done = max(1, len(tasks) // 2), 0
 
-            def counted(task: asyncio.Future[_Result]) -> None:
+            def counted(task: asyncio.Future[Result]) -> None:
                 nonlocal done
                 if task.cancelled():
                     return  # stopping: nothing more is claimed
@@ -317,7 +309,7 @@ class Delivery:
             )
             raise
 
-    async def _record_sent(self, claimed: list[_Claimed], results: list[_Result]) -> None:
+    async def _record_sent(self, claimed: list[Claimed], results: list[Result]) -> None:
         """The sent ones of a batch, their threads' references and each broadcast's
         progress: one transaction."""
         paired = list(zip(claimed, results, strict=True))
@@ -346,8 +338,8 @@ class Delivery:
                     await self.progress(session, broadcast_id)
 
     async def _attempt(
-        self, lane: Lane, claimed: _Claimed, moment: Callable[[], datetime]
-    ) -> _Result:
+        self, lane: Lane, claimed: Claimed, moment: Callable[[], datetime]
+    ) -> Result:
         message = claimed.message
         deliverer = self.registry.get(message.channel)
         try:
@@ -358,24 +350,24 @@ class Delivery:
             timeout = self.lease_for.total_seconds() / 2
             ref = await asyncio.wait_for(deliverer.deliver(message), timeout)
         except Later as later:  # recorded with the batch
-            return _Result("waiting", str(later), moment() + timedelta(seconds=later.seconds))
+            return Result("waiting", str(later), moment() + timedelta(seconds=later.seconds))
         except RetryAfter as pause:
             self._paused_until[lane] = self.clock() + pause.seconds
             at = moment() + timedelta(seconds=pause.seconds)
             async with transaction(self.sessions) as session:
                 await record_later(session, message.id, claimed.lease, at, str(pause))
             log.warning("outbox %s: %s is throttled for %g s", message.id, lane, pause.seconds)
-            return _Result("throttled")
+            return Result("throttled")
         except asyncio.CancelledError:
             # Stopping mid-call: give the message back so it is due at once, not after the
             # lease (it may have reached the platform: at-least-once).
             await asyncio.shield(self._release(claimed))
             raise
         except Exception as error:  # the platform is down or refused: try again later
-            return _Result(await self._failed(claimed, moment(), error))
-        return _Result("sent", ref, moment())
+            return Result(await self._failed(claimed, moment(), error))
+        return Result("sent", ref, moment())
 
-    async def _failed(self, claimed: _Claimed, failed_at: datetime, error: Exception) -> Outcome:
+    async def _failed(self, claimed: Claimed, failed_at: datetime, error: Exception) -> Outcome:
         message = claimed.message
         # The error's type only: a platform's message may quote what was sent.
         kind = type(error).__name__
@@ -398,74 +390,6 @@ class Delivery:
         log.info("delivery of outbox %s failed (%s); it is retried later", message.id, kind)
         return "failed"
 
-    async def _release(self, claimed: _Claimed) -> None:
+    async def _release(self, claimed: Claimed) -> None:
         async with transaction(self.sessions) as session:
             await release(session, claimed.message.id, claimed.lease)
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    message: Outgoing
-    lease: str
-    broadcast_id: int | None
-
-
-@dataclass(frozen=True)
-class _Result:
-    outcome: Outcome
-    ref: str = ""  # the platform's reference; for "waiting", why
-    at: datetime | None = None  # sent: when the platform answered; waiting: when due again
-
-
-def _claimed(row: OutboxMessage, thread: str | None) -> _Claimed:
-    assert row.id is not None and row.lease is not None
-    return _Claimed(
-        Outgoing(
-            id=row.id,
-            key=row.key,
-            tenant_id=row.tenant_id,
-            channel=row.channel,
-            address=address_of(row.target, row.thread_key, row.opens_thread),
-            body=row.body,
-            thread_ref=thread,
-            priority=row.priority,
-        ),
-        row.lease,
-        row.broadcast_id,
-    )
-
-
-def _batch_size(deliverer: object) -> int:
-    """How many messages a deliverer takes at once (it paces them itself); 1 unless it says."""
-    return max(1, int(getattr(deliverer, "batch_size", 1)))
-
-
-async def report_progress(
-    session: AsyncSession,
-    broadcast_id: int,
-    body_for: ProgressBody,
-) -> None:
-    """Tell whoever started a broadcast how far it is: each quarter, and when it is done."""
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.finished_at is not None:
-        return
-    sent = await sent_count(session, broadcast_id)
-    # Once per quarter reached (25 %, 50 %, 75 %), and once when everyone has it.
-    total = max(1, broadcast.total)
-    if sent < broadcast.total and sent * 4 // total <= broadcast.reported * 4 // total:
-        return
-    starter = await session.get(
-        Person, (broadcast.tenant_id, broadcast.started_by_channel, broadcast.started_by)
-    )
-    await enqueue(
-        session,
-        broadcast.tenant_id,
-        key=f"broadcast:{broadcast_id}:progress:{sent}",
-        channel=broadcast.started_by_channel,
-        address=PersonAddress(broadcast.started_by),
-        body=body_for(broadcast, sent, starter.locale if starter else None),
-    )
-    broadcast.reported = sent
-    if sent >= broadcast.total:
-        broadcast.finished_at = utcnow()
-    session.add(broadcast)

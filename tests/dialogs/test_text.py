@@ -66,3 +66,9 @@ def test_normalize_folds_width_kana_and_trailing_punctuation() -> None:
 
 def test_clean_drops_control_characters_but_keeps_lines_and_emoji() -> None:
     assert clean("\x00a\x07b\nc🌸\u200b ") == "ab\nc🌸"
+
+
+def test_clean_drops_bidirectional_overrides_that_would_disguise_a_name() -> None:
+    # U+202E shows 「山田太郎 gnp.exe」 as 「山田太郎 exe.png」; isolates and embeddings alike.
+    disguised = "山田太郎 \u202egnp.exe\u202c と \u2066隠す\u2069 \u202a埋め込み\u202c"
+    assert clean(disguised) == "山田太郎 gnp.exe と 隠す 埋め込み"

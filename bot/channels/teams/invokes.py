@@ -4,7 +4,9 @@ extension, task module, tab or sign-in), so the Teams client shows something sen
 Teams waits for every invoke's response and shows its own error when the status is not
 200. Where the invoke has a response type that can carry a message (a task module dialog,
 a message-extension result), the person is told the app does not offer it; any other name
-gets 501 Not Implemented, as the SDK's own `ActivityHandler` answers it.
+gets 200 with that message in the Universal Actions response shape. (The SDK's own
+`ActivityHandler` answers 501; a 5xx reads as a fault of the bot in monitoring, and Teams
+shows an error to the person either way.)
 """
 
 from __future__ import annotations
@@ -27,4 +29,5 @@ def unsupported(name: str | None, words: Catalog) -> InvokeResponse:
     if name.startswith(_MESSAGE_EXTENSION):
         body = {"composeExtension": {"type": "message", "text": text}}
         return InvokeResponse(status=200, body=body)
-    return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+    return InvokeResponse(status=int(HTTPStatus.OK), body=body)

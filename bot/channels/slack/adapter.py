@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -157,8 +158,11 @@ _ADMIN = ("system", "admin", "contacts")
 def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | None) -> Turn:
     """`/aiguide SUBCOMMAND …`; an unknown subcommand (or none) asks for help."""
     text = plain_text(str(body.get("text", "")))
-    head, _, rest = text.partition(" ")
-    head = head.lower()
+    # Any whitespace separates the subcommand (a Japanese IME types U+3000), and its
+    # full-width letters are the ASCII ones: `ｃｈｅｃｋ　…` is `check …`.
+    head, *tail = text.split(maxsplit=1) or [""]
+    rest = tail[0] if tail else ""
+    head = unicodedata.normalize("NFKC", head).lower()
     action: str | None = None
     typed: str | None = None
     if head == "check" and rest.strip():
@@ -166,7 +170,7 @@ def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | Non
     elif head in _SUBCOMMANDS:
         action = _SUBCOMMANDS[head]
     elif head in _ADMIN:
-        typed = text
+        typed = f"{head} {rest}".strip()
     else:
         action = _SUBCOMMANDS["help"]
     user = str(body.get("user_id", ""))
@@ -182,11 +186,17 @@ def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | Non
     )
 
 
+# Subtypes that are still a person's new message: a file shared with (or without) a
+# comment, a thread reply also sent to the channel, `/me …`. Every other subtype is an edit,
+# a deletion, a bot's post or a notice (channel_join, ekm_access_denied, …): not a turn.
+_PERSONS_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
+
+
 def is_from_a_bot(event: Mapping[str, Any]) -> bool:
-    """Bots' messages (ours included) and message edits/deletions are not turns."""
+    """Bots' messages (ours included), edits, deletions and notices are not turns."""
     return bool(
         event.get("bot_id")
         or event.get("bot_profile")
-        or event.get("subtype")  # bot_message, message_changed, channel_join, …
+        or (event.get("subtype") and event.get("subtype") not in _PERSONS_SUBTYPES)
         or not event.get("user")
     )

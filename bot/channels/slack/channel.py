@@ -205,6 +205,8 @@ class SlackChannel:
     ) -> list[Reply] | None:
         """Resolve the municipality and the person, handle the turn, post the replies.
         `make_turn(tenant_id, profile)` builds the Turn. None when nothing was handled."""
+        if not is_person(place.user):
+            return None  # nobody to answer (Slack names who acted): not a turn
         token = await self.token_for(workspace)
         if token is None:
             log.warning("no Slack installation for team %s", workspace.team_id)
@@ -325,8 +327,13 @@ def _asks(reply: Reply) -> bool:
     return isinstance(reply, Choices | FormView)
 
 
+def is_person(user: str) -> bool:
+    """A Slack user id (U…, or W… on Enterprise Grid): who a turn belongs to."""
+    return bool(user) and user[0] in "UW" and user.isalnum()
+
+
 def is_direct(channel_id: str) -> bool:
     return channel_id.startswith("D")
 
 
-__all__ = ["Place", "SlackChannel", "adapter", "is_direct"]
+__all__ = ["Place", "SlackChannel", "adapter", "is_direct", "is_person"]

@@ -58,6 +58,10 @@ def home_view(replies: list[Reply]) -> dict[str, Any]:
 
 async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
     """The tab was opened."""
+    from bot.channels.slack.channel import is_person
+
+    if not is_person(user):
+        return
     token = await channel.token_for(workspace)
     if token is None:
         return

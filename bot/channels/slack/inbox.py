@@ -92,7 +92,13 @@ async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
             thread_ts=str(event.get("thread_ts") or event.get("ts") or "") or None,
         )
     else:
-        place = Place(channel=str(event.get("channel", "")), user=str(event.get("user", "")))
+        # A reply in a thread of the DM is answered in that thread, where the person looks.
+        thread = event.get("thread_ts")
+        place = Place(
+            channel=str(event.get("channel", "")),
+            user=str(event.get("user", "")),
+            thread_ts=str(thread) if thread and thread != event.get("ts") else None,
+        )
     await channel.run_turn(
         workspace,
         place,

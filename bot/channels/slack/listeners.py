@@ -14,12 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 
 from bot.channels.slack import adapter, inbox
 from bot.channels.slack.adapter import workspace_of
-from bot.channels.slack.channel import Place, SlackChannel, is_direct
+from bot.channels.slack.channel import Place, SlackChannel, is_direct, is_person
 from bot.channels.slack.home import publish_home
 from bot.channels.slack.installations import DatabaseStateStore
 from bot.channels.slack.renderer import (
@@ -47,6 +48,8 @@ BOT_SCOPES = (
     "users:read",
     "users:read.email",
 )
+# Loggers that print request bodies below WARNING (bolt's, and the SDK's under it).
+_BODY_LOGGERS = ("slack_bolt", "slack_sdk")
 # A modal's answer must come within Slack's 3 seconds; past this, it closes and the answer
 # goes to the person's DM.
 _VIEW_ANSWER_SECONDS = 2.0
@@ -65,6 +68,10 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
             installation_store_bot_only=True,
             state_store=DatabaseStateStore(channel.runtime.sessions),
         )
+    # bolt logs at DEBUG/INFO the bodies it skips or answers (a message's text among them),
+    # and its loggers copy this one's level when the app is built: held at WARNING first.
+    for name in _BODY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret or "",
         client=channel.api.client(channel.bot_token),
@@ -76,12 +83,28 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
         # answer): running it before the response spares bolt a task and a 10 ms ack poll
         # per request, and the acknowledgement still leaves before the work.
         process_before_response=True,
+        # What nothing here listens to (an event we do not use, a shortcut, an old modal)
+        # reaches `refuse_unreadable` below and is acknowledged: Slack counts a 404 as a
+        # failure (it retries events, shows the person an error, and in the end disables the
+        # app's event subscriptions).
+        raise_error_for_unhandled_request=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    if oauth is not None:
+        # Uninstalled, or its token revoked: the stored installation goes.
+        app.enable_token_revocation_listeners()
     _listen(app, channel)
 
     @app.error
     async def refuse_unreadable(error: Exception, response: BoltResponse) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            body = error.body if isinstance(error.body, dict) else {}
+            event = body.get("event") if isinstance(body.get("event"), dict) else {}
+            kind = f"{body.get('type')}/{event.get('type', '')}"[:80]
+            log.info("acknowledged a Slack request nothing handles (%s)", kind)
+            response.status = 200
+            response.body = ""
+            return
         # Reached only by a signed request (the signature is checked first) that bolt or a
         # listener cannot read, a field of the wrong type: refused, not a 500. The type only:
         # the request may hold what a person typed.
@@ -221,6 +244,13 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def _answer_channel(metadata: dict[str, Any], user: str) -> str:
+    """Where a modal's answers go: the DM it was opened from, else the person's own DM (the
+    user id). Never a shared channel: what a form answers is for this person only."""
+    found = metadata.get("channel")
+    return found if isinstance(found, str) and is_direct(found) else user
+
+
 async def _closed(channel: SlackChannel, body: dict[str, Any], view: dict[str, Any]) -> None:
     metadata = _metadata(view)
     user = str((body.get("user") or {}).get("id", ""))
@@ -230,7 +260,7 @@ async def _closed(channel: SlackChannel, body: dict[str, Any], view: dict[str, A
         return
     await channel.run_turn(
         workspace_of(body),
-        Place(channel=str(metadata.get("channel") or user), user=user),
+        Place(channel=_answer_channel(metadata, user), user=user),
         lambda tenant, profile: adapter.view_turn(tenant, body, submit, profile, closed=True),
     )
 
@@ -241,7 +271,10 @@ async def _submitted(
     """The modal's answer is the acknowledgement: errors by field keep it open."""
     metadata = _metadata(view)
     user = str((body.get("user") or {}).get("id", ""))
-    place = Place(channel=str(metadata.get("channel") or user), user=user)
+    if not is_person(user):
+        await ack()
+        return
+    place = Place(channel=_answer_channel(metadata, user), user=user)
     workspace = workspace_of(body)
     outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     acknowledged = False

@@ -22,6 +22,9 @@ async def record_thread_reply(
     channel: Any, workspace: Workspace, event: dict[str, Any], event_id: str
 ) -> bool:
     """True when the message was recorded (once per event id, however often Slack sends it)."""
+    text = plain_text(str(event.get("text") or ""))
+    if not text:
+        return False  # a file without a comment, a message without text: no words to record
     tenant_id = await channel.tenant_for(workspace)
     if tenant_id is None:
         return False
@@ -45,6 +48,6 @@ async def record_thread_reply(
         if report is None:
             return False
         who = (profile.name if profile else "") or user
-        await add_event(session, report, "comment", who, {"text": plain_text(event["text"])})
+        await add_event(session, report, "comment", who, {"text": text})
     log.info("recorded a thread reply on report %s", match[1])
     return True

@@ -139,3 +139,21 @@ async def test_a_workspace_no_municipality_claimed_is_refused_and_nothing_stored
     assert "not set up for aiguide" in text_of(refusal)  # one bilingual answer
     async with transaction(bot.runtime.sessions) as session:
         assert await get_person(session, "sakura-city", "slack", "USTRANGER") is None
+
+
+@pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])
+async def test_an_uninstalled_workspace_loses_its_installation(
+    oauth_bot: SlackBot, event: str
+) -> None:
+    await install(oauth_bot, "T0007", "xoxb-seven")
+    async with transaction(oauth_bot.runtime.sessions) as session:
+        assert [i.team_id for i in await installed_teams(session)] == ["T0007"]
+    body = {"type": event, **({"tokens": {"bot": ["UBOT2"]}} if event == "tokens_revoked" else {})}
+    response = await oauth_bot.event(body, team="T0007")
+    assert response.status == 200
+    async with transaction(oauth_bot.runtime.sessions) as session:
+        assert await installed_teams(session) == []
+    before = len(oauth_bot.slack.calls)
+    assert (await oauth_bot.dm("USTAFF", "ヘルプ", team="T0007")).status == 200
+    await oauth_bot.slack.settle()
+    assert [c for c in oauth_bot.slack.calls[before:] if c.method == "chat.postMessage"] == []

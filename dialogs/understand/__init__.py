@@ -119,7 +119,7 @@ def probabilities(text: str, systems: Sequence[Any] = ()) -> tuple[dict[str, flo
     analysis = analyse(text)
     slots = slots_of(text, systems)
     scores = dict(_model_scores(analysis))
-    lemmas = set(analysis.lemmas)
+    lemmas = set(analysis.words)
     present = slots.present()
     for cue in cues():
         if cue.intent in scores and cue.fires(analysis, lemmas, present):

@@ -2,16 +2,23 @@
 
 Sudachi's *normalized form* folds the variants people type into one word: 「問合せ」「問い合わせ」,
 「ｺﾊﾟｲﾛｯﾄ」「コパイロット」, 「使える」「使って」「使えば」 → 使う, 「おしえて」 → 教える.
-Split mode C keeps compounds whole (議事録, 生成AI, 問い合わせ先), which are the words that
-carry meaning here. One tokenizer is made per process (loading the dictionary is ~40 ms; a
-short message then costs ~15 µs).
+The message's *reading* (how it sounds, in hiragana) lets 「けんしゅう」「ｹﾝｼｭｳ」 and a
+kanji slip of the same sound meet 研修 where the lemmas cannot; the words of the cues are also
+looked for, by their sound, inside runs of kana. Split mode C keeps compounds whole (議事録,
+生成AI, 問い合わせ先), which carry meaning here; their shorter words (mode A) are kept beside
+them so a rule on 窓口 sees 「相談窓口」. English words stay English (Sudachi turns some into
+katakana). One tokenizer is made per process (loading the dictionary is ~40 ms; a short
+message then costs ~15 µs).
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 
 from sudachipy import Dictionary, SplitMode
 
@@ -26,6 +33,7 @@ class Token:
     surface: str
     lemma: str  # Sudachi's normalized form, lower case
     pos: str  # the first part-of-speech level (名詞, 動詞, …)
+    parts: tuple[str, ...] = ()  # a compound's shorter words (相談窓口: 相談, 窓口), lemmas
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class Analysis:
 
     folded: str  # NFKC, lower case, katakana as hiragana, no spaces: for character n-grams
     tokens: tuple[Token, ...]
+    # How the message sounds, in hiragana, no spaces: for character n-grams of the sound, so
+    # kana typed for a word written in kanji still meets it (「にゅうりょく」 / 入力).
+    reading: str = ""
+    # Words of the cues and slots found spelled in kana (「けんしゅう」→ 研修, 「めにゅー」→
+    # メニュー): text typed without kanji conversion, which Sudachi splits into nonsense.
+    spelled: tuple[str, ...] = ()
 
     @property
     def lemmas(self) -> tuple[str, ...]:
@@ -65,6 +79,13 @@ class Analysis:
         english = ("can", "may", "show", "check", "which", "how", "what", "who", "when", "list")
         return bool(words) and words[0].lemma in english
 
+    @property
+    def words(self) -> frozenset[str]:
+        """The lemmas and the shorter words inside compounds: what the cues look for, so a
+        rule on 窓口 also sees 「相談窓口」 and one on 部署 sees 「部署名」."""
+        parts = {p for t in self.tokens for p in t.parts}
+        return frozenset(self.lemmas) | parts | set(self.spelled)
+
     def has(self, *lemmas: str) -> bool:
         """Whether every one of these lemmas is in the message."""
         present = set(self.lemmas)
@@ -79,18 +100,100 @@ def _tokenizer():  # type: ignore[no-untyped-def]
 def warm_up() -> None:
     """Load the dictionary now (at start), not in the first person's turn."""
     _tokenizer().tokenize("起動")
+    _sounds()
 
 
 @lru_cache(maxsize=512)
 def analyse(text: str) -> Analysis:
     """The message's lemmas; the same text is analysed once however often it is asked."""
     nfkc = unicodedata.normalize("NFKC", clean(text)).casefold()
-    tokens = tuple(
-        Token(m.surface(), m.normalized_form().casefold(), m.part_of_speech()[0])
-        for m in _tokenizer().tokenize(nfkc[:1000])
-    )
+    morphemes = _tokenizer().tokenize(nfkc[:1000])
+    tokens = tuple(token for m in morphemes for token in _tokens(m))
     folded = katakana_to_hiragana(nfkc).replace(" ", "").replace("\u3000", "")
-    return Analysis(folded=folded, tokens=tokens)
+    sound = "".join(_sound(m.surface(), m.reading_form()) for m in morphemes)
+    return Analysis(folded=folded, tokens=tokens, reading=sound, spelled=_spelled(folded))
+
+
+# A run of kana long enough to hold a word, and the shortest word reading worth finding in
+# one (two kana would match inside too many ordinary words).
+_KANA_RUN = re.compile(r"[ぁ-ゖー]{3,}")
+_SHORTEST = 3
+
+
+@cache
+def _readings() -> tuple[tuple[str, str], ...]:
+    """(reading, word) for the words the cues and slots are written in that are not kana
+    already: kanji (研修) and katakana (メニュー) words. Longest reading first."""
+    files = resources.files("dialogs.understand")
+    found: set[str] = set()
+    cues = tomllib.loads(files.joinpath("intents.toml").read_text("utf-8"))
+    for cue in cues.get("cue", ()):
+        for key in ("all", "any", "also"):
+            found.update(w for w in cue.get(key, ()) if not w.isascii())
+    slots = tomllib.loads(files.joinpath("slots.toml").read_text("utf-8"))
+    for words in slots.get("purpose", {}).values():
+        found.update(w for w in words if not w.isascii() and not w.startswith("text:"))
+    pairs = set()
+    for word in found:
+        if all("ぁ" <= c <= "ゖ" or c == "ー" for c in word):
+            continue  # a word written in hiragana is found as it is
+        sound = reading(word)
+        if len(sound) >= _SHORTEST:
+            pairs.add((sound, word.casefold()))
+    return tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair)))
+
+
+@cache
+def _sounds() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """One pattern for every known reading, longest first (so 「こじんじょうほう」 is 個人情報,
+    not 個人 and 情報), and the words each reading stands for."""
+    words: dict[str, list[str]] = {}
+    for sound, word in _readings():
+        words.setdefault(sound, []).append(word)
+    pattern = re.compile("|".join(re.escape(sound) for sound in words))
+    return pattern, {sound: tuple(found) for sound, found in words.items()}
+
+
+def _spelled(folded: str) -> tuple[str, ...]:
+    """The known words inside the message's kana runs, left to right, without overlaps."""
+    runs = _KANA_RUN.findall(folded)
+    if not runs:
+        return ()
+    pattern, words = _sounds()
+    found = {w for run in runs for match in pattern.finditer(run) for w in words[match[0]]}
+    return tuple(sorted(found))
+
+
+def _tokens(m) -> tuple[Token, ...]:  # type: ignore[no-untyped-def]
+    surface = m.surface()
+    if surface.isascii() and " " in surface.strip():
+        # The dictionary holds some English phrases as one word ("main menu", "hey there"):
+        # English is read word by word, as the corpus and the cues write it.
+        return tuple(Token(w, w.casefold(), "名詞") for w in surface.split())
+    return (_token(m),)
+
+
+def _token(m) -> Token:  # type: ignore[no-untyped-def]
+    surface = m.surface()
+    # Sudachi normalises some English words to katakana (contact → コンタクト, check →
+    # チェック) and leaves others (reports, filed): an English word stays English, so the
+    # English of the corpus and the cues is one vocabulary.
+    lemma = surface if surface.isascii() and surface.isalpha() else m.normalized_form()
+    parts: tuple[str, ...] = ()
+    if len(surface) > 1 and m.part_of_speech()[0] == "名詞" and not surface.isascii():
+        pieces = m.split(SplitMode.A)  # only nouns are compounds worth opening
+        if len(pieces) > 1:
+            parts = tuple(p.normalized_form().casefold() for p in pieces)
+    return Token(surface, lemma.casefold(), m.part_of_speech()[0], parts)
+
+
+def _sound(surface: str, reading_form: str) -> str:
+    """One word's sound in hiragana; a word with no kana reading (Latin, digits, unknown
+    symbols) sounds as it is written, so the reading never loses what the text says."""
+    kana = katakana_to_hiragana(reading_form)
+    if kana and all("ぁ" <= c <= "ゖ" or c == "ー" for c in kana):
+        return kana
+    return katakana_to_hiragana(surface).replace(" ", "").replace("\u3000", "")
 
 
 def reading(word: str) -> str:

@@ -23,6 +23,12 @@ from dialogs.understand.analyser import Analysis
 # Character bigrams are many per message; weighted down so words decide and bigrams help.
 CHAR_WEIGHT = 0.35
 PAIR_WEIGHT = 0.7
+# A compound's shorter words: the compound itself says more, its parts generalise.
+PART_WEIGHT = 0.5
+# A word found spelled in kana counts as typed: it is the word the person meant.
+SPELLED_WEIGHT = 1.0
+# Bigrams of the message's sound: lighter still, they only bridge kana and kanji spellings.
+SOUND_WEIGHT = 0.1
 SMOOTHING = 0.3
 
 
@@ -31,6 +37,11 @@ def features(analysis: Analysis) -> Counter[str]:
     lemmas = analysis.lemmas
     for lemma in lemmas:
         found[f"w:{lemma}"] += 1.0
+    for token in analysis.tokens:
+        for part in token.parts:
+            found[f"w:{part}"] += PART_WEIGHT
+    for word in analysis.spelled:
+        found[f"w:{word}"] += SPELLED_WEIGHT
     for first, second in itertools.pairwise(lemmas):
         found[f"p:{first}|{second}"] += PAIR_WEIGHT
     if analysis.is_question:
@@ -38,6 +49,9 @@ def features(analysis: Analysis) -> Counter[str]:
     text = analysis.folded
     for start in range(len(text) - 1):
         found[f"c:{text[start : start + 2]}"] += CHAR_WEIGHT
+    sound = analysis.reading
+    for start in range(len(sound) - 1):
+        found[f"r:{sound[start : start + 2]}"] += SOUND_WEIGHT
     return found
 
 

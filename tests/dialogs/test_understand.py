@@ -311,3 +311,27 @@ async def test_a_guess_is_never_an_admin_only_request_for_staff(runtime: Runtime
     await chat.say("職員みんなの確認状況を見たい")
     assert "ガイドラインの版を公開" not in chat.labels
     assert "確認状況（集計）" not in chat.labels
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # typed without kanji conversion: the words are found by their sound
+        ("けんしゅうのにってい", "研修と利用前の準備"),
+        ("しすてむのいちらん", "使える指定システム"),
+        # a word inside a compound (相談 + 窓口), and an English word Sudachi would katakana-ise
+        ("相談窓口を知りたい", "問い合わせ先"),
+        ("I'd like the contact details", "問い合わせ先"),
+        # the 別表 as a list is the designated systems, not an application to add one
+        ("別表の一覧", "使える指定システム"),
+    ],
+)
+async def test_kana_spellings_compounds_and_english_words(
+    runtime: Runtime, typed: str, expected: str
+) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say(typed)
+    assert NOT_UNDERSTOOD not in chat.text
+    assert "どれのことでしょうか" not in chat.text, chat.text
+    assert expected in chat.text, chat.text

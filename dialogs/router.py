@@ -176,7 +176,9 @@ class Router:
                 step = self.runner.on_text(conv, text, ctx)
                 if step is not None:
                     return step
-                if meant is not None:
+                # A greeting (「よろしく」) that is no answer is asked again, not taken as a
+                # wish to leave the form for the menu; a typed 「メニュー」 still is.
+                if meant is not None and (meant.exact or meant.intent != "menu"):
                     aside = self.intents.get(meant.intent or "") or self._recognised(text, ctx)
                 if aside is None:
                     return self.runner.reask(conv, text, ctx)

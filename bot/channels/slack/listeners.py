@@ -97,8 +97,12 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
 
     @app.error
     async def refuse_unreadable(error: Exception, response: BoltResponse) -> None:
-        if isinstance(error, BoltUnhandledRequestError):
-            body = error.body if isinstance(error.body, dict) else {}
+        body = getattr(error, "body", None)
+        body = body if isinstance(body, dict) else {}
+        # A payload of Slack's shape (an event, an interaction, a command) that no listener
+        # takes is acknowledged; a body that is no such payload at all is refused.
+        shaped = isinstance(body.get("type"), str) or isinstance(body.get("command"), str)
+        if isinstance(error, BoltUnhandledRequestError) and shaped:
             event = body.get("event") if isinstance(body.get("event"), dict) else {}
             kind = f"{body.get('type')}/{event.get('type', '')}"[:80]
             log.info("acknowledged a Slack request nothing handles (%s)", kind)

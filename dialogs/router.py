@@ -63,6 +63,9 @@ class Intent:
     # What it works on may follow the request after a colon or a line break
     # (「このテキストを確認: …」): the request is then understood on its own.
     text_follows: bool = False
+    # Taken instead of a typed answer the question refuses, when understood from the text;
+    # False: only when named exactly (the menu: 「メニュー」, not a greeting).
+    replaces_an_answer: bool = True
 
 
 class Router:
@@ -176,10 +179,8 @@ class Router:
                 step = self.runner.on_text(conv, text, ctx)
                 if step is not None:
                     return step
-                # A greeting (「よろしく」) that is no answer is asked again, not taken as a
-                # wish to leave the form for the menu; a typed 「メニュー」 still is.
-                if meant is not None and (meant.exact or meant.intent != "menu"):
-                    aside = self.intents.get(meant.intent or "") or self._recognised(text, ctx)
+                if meant is not None:
+                    aside = self._instead_of_answer(meant) or self._recognised(text, ctx)
                 if aside is None:
                     return self.runner.reask(conv, text, ctx)
         # A question in the middle of a form: answer it, keep the form, offer to go on —
@@ -189,6 +190,15 @@ class Router:
         if conv.active == active and aside.key != active:
             return self._then_continue(conv, ctx, step)
         return step
+
+    def _instead_of_answer(self, meant: Understanding) -> Intent | None:
+        """What a text that is no answer to the question asks for instead — unless its
+        intent is only understood loosely and never replaces an answer (a greeting,
+        「よろしく」, is asked again rather than taken as a wish for the menu)."""
+        intent = self.intents.get(meant.intent or "")
+        if intent is None or not (intent.replaces_an_answer or meant.exact):
+            return None
+        return intent
 
     def _interruption(self, text: str, meant: Understanding) -> Intent | None:
         """The request a free-text answer clearly is instead: exactly named (「報告一覧」), or
@@ -343,7 +353,12 @@ class Router:
             return self.menu(conv, ctx, Step().say(answers.how_to_use(ctx)))
 
         return [
-            Intent("menu", lambda conv, ctx, _: self.menu(conv, ctx), in_menu=False),
+            Intent(
+                "menu",
+                lambda conv, ctx, _: self.menu(conv, ctx),
+                in_menu=False,
+                replaces_an_answer=False,
+            ),
             Intent("help", help_),
             Intent("contacts", lambda conv, ctx, _: Step().say(answers.contacts(ctx))),
             Intent("language_en", lambda conv, ctx, _: answers.switch_language("en", ctx)),

@@ -100,7 +100,11 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         """Everything but the database's contents."""
-        engine = make_engine(settings.database_url, schema=settings.database_schema)
+        engine = make_engine(
+            settings.database_url,
+            schema=settings.database_schema,
+            pool_size=settings.database_pool_size,
+        )
         runtime = cls(
             settings=settings,
             catalogs=Catalogs(settings.messages_dir),

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/aiguide.db"
     database_schema: str | None = None
+    # Connections each process keeps open, and turns that use the database at once; more
+    # turns wait their turn in arrival order (storage/fair_gate.py).
+    database_pool_size: int = Field(default=10, ge=1, le=200)
     host: str = "127.0.0.1"
     # The local web chat lets whoever opens it act as any persona, so it is served only on
     # loopback unless this names the host names it may be opened by from other machines

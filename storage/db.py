@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.fair_gate import FairGate
 from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 
@@ -33,8 +34,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for `url`; `schema` (PostgreSQL only) puts every table in that schema."""
+def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
+    """An engine for `url`; `schema` (PostgreSQL only) puts every table in that schema;
+    `pool_size` connections are kept open (PostgreSQL), as many turns go on at once (both)."""
     parsed = make_url(url)
     connect_args: dict[str, Any] = {}
     if is_sqlite(url):
@@ -46,12 +48,14 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         # connection would only cost a round trip to the driver's thread.
         # module: the stock aiosqlite adapter, but one trip to the driver's thread per
         # statement instead of four (storage/sqlite_driver.py).
+        in_memory = not parsed.database or parsed.database == ":memory:"
         engine = create_async_engine(
             url,
             connect_args=connect_args,
             hide_parameters=True,
             pool_reset_on_return=None,
             module=one_trip_dbapi(),
+            **({} if in_memory else {"pool_size": pool_size}),  # in memory: one connection
         )
         _sqlite_transactions(engine)
         return engine
@@ -60,7 +64,9 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     # No pre-ping: it is a round trip at every checkout, an eighth of a turn's CPU. A
     # connection the server dropped (a restart) fails its first statement instead; that
     # invalidates the whole pool, and `Runtime.handle` runs such a turn once more.
-    return create_async_engine(url, connect_args=connect_args, hide_parameters=True)
+    return create_async_engine(
+        url, connect_args=connect_args, hide_parameters=True, pool_size=pool_size
+    )
 
 
 # Execution options: a transaction that only reads (see `read_transaction`), and reads with
@@ -71,6 +77,7 @@ _NO_BEGIN = "aiguide_no_begin"
 _WRITE_WAIT_SECONDS = 30.0
 _LoopLock = tuple[Any, asyncio.Lock]  # the event loop a lock was made in, and the lock
 _write_locks: weakref.WeakKeyDictionary[Any, _LoopLock] = weakref.WeakKeyDictionary()
+_gates: weakref.WeakKeyDictionary[Any, tuple[Any, FairGate]] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_transactions(engine: AsyncEngine) -> None:
@@ -222,7 +229,7 @@ async def turn_unit(
 ) -> AsyncIterator[TurnUnit]:
     """A turn's unit of work on one pooled connection: committed when the block ends, rolled
     back on any exception."""
-    async with _turn_engine(engine).connect() as connection:
+    async with _gate(engine), _turn_engine(engine).connect() as connection:
         unit = TurnUnit(connection, sessions)
         try:
             yield unit
@@ -242,6 +249,18 @@ def _turn_engine(engine: AsyncEngine) -> AsyncEngine:
         derived = engine.execution_options(**{_NO_BEGIN: True})
         engine.sync_engine._aiguide_turn_engine = derived  # type: ignore[attr-defined]
     return derived
+
+
+def _gate(engine: AsyncEngine) -> FairGate:
+    """The process's queue of turns for `engine`'s pool: as many places as the pool keeps
+    connections (its overflow stays for the scheduler, delivery and the admin views)."""
+    sync_engine = engine.sync_engine
+    loop = asyncio.get_running_loop()  # a gate's futures belong to the loop it was made in
+    held = _gates.get(sync_engine)
+    if held is None or held[0] is not loop:
+        size = getattr(sync_engine.pool, "size", None)
+        held = _gates[sync_engine] = (loop, FairGate(size() if callable(size) else 1))
+    return held[1]
 
 
 def _write_lock(bind: Any) -> asyncio.Lock | None:

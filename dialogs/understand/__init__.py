@@ -21,7 +21,7 @@ from typing import Any
 
 from dialogs.keywords import exact_intent
 from dialogs.text import normalize
-from dialogs.understand.analyser import Analysis, analyse
+from dialogs.understand.analyser import Analysis, analyse, lemma_forms
 from dialogs.understand.analyser import warm_up as _warm_analyser
 from dialogs.understand.model import shipped
 from dialogs.understand.slots import Slots, slots_of
@@ -78,7 +78,7 @@ def _data() -> dict[str, Any]:
 @cache
 def cues() -> tuple[Cue, ...]:
     def words(raw: dict[str, Any], key: str) -> frozenset[str]:
-        return frozenset(w.casefold() for w in raw.get(key, ()))
+        return frozenset(form for w in raw.get(key, ()) for form in lemma_forms(w))
 
     return tuple(
         Cue(

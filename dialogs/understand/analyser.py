@@ -233,3 +233,14 @@ def lemma_forms(word: str) -> frozenset[str]:
     if len(morphemes) != 1:
         return frozenset({folded})
     return frozenset({folded, morphemes[0].normalized_form().casefold()})
+
+
+def phrase_key(word: str) -> str | None:
+    """A rule's word that the dictionary splits into several (「あざす」「さんきゅ」): no lemma
+    of a message is ever that word, so it is looked for in the folded text instead. The
+    folded spelling to look for, or None for a word the lemmas can meet."""
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    # Two characters (「した」「まで」) would be found inside too many other words.
+    if folded.isascii() or len(folded) < 3 or len(_tokenizer().tokenize(folded)) == 1:
+        return None
+    return katakana_to_hiragana(folded).replace(" ", "")

@@ -21,7 +21,7 @@ from typing import Any
 
 from dialogs.keywords import exact_intent
 from dialogs.text import normalize
-from dialogs.understand.analyser import Analysis, analyse
+from dialogs.understand.analyser import Analysis, analyse, lemma_forms, phrase_key
 from dialogs.understand.analyser import warm_up as _warm_analyser
 from dialogs.understand.model import shipped
 from dialogs.understand.slots import Slots, slots_of
@@ -78,7 +78,7 @@ def _data() -> dict[str, Any]:
 @cache
 def cues() -> tuple[Cue, ...]:
     def words(raw: dict[str, Any], key: str) -> frozenset[str]:
-        return frozenset(w.casefold() for w in raw.get(key, ()))
+        return frozenset(form for w in raw.get(key, ()) for form in lemma_forms(w))
 
     return tuple(
         Cue(
@@ -96,11 +96,24 @@ def cues() -> tuple[Cue, ...]:
     )
 
 
+@cache
+def _phrases() -> tuple[tuple[str, str], ...]:
+    """(folded spelling, word) for the cues' words the dictionary splits into several."""
+    words = {
+        word
+        for raw in _data().get("cue", ())
+        for key in ("all", "any", "also", "not")
+        for word in raw.get(key, ())
+    }
+    return tuple(sorted((key, w.casefold()) for w in words if (key := phrase_key(w))))
+
+
 def warm_up() -> None:
     """Load the dictionary and the model (at start, not in someone's first turn)."""
     _warm_analyser()
     shipped()
     cues()
+    _phrases()
 
 
 def interrupting_intents() -> frozenset[str]:
@@ -119,7 +132,7 @@ def probabilities(text: str, systems: Sequence[Any] = ()) -> tuple[dict[str, flo
     analysis = analyse(text)
     slots = slots_of(text, systems)
     scores = dict(_model_scores(analysis))
-    lemmas = set(analysis.words)
+    lemmas = set(analysis.words) | {w for key, w in _phrases() if key in analysis.folded}
     present = slots.present()
     for cue in cues():
         if cue.intent in scores and cue.fires(analysis, lemmas, present):

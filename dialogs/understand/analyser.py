@@ -137,10 +137,28 @@ def _readings() -> tuple[tuple[str, str], ...]:
     for word in found:
         if all("ぁ" <= c <= "ゖ" or c == "ー" for c in word):
             continue  # a word written in hiragana is found as it is
-        sound = reading(word)
-        if len(sound) >= _SHORTEST:
-            pairs.add((sound, word.casefold()))
+        for sound in _spoken_variants(reading(word)):
+            if len(sound) >= _SHORTEST:
+                pairs.add((sound, word.casefold()))
     return tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair)))
+
+
+# A kanji compound's reading joins its parts with a small っ and a voiced or half-voiced
+# sound (別表 べっぴょう, 日程 にってい) that people typing kana often spell part by part
+# (べつひょう, にちてい): both spellings stand for the word.
+_JOINED = re.compile(r"っ([ぱぴぷぺぽかきくけこさしすせそたちつてと])")
+_UNJOINED = {"ぱ": "は", "ぴ": "ひ", "ぷ": "ふ", "ぺ": "へ", "ぽ": "ほ"}
+
+
+def _spoken_variants(sound: str) -> tuple[str, ...]:
+    """The reading, and the same reading with its joins spelled out (つ／ち／く before the
+    plain sound)."""
+    if "っ" not in sound:
+        return (sound,)
+    variants = {sound}
+    for stem in ("つ", "ち", "く"):
+        variants.add(_JOINED.sub(lambda m, s=stem: s + _UNJOINED.get(m[1], m[1]), sound))
+    return tuple(sorted(variants))
 
 
 @cache
@@ -177,8 +195,9 @@ def _token(m) -> Token:  # type: ignore[no-untyped-def]
     surface = m.surface()
     # Sudachi normalises some English words to katakana (contact → コンタクト, check →
     # チェック) and leaves others (reports, filed): an English word stays English, so the
-    # English of the corpus and the cues is one vocabulary.
-    lemma = surface if surface.isascii() and surface.isalpha() else m.normalized_form()
+    # English of the corpus and the cues is one vocabulary (a contraction too: don't, not ドント).
+    english = surface.isascii() and surface.replace("'", "").isalpha()
+    lemma = surface if english else m.normalized_form()
     parts: tuple[str, ...] = ()
     if len(surface) > 1 and m.part_of_speech()[0] == "名詞" and not surface.isascii():
         pieces = m.split(SplitMode.A)  # only nouns are compounds worth opening
@@ -200,3 +219,28 @@ def reading(word: str) -> str:
     """How a word sounds, in hiragana (Sudachi's reading form)."""
     nfkc = unicodedata.normalize("NFKC", word)
     return katakana_to_hiragana("".join(m.reading_form() for m in _tokenizer().tokenize(nfkc)))
+
+
+@cache
+def lemma_forms(word: str) -> frozenset[str]:
+    """A word of a rule as the analyser will see it: as written and, when the dictionary reads
+    it as one word, its normalized form, so a rule written 「する」「しまう」「やる」 meets the
+    lemmas 為る・仕舞う・遣る that Sudachi gives for them."""
+    folded = word.casefold()
+    if folded.isascii():
+        return frozenset({folded})
+    morphemes = _tokenizer().tokenize(unicodedata.normalize("NFKC", folded))
+    if len(morphemes) != 1:
+        return frozenset({folded})
+    return frozenset({folded, morphemes[0].normalized_form().casefold()})
+
+
+def phrase_key(word: str) -> str | None:
+    """A rule's word that the dictionary splits into several (「あざす」「さんきゅ」): no lemma
+    of a message is ever that word, so it is looked for in the folded text instead. The
+    folded spelling to look for, or None for a word the lemmas can meet."""
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    # Two characters (「した」「まで」) would be found inside too many other words.
+    if folded.isascii() or len(folded) < 3 or len(_tokenizer().tokenize(folded)) == 1:
+        return None
+    return katakana_to_hiragana(folded).replace(" ", "")

@@ -24,6 +24,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialogs.context import Contact, MunicipalityFacts
 
+# The sample files of `make run`, named relative to the working directory; where that has no
+# such file (`aiguide` started from elsewhere), the copies shipped beside this package are used.
+_SAMPLE_MUNICIPALITY = Path("config/municipality.toml")
+_SAMPLE_SYSTEMS = Path("config/systems.yaml")
+_SHIPPED = Path(__file__).resolve().parents[1]
+
+
+def _sample_file(path: Path | None, default: Path) -> Path | None:
+    if path != default or path.exists() or not (_SHIPPED / default).is_file():
+        return path
+    return _SHIPPED / default
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIGUIDE_", env_file=".env", extra="ignore")
@@ -39,9 +51,9 @@ class Settings(BaseSettings):
     # (comma-separated): setting it says that risk is understood (bot/channels/local/).
     local_remote_hosts: str = ""
     port: int = Field(default=3978, ge=1, le=65535)
-    municipality_file: Path = Path("config/municipality.toml")
+    municipality_file: Path = _SAMPLE_MUNICIPALITY
     # Loaded at start while the tenant's 別表 is empty (the sample data of `make run`).
-    systems_file: Path | None = Path("config/systems.yaml")
+    systems_file: Path | None = _SAMPLE_SYSTEMS
     messages_dir: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -104,6 +116,14 @@ class Settings(BaseSettings):
     teams_token_url: str | None = None
     # Messages the bot sends into one conversation per second (Teams throttles above ~7/s).
     teams_messages_per_second: float = Field(default=4.0, gt=0)
+
+    @field_validator("municipality_file", "systems_file")
+    @classmethod
+    def _shipped_sample(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        default = (
+            _SAMPLE_MUNICIPALITY if info.field_name == "municipality_file" else _SAMPLE_SYSTEMS
+        )
+        return _sample_file(path, default)
 
     @property
     def teams_enabled(self) -> bool:

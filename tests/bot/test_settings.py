@@ -188,6 +188,31 @@ def test_without_environment_the_bot_runs_locally_on_port_3978(
     assert settings.municipality_file == Path("config/municipality.toml")
 
 
+def test_started_from_another_directory_the_shipped_sample_files_are_used(
+    clean_environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_environment.chdir(tmp_path)
+
+    settings = Settings(_env_file=None)
+
+    assert settings.municipality_file.is_file()
+    assert settings.systems_file is not None and settings.systems_file.is_file()
+    assert load_municipality(settings.municipality_file).facts().name
+
+
+def test_a_municipality_file_named_in_the_environment_is_taken_as_named(
+    clean_environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_environment.chdir(tmp_path)
+    clean_environment.setenv("AIGUIDE_MUNICIPALITY_FILE", "mine.toml")
+
+    settings = Settings(_env_file=None)
+
+    assert settings.municipality_file == Path("mine.toml")
+    with pytest.raises(ConfigError, match=r"mine\.toml: file not found"):
+        load_municipality(settings.municipality_file)
+
+
 def test_a_port_from_the_environment_is_used(clean_environment: pytest.MonkeyPatch) -> None:
     clean_environment.setenv("AIGUIDE_PORT", "8080")
 

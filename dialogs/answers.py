@@ -58,8 +58,12 @@ def switch_language(locale: str, ctx: DialogContext) -> Step:
     return Step().do(SetLocale(locale)).say(Text(switched.t("language.switched")))
 
 
-def not_understood(ctx: DialogContext) -> Text:
-    return Text(ctx.t("fallback.not_understood"))
+def not_understood(ctx: DialogContext, topic: str | None = None) -> Text:
+    """ "Not understood", or for a matter outside this bot (`topic`), where to turn instead."""
+    if topic is None or not ctx.msg.has(f"fallback.out_of_scope.{topic}"):
+        return Text(ctx.t("fallback.not_understood"))
+    security = _contact_line(ctx.municipality.security, ctx)
+    return Text(ctx.t(f"fallback.out_of_scope.{topic}", security=security))
 
 
 # --- a typed answer to a question with options -------------------------------------------

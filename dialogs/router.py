@@ -132,7 +132,7 @@ class Router:
             return recognised.run(conv, ctx, text)
         if meant.intent is None and meant.candidates:
             return Step().say(self.which_did_you_mean(meant, ctx))
-        return self.menu(conv, ctx, Step().say(answers.not_understood(ctx)))
+        return self.menu(conv, ctx, Step().say(answers.not_understood(ctx, meant.topic)))
 
     # --- the parts ------------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ class Understanding:
     candidates: tuple[str, ...]  # when unsure: the likeliest intents, best first
     slots: Slots
     exact: bool = False  # the text is exactly one of the intent's phrases
+    # Out of scope: the matter it is about, when an out-of-scope cue names one (its answer
+    # says where to turn instead of only "not understood").
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Cue:
     slots: frozenset[str] = frozenset()
     no_slots: frozenset[str] = frozenset()
     question: bool = False
+    topic: str | None = None
 
     def fires(self, analysis: Analysis, lemmas: set[str], present: set[str]) -> bool:
         return (
@@ -91,6 +95,7 @@ def cues() -> tuple[Cue, ...]:
             slots=words(raw, "slots"),
             no_slots=words(raw, "no_slots"),
             question=bool(raw.get("question", False)),
+            topic=raw.get("topic"),
         )
         for raw in _data().get("cue", ())
     )
@@ -129,19 +134,28 @@ def _model_scores(analysis: Analysis) -> tuple[tuple[str, float], ...]:
 
 
 def probabilities(text: str, systems: Sequence[Any] = ()) -> tuple[dict[str, float], Slots]:
+    ranked, slots, _ = _scored(text, systems)
+    return ranked, slots
+
+
+def _scored(text: str, systems: Sequence[Any]) -> tuple[dict[str, float], Slots, str | None]:
+    """The intents' probabilities, the slots, and the out-of-scope topic a cue named."""
     analysis = analyse(text)
     slots = slots_of(text, systems)
     scores = dict(_model_scores(analysis))
     lemmas = set(analysis.words) | {w for key, w in _phrases() if key in analysis.folded}
     present = slots.present()
+    topic: tuple[float, str] | None = None
     for cue in cues():
         if cue.intent in scores and cue.fires(analysis, lemmas, present):
             scores[cue.intent] += cue.weight
+            if cue.topic and (topic is None or cue.weight > topic[0]):
+                topic = (cue.weight, cue.topic)
     top = max(scores.values())
     exp = {i: math.exp(s - top) for i, s in scores.items()}
     total = sum(exp.values())
     ranked = sorted(exp.items(), key=lambda item: (-item[1], item[0]))
-    return {i: v / total for i, v in ranked}, slots
+    return {i: v / total for i, v in ranked}, slots, topic[1] if topic else None
 
 
 def understand(
@@ -164,7 +178,7 @@ def understand(
     named = allowed if named is None else named
     if key is not None and (named is None or key in named):
         return Understanding(key, 1.0, (), slots_of(text, systems), exact=True)
-    ranked, slots = probabilities(text, systems)
+    ranked, slots, topic = _scored(text, systems)
     if allowed is not None:
         kept = {i: p for i, p in ranked.items() if i in allowed or i == NONE}
         total = sum(kept.values()) or 1.0
@@ -173,9 +187,16 @@ def understand(
     best = order[0]
     second = ranked[order[1]] if len(order) > 1 else 0.0
     if ranked[best] >= SURE and ranked[best] - second >= MARGIN:
-        return Understanding(best, ranked[best], (), slots)
+        return Understanding(best, ranked[best], (), slots, topic=_topic(best, topic))
     offered = tuple(i for i in order if i != NONE and ranked[i] >= OFFER)[:3]
-    if not offered or (best == NONE and ranked[best] - ranked[offered[0]] >= MARGIN):
+    # An out-of-scope cue that named its matter is evidence enough when nothing else leads.
+    if not offered or (
+        best == NONE and (topic is not None or ranked[best] - ranked[offered[0]] >= MARGIN)
+    ):
         # Most likely nothing the bot does, and nothing close: say so (no guessing game).
-        return Understanding(NONE, ranked[best], offered, slots)
+        return Understanding(NONE, ranked[best], offered, slots, topic=topic)
     return Understanding(None, ranked[best], offered, slots)
+
+
+def _topic(intent: str, topic: str | None) -> str | None:
+    return topic if intent == NONE else None

@@ -15,20 +15,42 @@ REPORT_STARTED = "リスクケースの報告ですね"
 
 
 @pytest.mark.parametrize(
-    "typed",
+    ("typed", "where_to_turn"),
     [
-        "ノートパソコンの電源が入らないです",  # the IT helpdesk's, not a generative-AI risk case
-        "プリンタの紙詰まりで印刷が止まった",
-        "メールのパスワードを再発行してほしい",
-        "管理者に佐藤さんを加えてください",  # an admin change: typed as `admin add`, not guessed
+        # The IT helpdesk's, not a generative-AI risk case: the security contact is named.
+        ("ノートパソコンの電源が入らないです", "情報システムの窓口"),
+        ("プリンタの紙詰まりで印刷が止まった", "情報システムの窓口"),
+        ("メールのパスワードを再発行してほしい", "情報システムの窓口"),
+        # An admin change is typed as `admin add`, not guessed: the answer shows the command.
+        ("管理者に佐藤さんを加えてください", "admin add @ユーザー"),
+        ("今日の天気はどうですか", "その話題にはお答えできません"),
     ],
 )
-async def test_what_only_looks_like_a_request_starts_no_form(runtime: Runtime, typed: str) -> None:
+async def test_what_only_looks_like_a_request_starts_no_form_and_says_where_to_turn(
+    runtime: Runtime, typed: str, where_to_turn: str
+) -> None:
     chat = Chat(runtime)
     await chat.complete_pre_use()
     await chat.say(typed)
-    assert NOT_UNDERSTOOD in chat.text, chat.text
+    assert where_to_turn in chat.text, chat.text
     assert REPORT_STARTED not in chat.text
+    assert "入力してよいか確認" in chat.labels, chat.labels  # what it can do follows
+
+
+async def test_an_it_trouble_in_english_gets_the_helpdesk_answer_in_english(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("English please")
+    await chat.say("My laptop froze and will not restart")
+    assert "IT helpdesk" in chat.text, chat.text
+
+
+async def test_what_is_not_understood_at_all_still_says_so(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("ぬるぽ がっ")
+    assert NOT_UNDERSTOOD in chat.text, chat.text
 
 
 @pytest.mark.parametrize(
@@ -58,3 +80,15 @@ async def test_an_english_contraction_is_read_as_english(runtime: Runtime, typed
     chat = Chat(runtime)
     await chat.say(typed)
     assert "The display language is now English." in chat.text, chat.text
+
+
+def test_every_out_of_scope_topic_has_its_answer_in_both_languages() -> None:
+    from dialogs.catalog import Catalogs
+    from dialogs.understand import cues
+
+    catalogs = Catalogs(None)
+    topics = {cue.topic for cue in cues() if cue.topic}
+    assert topics  # the out-of-scope cues name their matters
+    for locale in ("ja", "en"):
+        keys = catalogs.keys(locale)
+        assert {f"fallback.out_of_scope.{topic}" for topic in topics} <= keys, locale

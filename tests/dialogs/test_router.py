@@ -8,7 +8,7 @@ from tests.chat import Chat
 
 async def test_anything_not_understood_gets_a_short_answer_and_the_menu(runtime: Runtime) -> None:
     chat = Chat(runtime)
-    await chat.say("今日の天気は？")
+    await chat.say("ぬるぽ がっ")
     assert "うまく理解できませんでした" in chat.text
     assert {"使い方", "問い合わせ先", "プロフィール登録", "English"} <= set(chat.labels)
 

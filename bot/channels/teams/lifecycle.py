@@ -30,6 +30,7 @@ from storage.outbox import Priority, enqueue
 from storage.teams import (
     Removed,
     TeamsReference,
+    due_now,
     get_reference,
     mark_removed,
     restore_team,
@@ -99,9 +100,17 @@ async def lifecycle_event(
         else:  # a group chat: no reference is kept for one
             concerned = []
         marked = await mark_removed(session, concerned, why)
-        await _tell_policy_contact(runtime, session, tenant_id, marked, why, activity)
+        lost = await _tell_policy_contact(runtime, session, tenant_id, marked, why, activity)
+        # Waiting posts there (perhaps backing off for an hour) go now: dead-lettered at
+        # once. Every shared-channel post when a channel is lost: a thread may be in it.
+        targets = {f"user:{r.key}" for r in marked if r.kind == "user"}
+        if lost or any(r.kind == "channel" for r in marked):
+            targets |= {"policy", "caio"}
+        await due_now(session, tenant_id, targets)
     if marked:
         log.info("Teams: %d reference(s) can no longer be posted to (%s)", len(marked), why)
+        if runtime.delivery is not None:
+            runtime.delivery.wake()
     return marked
 
 
@@ -112,20 +121,19 @@ async def _tell_policy_contact(
     marked: list[TeamsReference],
     why: Removed,
     activity: Activity,
-) -> None:
-    """An e-mail to the policy contact for each shared channel of the municipality lost."""
+) -> set[str]:
+    """An e-mail to the policy contact for each shared channel of the municipality lost;
+    the outbox targets lost ("policy", "caio")."""
     tenant = await runtime.tenants.get(session, tenant_id)
     if tenant is None or not marked:
-        return
+        return set()
     facts = tenant.facts
     chosen = {"policy": facts.policy_channel_id, "caio": facts.caio_channel_id}
     lost = {which: ref for ref in marked for which, key in chosen.items() if key == ref.key}
-    if not lost:
-        return
     contact = facts.policy_division.email
-    if not contact:
+    if lost and not contact:
         log.warning("a Teams shared channel is gone and no policy contact e-mail is set")
-        return
+        return set(lost)
     ctx = runtime.notice_context(facts, None)
     for which, reference in lost.items():
         params = {
@@ -145,3 +153,4 @@ async def _tell_policy_contact(
             },
             priority=Priority.URGENT,
         )
+    return set(lost)

@@ -75,6 +75,13 @@ async def teams_rows(server: Server) -> list[OutboxMessage]:
         return list(rows.all())
 
 
+REMOVED = {
+    "uninstalled": {"type": "installationUpdate", "action": "remove"},
+    "uninstalled (upgrade)": {"type": "installationUpdate", "action": "remove-upgrade"},
+    "bot removed": {"type": "conversationUpdate", "membersRemoved": [BOT]},
+}
+
+
 def creates(farend: FarEnd) -> list[str]:
     return [p.conversation_id for p in farend.posted if p.method == "create"]
 
@@ -136,6 +143,28 @@ async def test_a_reply_in_the_thread_of_a_deleted_channel_is_mailed_not_retried(
     assert "佐藤 健 が受付しました" in mailed["text"]
 
 
+async def test_a_post_backing_off_for_the_gone_channel_is_mailed_at_once(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    number = await file_report(yamada)
+    async with transaction(server.runtime.sessions) as session:  # failed before: waits 1 h
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.target) == "policy")
+            .values(attempts=5, next_attempt_at=utcnow() + timedelta(hours=1))
+        )
+    await server.runtime.deliver()
+    assert creates(farend) == []
+    gone = team_event(server, farend, "channelDeleted", id=POLICY_CHANNEL, name="報告")
+    await gone.post(gone.activity(type="conversationUpdate"))
+    await server.runtime.deliver()
+    assert creates(farend) == []
+    [told, summary] = await mails(server)
+    assert "投稿できなくなりました" in told["subject"]
+    assert number in summary["text"]
+
+
 @pytest.mark.parametrize(
     ("event", "why", "back"),
     [
@@ -165,13 +194,14 @@ async def test_an_archived_or_deleted_team_loses_both_channels_until_it_comes_ba
     assert [c.split(";")[0] for c in creates(farend)] == [POLICY_CHANNEL]
 
 
+@pytest.mark.parametrize("how", ["bot removed", "uninstalled", "uninstalled (upgrade)"])
 async def test_the_app_removed_from_the_team_and_added_again(
-    server: Server, farend: FarEnd, yamada: TeamsPerson
+    how: str, server: Server, farend: FarEnd, yamada: TeamsPerson
 ) -> None:
     await install_in_team(server, farend)
     general = channel_person(server, farend, SATO, "佐藤 健", TEAM_ID, TEAM_ID)
     general.channel_data.pop("channel")
-    await general.post(general.activity(type="conversationUpdate", membersRemoved=[BOT]))
+    await general.post(general.activity(**REMOVED[how]))
     assert {"情報政策課" in m["subject"] for m in await mails(server)} == {True, False}
     await file_report(yamada)
     await server.runtime.deliver()
@@ -198,13 +228,6 @@ async def remind(server: Server, farend: FarEnd) -> list[str]:
     await runtime.tick(datetime(2026, 11, 30, 9, 0, tzinfo=JST))
     await runtime.deliver()
     return [p.conversation_id for p in farend.posted[before:]]
-
-
-REMOVED = {
-    "uninstalled": {"type": "installationUpdate", "action": "remove"},
-    "uninstalled (upgrade)": {"type": "installationUpdate", "action": "remove-upgrade"},
-    "bot removed": {"type": "conversationUpdate", "membersRemoved": [BOT]},
-}
 
 
 @pytest.mark.parametrize("how", REMOVED)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from microsoft_agents.activity import Activity
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 OUTBOX_ENTITY = "aiguide/outbox"
+_GONE = (403, 404)
 
 
 class NoReference(Exception):
@@ -151,3 +153,9 @@ class TeamsDeliverer:
             )
         except RetryLater as throttled:  # the lane waits as Teams asked; no attempt counted
             raise RetryAfter(throttled.seconds) from None
+        except aiohttp.ClientResponseError as refused:
+            # 403 (the bot is not in the conversation: removed, blocked) or 404 (no such
+            # conversation): a change we were not told of. Trying again cannot help.
+            if refused.status in _GONE:
+                raise Undeliverable(f"the Bot Connector answered {refused.status}") from None
+            raise

@@ -263,3 +263,26 @@ async def test_adding_the_app_again_restores_a_chat_another_replica_marked_remov
         )
     await yamada.post(yamada.activity(type="conversationUpdate", membersAdded=[BOT]))
     assert await remind(server, farend) == [f"a:personal-{YAMADA}"]
+
+
+@pytest.mark.parametrize("where", ["personal chat", "policy channel"])
+async def test_a_post_the_bot_connector_refuses_for_good_is_dead_at_once_not_retried(
+    where: str, server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    """Removed without Teams telling us (the activity lost): the Bot Connector's 403."""
+    await install_in_team(server, farend)
+    await yamada.say("ヘルプ")
+    if where == "personal chat":
+        farend.gone.add(f"a:personal-{YAMADA}")
+        assert await remind(server, farend) == []
+        [dead] = [r for r in await teams_rows(server) if r.target == f"user:{YAMADA}"]
+        assert await mails(server) == []
+    else:
+        farend.gone.add(POLICY_CHANNEL)
+        number = await file_report(yamada)
+        await server.runtime.deliver()
+        [dead] = [r for r in await teams_rows(server) if r.target == "policy"]
+        [mailed] = await mails(server)
+        assert number in mailed["text"]
+    assert dead.dead_at is not None and dead.attempts == 1
+    assert "403" in dead.last_error

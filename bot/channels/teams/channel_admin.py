@@ -30,7 +30,7 @@ from dialogs.turn import Turn
 from dialogs.ui import Button, FormInput, FormView, Option, Reply, Text
 from storage.admin import roles_of
 from storage.db import transaction
-from storage.teams import TeamsReference, channel_references, save_reference
+from storage.teams import TeamsReference, channel_references, get_reference, save_reference
 from storage.tenants import get_tenant, update_settings
 
 if TYPE_CHECKING:
@@ -171,15 +171,31 @@ async def channels_form(runtime: Runtime, turn: Turn) -> list[Reply]:
             return [Text(msg.t("teams.channels_not_allowed"))]
         channels = await channel_references(session, turn.tenant_id)
         entry = await runtime.tenants.get(session, turn.tenant_id)
+        facts = entry.facts if entry is not None else None
+        current = {
+            "policy": facts.policy_channel_id if facts else "",
+            "caio": facts.caio_channel_id if facts else "",
+        }
+        # A chosen channel the bot can no longer post to: said so, and not preselected.
+        notes: list[Reply] = []
+        for which, key in current.items():
+            chosen = await get_reference(session, turn.tenant_id, "channel", key) if key else None
+            if chosen is not None and chosen.removed_at is not None:
+                notes.append(Text(_gone_note(msg, which, chosen)))
+                current[which] = ""
     if not channels:
-        return [Text(msg.t("teams.channels_none"))]
+        return [*notes, Text(msg.t("teams.channels_none"))]
     channels.sort(key=lambda c: (c.team_id, c.key != c.team_id, c.name, c.key))  # General first
-    facts = entry.facts if entry is not None else None
-    current = {
-        "policy": facts.policy_channel_id if facts else "",
-        "caio": facts.caio_channel_id if facts else "",
-    }
-    return [_form(msg, channels, current)]
+    return [*notes, _form(msg, channels, current)]
+
+
+def _gone_note(msg: Catalog, which: str, reference: TeamsReference) -> str:
+    return msg.t(
+        "teams.channels_gone",
+        which=msg.t(f"teams.channel_name.{which}"),
+        name=_label(reference, msg),
+        why=msg.t(f"teams.channel_gone.why.{reference.removed_why}"),
+    )
 
 
 async def save_channels(runtime: Runtime, turn: Turn) -> list[Reply]:

@@ -26,7 +26,7 @@ from tests.bot.channels.teams.conftest import (
     Server,
     TeamsPerson,
 )
-from tests.bot.channels.teams.farend import FarEnd
+from tests.bot.channels.teams.farend import FarEnd, card_of
 from tests.bot.channels.teams.test_channels import (
     channel_person,
     file_report,
@@ -110,6 +110,15 @@ async def test_a_deleted_policy_channel_is_mailed_about_and_its_posts_are_mailed
     assert dead.attempts == 1 and "channel_deleted" in dead.last_error
     summary = (await mails(server))[-1]
     assert second in summary["text"] and first not in summary["text"]
+    # An admin looking at the channels is told, and the lost one is not preselected.
+    sato = TeamsPerson(server, farend, SATO, "佐藤 健")
+    await sato.say("チャネル設定")
+    assert "「情報政策課」のチャネルにしていた「報告」には投稿できなくなっています" in sato.text
+    [form] = [card_of(p.activity) for p in sato.replies if card_of(p.activity)]
+    lists = {e["id"]: e for e in form["body"] if e["type"] == "Input.ChoiceSet"}
+    assert lists["policy"].get("value", "") == "" and lists["caio"]["value"] == CAIO_CHANNEL
+    assert POLICY_CHANNEL not in [c["value"] for c in lists["policy"]["choices"]]
+
     # The channel restored: reports go there again, nothing to redo.
     back = team_event(server, farend, "channelRestored", id=POLICY_CHANNEL, name="報告")
     await back.post(back.activity(type="conversationUpdate"))
@@ -186,6 +195,7 @@ async def test_an_archived_or_deleted_team_loses_both_channels_until_it_comes_ba
     assert all(r.removed_at is not None for r in kept.values())
     sato = TeamsPerson(server, farend, SATO, "佐藤 健")
     assert "まだチームのチャネルを知りません" in await sato.say("チャネル設定")
+    assert why in sato.text and "「CAIO」のチャネルにしていた「CAIO室」" in sato.text
 
     restored = team_event(server, farend, back)
     await restored.post(restored.activity(type="conversationUpdate"))

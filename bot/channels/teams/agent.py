@@ -113,6 +113,10 @@ class TeamsAgent:
             await self._invoke_done(context, None)
             return
         if adapter.only_attachments(activity):
+            if turn.event_id:  # a retried activity is answered once, as a turn is
+                async with transaction(self.runtime.sessions) as session:
+                    if not await claim_event(session, tenant_id, adapter.CHANNEL, turn.event_id):
+                        return
             words = self.runtime.catalogs.for_locale(turn.locale)
             await self._send(context, [Text(words.t("teams.attachment_only"))], turn.locale)
             return

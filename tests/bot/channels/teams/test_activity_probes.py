@@ -136,6 +136,19 @@ async def test_a_file_or_image_alone_is_not_fetched_and_the_person_is_asked_to_p
     assert troubles(caplog) == []
 
 
+async def test_a_retried_file_message_is_answered_once(
+    server: Server, farend: FarEnd, files: FileHost
+) -> None:
+    person = personal(server, farend)
+    _, attached = attachments(files.url)["a file"]
+    message = person.activity(attachments=attached)
+    answers = 0
+    for _ in range(3):  # the Bot Connector retries what it thinks went unanswered
+        assert (await person.post(message)).status == 200
+        answers += PASTE in person.text
+    assert answers == 1
+
+
 async def test_in_english_the_paste_request_is_in_english(
     server: Server, farend: FarEnd, files: FileHost
 ) -> None:

@@ -4,6 +4,11 @@ A person's reference (their personal chat with the bot) is captured on every tur
 install; a channel's when the app is installed in a team or spoken to there. Proactive
 messages (reminders, a report's acknowledgement) and the policy-division / CAIO channel posts
 are sent with these.
+
+A reference the bot can no longer post to (its channel deleted, its team archived or deleted,
+the app removed) is marked `removed_at` with the reason, not deleted: a post to it is then
+known to be undeliverable at once (never retried), and seeing the bot there again (a turn,
+the app added again, the team restored) clears the mark.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ThreadRef, UtcDateTime, utcnow
+from storage.models import OutboxMessage, ThreadRef, UtcDateTime, utcnow
 
 Kind = Literal["user", "channel"]
+Removed = Literal["channel_deleted", "team_deleted", "team_archived", "app_removed"]
 
 
 class TeamsReference(SQLModel, table=True):
@@ -32,6 +38,10 @@ class TeamsReference(SQLModel, table=True):
     bot_id: str = Field(default="", max_length=200)
     team_id: str = Field(default="", max_length=200)
     name: str = Field(default="", max_length=200)
+    removed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    removed_why: str = Field(default="", max_length=32)  # one of `Removed`
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
@@ -49,6 +59,9 @@ async def save_reference(session: AsyncSession, reference: TeamsReference) -> No
         if value and getattr(stored, name) != value:
             setattr(stored, name, value)
             changed = True
+    if stored.removed_at is not None:  # the bot is seen there again
+        stored.removed_at, stored.removed_why = None, ""
+        changed = True
     if changed:
         stored.updated_at = utcnow()
         session.add(stored)
@@ -61,12 +74,60 @@ async def get_reference(
 
 
 async def channel_references(session: AsyncSession, tenant_id: str) -> list[TeamsReference]:
+    """The channels the bot can post to (those marked removed left out)."""
     statement = (
         select(TeamsReference)
-        .where(col(TeamsReference.tenant_id) == tenant_id, col(TeamsReference.kind) == "channel")
+        .where(
+            col(TeamsReference.tenant_id) == tenant_id,
+            col(TeamsReference.kind) == "channel",
+            col(TeamsReference.removed_at).is_(None),
+        )
         .order_by(col(TeamsReference.team_id), col(TeamsReference.name))
     )
     return list((await session.exec(statement)).all())
+
+
+async def mark_removed(
+    session: AsyncSession, references: list[TeamsReference], why: Removed
+) -> list[TeamsReference]:
+    """Mark these references as no longer reachable; the ones newly marked (a retried
+    activity marks nothing twice)."""
+    marked = []
+    now = utcnow()
+    for reference in references:
+        if reference.removed_at is not None:
+            continue
+        reference.removed_at, reference.removed_why, reference.updated_at = now, why, now
+        session.add(reference)
+        marked.append(reference)
+    return marked
+
+
+async def team_references(
+    session: AsyncSession, tenant_id: str, team_id: str
+) -> list[TeamsReference]:
+    """Every kept channel of a team, marked removed or not."""
+    statement = select(TeamsReference).where(
+        col(TeamsReference.tenant_id) == tenant_id,
+        col(TeamsReference.kind) == "channel",
+        col(TeamsReference.team_id) == team_id,
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def restore_team(
+    session: AsyncSession, tenant_id: str, team_id: str, whys: tuple[Removed, ...]
+) -> list[TeamsReference]:
+    """Clear the marks of a team's channels that were removed for one of `whys` (a channel
+    deleted on its own stays removed when the team comes back)."""
+    restored = []
+    for reference in await team_references(session, tenant_id, team_id):
+        if reference.removed_at is not None and reference.removed_why in whys:
+            reference.removed_at, reference.removed_why = None, ""
+            reference.updated_at = utcnow()
+            session.add(reference)
+            restored.append(reference)
+    return restored
 
 
 async def thread_of(session: AsyncSession, tenant_id: str, ref: str) -> ThreadRef | None:
@@ -77,3 +138,22 @@ async def thread_of(session: AsyncSession, tenant_id: str, ref: str) -> ThreadRe
         col(ThreadRef.ref) == ref,
     )
     return (await session.exec(statement)).first()
+
+
+async def due_now(session: AsyncSession, tenant_id: str, targets: set[str]) -> None:
+    """The Teams posts waiting (maybe backing off for an hour) for these outbox targets are
+    due now: where they can no longer go, they are dead-lettered at once, not much later."""
+    if not targets:
+        return
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.tenant_id) == tenant_id,
+            col(OutboxMessage.channel) == "teams",
+            col(OutboxMessage.target).in_(sorted(targets)),
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.dead_at).is_(None),
+            col(OutboxMessage.lease).is_(None),
+        )
+        .values(next_attempt_at=utcnow())
+    )  # type: ignore[call-overload]

@@ -253,6 +253,22 @@ def without_bot_mention(activity: Activity) -> str:
     return " ".join(text.split()) if "\n" not in text.strip() else text.strip()
 
 
+def only_attachments(activity: Activity) -> bool:
+    """A message that is a file or an image and no text (its attachments are never fetched:
+    what is in them is not this bot's to read). Teams mirrors formatted text as a text/html
+    attachment; that one counts only when it holds a pasted image."""
+    if activity.type != "message" or activity.value is not None or without_bot_mention(activity):
+        return False
+    if "<img" in (activity.text or "").lower():
+        return True
+    for attachment in activity.attachments or ():
+        kind = str(attachment.content_type or "").lower()
+        content = attachment.content if isinstance(attachment.content, str) else ""
+        if kind != "text/html" or "<img" in content.lower():
+            return True
+    return False
+
+
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return value[:_MAX_VALUE]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from microsoft_agents.activity import Activity, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.channels.teams import adapter, channel_admin, invokes
+from bot.channels.teams import adapter, channel_admin, invokes, lifecycle
 from bot.channels.teams.connector import BotConnector, RetryLater, with_retry
 from bot.channels.teams.renderer import CARD_TYPE, answered, render
 from bot.channels.teams.threads import record_thread_reply
@@ -31,7 +31,7 @@ from storage.conversations import claim_event
 from storage.db import transaction
 from storage.models import utcnow
 from storage.outbox import enqueue
-from storage.teams import TeamsReference, save_reference
+from storage.teams import TeamsReference, restore_team, save_reference
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -111,6 +111,14 @@ class TeamsAgent:
         turn = adapter.to_turn(activity, tenant_id, user_name=name, user_email=email)
         if turn is None:
             await self._invoke_done(context, None)
+            return
+        if adapter.only_attachments(activity):
+            if turn.event_id:  # a retried activity is answered once, as a turn is
+                async with transaction(self.runtime.sessions) as session:
+                    if not await claim_event(session, tenant_id, adapter.CHANNEL, turn.event_id):
+                        return
+            words = self.runtime.catalogs.for_locale(turn.locale)
+            await self._send(context, [Text(words.t("teams.attachment_only"))], turn.locale)
             return
         in_channel = adapter.conversation_type(activity) == "channel"
         which = channel_admin.channel_command(turn.text) if in_channel else None
@@ -246,7 +254,7 @@ class TeamsAgent:
         self._members[key] = (time.monotonic() + _MEMBER_TTL, name, email)
         return name, email
 
-    async def _remember(self, activity: Activity, tenant_id: str) -> None:
+    async def _remember(self, activity: Activity, tenant_id: str, *, force: bool = False) -> None:
         """Keep where to reach this person (or channel) proactively; written when it changed.
         The fields are compared as plain values first: building the ORM row costs more than
         the rest of this channel's work on a turn, and it is nearly always unchanged."""
@@ -279,7 +287,7 @@ class TeamsAgent:
         for fields in references:
             key = (tenant_id, fields["kind"], fields["key"])
             value = (service_url, fields["conversation_id"])
-            if self._saved.get(key) != value:
+            if force or self._saved.get(key) != value:
                 fresh.append((key, value, fields))
         if not fresh:
             return
@@ -319,10 +327,11 @@ class TeamsAgent:
         every channel of it — and greet a person with their home view."""
         activity = context.activity
         team = self._team_reference(activity, tenant_id)
-        if team is not None and activity.type == "conversationUpdate":
-            data = adapter.channel_data(activity)
-            if await channel_admin.channel_event(self.runtime, team, data):
-                return
+        marked = await lifecycle.lifecycle_event(self.runtime, activity, tenant_id, team)
+        if marked is not None:
+            for reference in marked:  # seen there again later: written again, not skipped
+                self._saved.pop((tenant_id, reference.kind, reference.key), None)
+            return
         added = [m.id for m in (activity.members_added or ())]
         bot_added = activity.recipient is not None and activity.recipient.id in added
         installed = activity.type == "installationUpdate" and (activity.action or "") in (
@@ -339,7 +348,11 @@ class TeamsAgent:
                 data["channel"] = {"id": team.team_id, "name": ""}
                 activity.channel_data = data
             await channel_admin.fetch_team_channels(self.runtime, context, team)
-        await self._remember(activity, tenant_id)
+            async with transaction(self.runtime.sessions) as session:
+                await restore_team(session, tenant_id, team.team_id, lifecycle.READDED)
+        # Written even when this process thinks it unchanged: another replica may have
+        # marked it removed when the app was taken out.
+        await self._remember(activity, tenant_id, force=True)
         if activity.from_property is None or kind != "personal":
             return
         # Installing sends an installationUpdate and a conversationUpdate (the bot added),

@@ -2,7 +2,7 @@
 
 When the app is installed in a team, the team's whole channel list is fetched from the Bot
 Connector (the SDK's `TeamsInfo.get_team_channels`) and kept as channel references; a channel
-created or renamed later arrives as a `conversationUpdate` and is kept too. An admin then
+created, renamed or deleted later arrives as a `conversationUpdate` (lifecycle.py). An admin then
 chooses, in Teams itself:
 - `@aiguide channel policy` (or `チャネル 政策`, `channel caio`) in the channel concerned, or
 - `channels` / `チャネル設定` anywhere: a card with the kept channels in two choice sets,
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from microsoft_agents.hosting.core import TurnContext
@@ -45,7 +45,6 @@ _COMMAND = re.compile(
 )
 _LIST = re.compile(r"^\s*(?:channels|channel list|チャネル設定|チャネル一覧)\s*$", re.IGNORECASE)
 _WHICH = {"policy": "policy", "caio": "caio", "政策": "policy", "情報政策": "policy"}
-_KEPT_EVENTS = ("channelCreated", "channelRenamed", "channelRestored")
 
 
 def channel_command(text: str | None) -> str | None:
@@ -94,24 +93,6 @@ async def fetch_team_channels(
         for reference in kept:
             await save_reference(session, reference)
     return kept
-
-
-async def channel_event(runtime: Runtime, base: TeamsReference, data: dict[str, Any]) -> bool:
-    """A channel created, renamed, restored or deleted in a team the app is in; True when
-    the activity was one."""
-    event = str(data.get("eventType") or "")
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
-    channel_id = str(channel.get("id") or "")
-    if not channel_id or event not in (*_KEPT_EVENTS, "channelDeleted"):
-        return False
-    async with transaction(runtime.sessions) as session:
-        if event == "channelDeleted":
-            stored = await get_reference(session, base.tenant_id, "channel", channel_id)
-            if stored is not None:
-                await session.delete(stored)
-        else:
-            await save_reference(session, channel_reference(base, channel_id, channel.get("name")))
-    return True
 
 
 async def _is_admin(session: AsyncSession, runtime: Runtime, turn: Turn) -> bool:
@@ -190,15 +171,31 @@ async def channels_form(runtime: Runtime, turn: Turn) -> list[Reply]:
             return [Text(msg.t("teams.channels_not_allowed"))]
         channels = await channel_references(session, turn.tenant_id)
         entry = await runtime.tenants.get(session, turn.tenant_id)
+        facts = entry.facts if entry is not None else None
+        current = {
+            "policy": facts.policy_channel_id if facts else "",
+            "caio": facts.caio_channel_id if facts else "",
+        }
+        # A chosen channel the bot can no longer post to: said so, and not preselected.
+        notes: list[Reply] = []
+        for which, key in current.items():
+            chosen = await get_reference(session, turn.tenant_id, "channel", key) if key else None
+            if chosen is not None and chosen.removed_at is not None:
+                notes.append(Text(_gone_note(msg, which, chosen)))
+                current[which] = ""
     if not channels:
-        return [Text(msg.t("teams.channels_none"))]
+        return [*notes, Text(msg.t("teams.channels_none"))]
     channels.sort(key=lambda c: (c.team_id, c.key != c.team_id, c.name, c.key))  # General first
-    facts = entry.facts if entry is not None else None
-    current = {
-        "policy": facts.policy_channel_id if facts else "",
-        "caio": facts.caio_channel_id if facts else "",
-    }
-    return [_form(msg, channels, current)]
+    return [*notes, _form(msg, channels, current)]
+
+
+def _gone_note(msg: Catalog, which: str, reference: TeamsReference) -> str:
+    return msg.t(
+        "teams.channels_gone",
+        which=msg.t(f"teams.channel_name.{which}"),
+        name=_label(reference, msg),
+        why=msg.t(f"teams.channel_gone.why.{reference.removed_why}"),
+    )
 
 
 async def save_channels(runtime: Runtime, turn: Turn) -> list[Reply]:

@@ -15,22 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from microsoft_agents.activity import Activity
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.teams.connector import BotConnector, RetryLater
 from bot.channels.teams.renderer import render
-from bot.outbox.deliverers import Outgoing, RetryAfter
+from bot.outbox.deliverers import Outgoing, RetryAfter, Undeliverable
 from dialogs.catalog import Catalogs
 from dialogs.ui import from_dict
 from storage.addresses import target_of
 from storage.db import transaction
-from storage.teams import channel_references, get_reference
+from storage.teams import TeamsReference, channel_references, get_reference
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 OUTBOX_ENTITY = "aiguide/outbox"
+_GONE = (403, 404)
 
 
 class NoReference(Exception):
@@ -84,13 +86,21 @@ class TeamsPoster:
 
 
 async def resolve(
-    session: AsyncSession, runtime: Runtime, tenant_id: str, target: str
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant_id: str,
+    target: str,
+    thread_ref: str | None = None,
 ) -> TeamsAddress:
-    """Where an outbox target ("user:<id>", "policy", "caio") is on Teams."""
+    """Where an outbox target ("user:<id>", "policy", "caio") is on Teams. `Undeliverable`
+    when the bot can no longer post there (the person removed the app; the channel, or the
+    channel the thread is in, was deleted or its team archived): never retried."""
     if target.startswith("user:"):
         person = await get_reference(session, tenant_id, "user", target.removeprefix("user:"))
         if person is None:
             raise NoReference(f"no Teams conversation with {target[:80]} yet")
+        if person.removed_at is not None:
+            raise Undeliverable(f"{person.removed_why}: the app was removed from this chat")
         return TeamsAddress(
             person.service_url, person.conversation_id, False, person.teams_tenant, person.bot_id
         )
@@ -103,13 +113,21 @@ async def resolve(
         )
     if not channel_id:
         raise NoReference(f"no Teams channel chosen for {target[:40]}")
+    if thread_ref is not None:  # a reply goes where its thread is, maybe a former channel
+        _gone(await get_reference(session, tenant_id, "channel", thread_ref.split(";")[0]), target)
     known = await get_reference(session, tenant_id, "channel", channel_id)
+    _gone(known, target)
     if known is None:  # chosen in the settings but not seen yet: any channel of the tenant
         seen = await channel_references(session, tenant_id)
         if not seen:
             raise NoReference("the app is not installed in a team yet")
         known = seen[0]
     return TeamsAddress(known.service_url, channel_id, True, known.teams_tenant, known.bot_id)
+
+
+def _gone(reference: TeamsReference | None, target: str) -> None:
+    if reference is not None and reference.removed_at is not None:
+        raise Undeliverable(f"{reference.removed_why}: the {target[:40]} channel is gone")
 
 
 class TeamsDeliverer:
@@ -123,7 +141,11 @@ class TeamsDeliverer:
     async def deliver(self, message: Outgoing) -> str:
         async with transaction(self.runtime.sessions) as session:
             address = await resolve(
-                session, self.runtime, message.tenant_id, target_of(message.address)
+                session,
+                self.runtime,
+                message.tenant_id,
+                target_of(message.address),
+                message.thread_ref,
             )
         try:
             return await self.poster.post(
@@ -131,3 +153,9 @@ class TeamsDeliverer:
             )
         except RetryLater as throttled:  # the lane waits as Teams asked; no attempt counted
             raise RetryAfter(throttled.seconds) from None
+        except aiohttp.ClientResponseError as refused:
+            # 403 (the bot is not in the conversation: removed, blocked) or 404 (no such
+            # conversation): a change we were not told of. Trying again cannot help.
+            if refused.status in _GONE:
+                raise Undeliverable(f"the Bot Connector answered {refused.status}") from None
+            raise

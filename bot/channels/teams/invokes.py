@@ -17,7 +17,8 @@ from microsoft_agents.activity import InvokeResponse
 
 from dialogs.catalog import Catalog
 
-_TASK = ("task/fetch", "task/submit")
+# A message extension's action command opens a dialog first: it is answered as one.
+_TASK = ("task/fetch", "task/submit", "composeExtension/fetchTask")
 _MESSAGE_EXTENSION = "composeExtension/"
 
 

@@ -156,6 +156,7 @@ class FarEnd:
         self.created: list[dict[str, Any]] = []  # the parameters of each new conversation
         self.team_channels: dict[str, list[dict[str, Any]]] = {}  # team id → its channels
         self.channel_lists: list[Posted] = []  # each request for a team's channel list
+        self.gone: set[str] = set()  # conversations (or channels) the bot is not in: 403
         self._ids = itertools.count(1)
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -276,8 +277,16 @@ class FarEnd:
         self.posted.append(posted)
         self.changed.set()
 
+    def _not_in(self, conversation: str) -> web.Response | None:
+        if conversation.split(";")[0] in self.gone:
+            error = {"code": "BotNotInConversationRoster", "message": "not in the roster"}
+            return web.json_response({"error": error}, status=403)
+        return None
+
     async def _send(self, request: web.Request) -> web.Response:
         if (refused := self._throttled(request)) is not None:
+            return refused
+        if (refused := self._not_in(request.match_info["conversation"])) is not None:
             return refused
         activity_id = f"act-{next(self._ids)}"
         conversation = request.match_info["conversation"]
@@ -304,6 +313,8 @@ class FarEnd:
         if (refused := self._throttled(request)) is not None:
             return refused
         body = await request.json()
+        if (refused := self._not_in(body["channelData"]["channel"]["id"])) is not None:
+            return refused
         activity_id = f"act-{next(self._ids)}"
         channel = body["channelData"]["channel"]["id"]
         conversation = f"{channel};messageid={activity_id}"

@@ -203,20 +203,6 @@ async def test_an_invoke_the_bot_does_not_implement_is_told_it_is_not_offered(
     assert troubles(caplog) == []
 
 
-async def test_a_message_that_is_only_a_file_or_an_image_is_answered_with_the_menu(
-    yamada: TeamsPerson, caplog: pytest.LogCaptureFixture
-) -> None:
-    image = {"contentType": "image/*", "contentUrl": "https://smba.example/v3/attachments/1"}
-    html = {"contentType": "text/html", "content": '<div><img src="https://x/1"></div>'}
-    for message in (
-        yamada.activity(attachments=[image]),
-        yamada.activity(text='<div><div><img src="https://x/1"></div></div>', attachments=[html]),
-    ):
-        assert (await yamada.post(message)).status == 200
-        assert "メッセージが空でした" in yamada.text
-    assert troubles(caplog) == []
-
-
 async def test_text_that_is_only_the_bots_mention_in_a_channel_gets_the_menu(
     server: Server, farend: FarEnd, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -144,7 +144,7 @@ async def test_a_channel_created_renamed_or_deleted_later_changes_the_list(
     kept = await kept_channels(server)
     assert kept["19:later@thread.tacv2"].name == "後から"
     assert kept[CAIO_CHANNEL].name == "CAIO連絡"
-    assert "19:new-policy@thread.tacv2" not in kept
+    assert kept["19:new-policy@thread.tacv2"].removed_why == "channel_deleted"
 
 
 async def test_a_report_opens_a_thread_and_every_later_event_is_a_reply_in_it(

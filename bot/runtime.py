@@ -27,7 +27,7 @@ from bot.metrics import Metrics
 from bot.outbox.dead import mail_dead_letter
 from bot.outbox.deliverers import build_registry
 from bot.outbox.delivery import Delivery
-from bot.outbox.progress import report_progress
+from bot.outbox.progress import progress_body, report_progress
 from bot.sample_data import load_sample_data
 from bot.services.pre_use import Versions, person_state, state_of
 from bot.services.reminders import plan_reminders, send_due_reminders
@@ -341,12 +341,8 @@ class Runtime:
         if tenant is None:
             return
 
-        def body(broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]:
-            ctx = self.notice_context(tenant.facts, locale)
-            version = broadcast.kind.removeprefix("guideline:")
-            key = "publish.finished" if sent >= broadcast.total else "publish.progress"
-            text = ctx.t(key, version=version, sent=sent, total=broadcast.total)
-            return Text(text).to_dict()
+        def body(broadcast: Broadcast, sent: int, dead: int, locale: str | None) -> dict[str, Any]:
+            return progress_body(self.notice_context(tenant.facts, locale), broadcast, sent, dead)
 
         await report_progress(session, broadcast_id, body)
 

@@ -261,11 +261,13 @@ async def revive(session: AsyncSession, message_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-async def sent_count(session: AsyncSession, broadcast_id: int) -> int:
-    statement = select(func.count()).where(
-        col(OutboxMessage.broadcast_id) == broadcast_id, col(OutboxMessage.sent_at).is_not(None)
-    )
-    return int((await session.exec(statement)).one())
+async def settled_count(session: AsyncSession, broadcast_id: int) -> tuple[int, int]:
+    """A broadcast's messages sent, and those dead (never to be sent)."""
+    statement = select(
+        func.count(col(OutboxMessage.sent_at)), func.count(col(OutboxMessage.dead_at))
+    ).where(col(OutboxMessage.broadcast_id) == broadcast_id)
+    sent, dead = (await session.exec(statement)).one()
+    return int(sent), int(dead)
 
 
 async def pending_count(session: AsyncSession, tenant_id: str) -> int:

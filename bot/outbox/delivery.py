@@ -383,6 +383,9 @@ class Delivery:
             dead = row is not None and row.dead_at is not None
             if dead and row is not None and self.on_dead is not None:
                 await self.on_dead(session, row)
+            if dead and claimed.broadcast_id and self.progress is not None:
+                await session.flush()
+                await self.progress(session, claimed.broadcast_id)  # its end may be this one
         if dead:
             log.warning(
                 "outbox %s (%s) is dead after %d attempts; last error: %s",

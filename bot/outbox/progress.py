@@ -1,4 +1,5 @@
-"""A broadcast's progress, told to whoever started it: each quarter, and when it is done."""
+"""A broadcast's progress, told to whoever started it: each quarter, and when it is done —
+every message sent or dead (a dead one is never sent, so waiting for it would never end)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.context import DialogContext
+from dialogs.ui import Text
 from storage.addresses import PersonAddress
 from storage.models import Broadcast, Person, utcnow
-from storage.outbox import enqueue, sent_count
+from storage.outbox import enqueue, settled_count
 
 
 class ProgressBody(Protocol):
-    def __call__(self, broadcast: Broadcast, sent: int, locale: str | None) -> dict[str, Any]: ...
+    def __call__(
+        self, broadcast: Broadcast, sent: int, dead: int, locale: str | None
+    ) -> dict[str, Any]: ...
 
 
 async def report_progress(
@@ -24,10 +29,11 @@ async def report_progress(
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None or broadcast.finished_at is not None:
         return
-    sent = await sent_count(session, broadcast_id)
-    # Once per quarter reached (25 %, 50 %, 75 %), and once when everyone has it.
+    sent, dead = await settled_count(session, broadcast_id)
+    settled = sent + dead
+    # Once per quarter reached (25 %, 50 %, 75 %), and once when each message is settled.
     total = max(1, broadcast.total)
-    if sent < broadcast.total and sent * 4 // total <= broadcast.reported * 4 // total:
+    if settled < broadcast.total and settled * 4 // total <= broadcast.reported * 4 // total:
         return
     starter = await session.get(
         Person, (broadcast.tenant_id, broadcast.started_by_channel, broadcast.started_by)
@@ -35,12 +41,22 @@ async def report_progress(
     await enqueue(
         session,
         broadcast.tenant_id,
-        key=f"broadcast:{broadcast_id}:progress:{sent}",
+        key=f"broadcast:{broadcast_id}:progress:{sent}:{dead}",
         channel=broadcast.started_by_channel,
         address=PersonAddress(broadcast.started_by),
-        body=body_for(broadcast, sent, starter.locale if starter else None),
+        body=body_for(broadcast, sent, dead, starter.locale if starter else None),
     )
-    broadcast.reported = sent
-    if sent >= broadcast.total:
+    broadcast.reported = settled
+    if settled >= broadcast.total:
         broadcast.finished_at = utcnow()
     session.add(broadcast)
+
+
+def progress_body(ctx: DialogContext, broadcast: Broadcast, sent: int, dead: int) -> dict[str, Any]:
+    """What the starter is told: how far it is, or that it is over (and who was not reached)."""
+    if sent + dead < broadcast.total:
+        key = "publish.progress"
+    else:
+        key = "publish.finished_with_dead" if dead else "publish.finished"
+    version = broadcast.kind.removeprefix("guideline:")
+    return Text(ctx.t(key, version=version, sent=sent, dead=dead, total=broadcast.total)).to_dict()

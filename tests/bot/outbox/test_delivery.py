@@ -290,3 +290,44 @@ async def test_people_are_answered_while_a_paced_pass_is_under_way(runtime: Runt
 
     await asyncio.gather(paced_pass(), a_turn())
     assert finished == ["turn", "pass"]
+
+
+class Unreachable(LocalDeliverer):
+    """Posts as the local channel, except to the people named: those always fail."""
+
+    def __init__(self, runtime: Runtime, gone: set[str]) -> None:
+        super().__init__(runtime.sessions)
+        self.gone = gone
+
+    async def deliver(self, message: Outgoing) -> str:
+        if any(person in str(message.address) for person in self.gone):
+            raise ConnectionError("user_not_found")
+        return await super().deliver(message)
+
+
+async def test_a_broadcast_whose_last_messages_are_dead_still_ends_and_says_who_was_missed(
+    runtime: Runtime,
+) -> None:
+    people = [f"staff{n:02d}" for n in range(1, 9)]
+    await publish_to(runtime, people)
+    assert runtime.delivery is not None
+    delivery = Delivery(
+        runtime.sessions,
+        registry(local=Unreachable(runtime, {"staff07", "staff08"})),
+        max_attempts=2,
+        progress=runtime.delivery.progress,
+    )
+    now = utcnow() + timedelta(seconds=1)
+    for _ in range(6):  # past both attempts of the two that cannot be reached
+        await delivery.run_once(now := now + timedelta(hours=1))
+
+    reports = await inbox_texts(runtime, "sato")
+    over = (
+        "Ver2.0 の通知が終わりました: 6 人に配信し、2 人には届けられませんでした"
+        "（`aiguide outbox list --dead` で確かめ、`aiguide outbox retry ID` で送り直せます）。"
+    )
+    assert reports[-1] == over, reports
+    assert reports.count(over) == 1
+    assert not any("すべて配信しました" in r for r in reports)
+    async with transaction(runtime.sessions) as session:
+        assert await pending_count(session, SAMPLE_TENANT) == 0

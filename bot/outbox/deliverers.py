@@ -15,7 +15,10 @@ The protocol a deliverer keeps (Slack's and Teams' plug in the same way):
   the message is tried again after that long, without counting as a failed attempt, and
   the whole lane (this channel kind in this tenant) pauses as long. Any other exception is
   a failed attempt, retried with backoff until the message is dead. Raise `Later(seconds)`
-  to put off this message alone (its own kind's pace), the lane going on.
+  to put off this message alone (its own kind's pace), the lane going on. Raise
+  `Undeliverable` when the address can never be reached again as it is (a Teams channel
+  deleted, the app removed): the message is dead at once, not retried, so the dead-letter
+  handler reroutes it (a shared channel's post is mailed to the policy contact).
 
 - A deliverer that paces itself may say how many messages it takes at once
   (`batch_size`, an int attribute; 1 if absent): the outbox then claims that many in one
@@ -81,6 +84,10 @@ class Later(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"paced: due again in {seconds:.1f} s")
         self.seconds = max(0.0, float(seconds))
+
+
+class Undeliverable(Exception):
+    """The address is gone for good (retrying cannot help): the message is dead at once."""
 
 
 class LocalDeliverer:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outbox.claims import Claimed, Outcome, Result, batch_size, from_row
-from bot.outbox.deliverers import DelivererRegistry, Later, Outgoing, RetryAfter
+from bot.outbox.deliverers import DelivererRegistry, Later, Outgoing, RetryAfter, Undeliverable
 from storage.addresses import InThread
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
@@ -363,17 +363,22 @@ class Delivery:
             # lease (it may have reached the platform: at-least-once).
             await asyncio.shield(self._release(claimed))
             raise
+        except Undeliverable as gone:  # retrying cannot help: dead now, rerouted by on_dead
+            return Result(await self._failed(claimed, moment(), gone, last=True))
         except Exception as error:  # the platform is down or refused: try again later
             return Result(await self._failed(claimed, moment(), error))
         return Result("sent", ref, moment())
 
-    async def _failed(self, claimed: Claimed, failed_at: datetime, error: Exception) -> Outcome:
+    async def _failed(
+        self, claimed: Claimed, failed_at: datetime, error: Exception, *, last: bool = False
+    ) -> Outcome:
         message = claimed.message
         # The error's type only: a platform's message may quote what was sent.
         kind = type(error).__name__
+        limit = 0 if last else self.max_attempts
         async with transaction(self.sessions) as session:
             row = await record_failed(
-                session, message.id, claimed.lease, failed_at, f"{kind}: {error}", self.max_attempts
+                session, message.id, claimed.lease, failed_at, f"{kind}: {error}", limit
             )
             dead = row is not None and row.dead_at is not None
             if dead and row is not None and self.on_dead is not None:
@@ -383,7 +388,7 @@ class Delivery:
                 "outbox %s (%s) is dead after %d attempts; last error: %s",
                 message.id,
                 message.key,
-                self.max_attempts,
+                row.attempts if row is not None else self.max_attempts,
                 kind,
             )
             return "dead"

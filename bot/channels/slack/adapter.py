@@ -232,6 +232,13 @@ def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | Non
 _PERSONS_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
 
 
+def pressed_nothing(body: Mapping[str, Any]) -> bool:
+    """A press that names no element: bolt reads the first action to match a listener, so it
+    is answered (acknowledged, nothing done) before bolt sees it."""
+    kind = body.get("type")
+    return kind in ("block_actions", "interactive_message") and body.get("actions") in ([], None)
+
+
 def is_from_a_bot(event: Mapping[str, Any]) -> bool:
     """Bots' messages (ours included), edits, deletions and notices are not turns."""
     return bool(

@@ -142,3 +142,235 @@ async def test_a_message_whose_text_is_only_in_its_blocks_is_read(
     assert msg.t("fallback.empty") not in said
     assert msg.t("pii.ask", max=MAX_TEXT_LENGTH) in said
     _check_logs(caplog)
+
+
+# --- shapes beyond the existing tables: each acknowledged, answered only where sensible ----
+
+_DM = f"D{STAFF}"
+_REPLY = {"type": "message", "user": STAFF, "text": "ヘルプ", "ts": "3.000001", "thread_ts": "2.0"}
+PROBED_EVENTS: dict[str, tuple[dict[str, Any], bool]] = {
+    # name: (event, answered)
+    "bot_joins_the_policy_channel": (
+        {
+            "type": "member_joined_channel",
+            "user": "UBOT",
+            "channel": "CPOLICY",
+            "channel_type": "C",
+            "team": "T0001",
+            "inviter": "UADMIN",
+            "event_ts": "1.0",
+        },
+        False,
+    ),
+    "edited_reply_in_a_thread": (
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "CPOLICY",
+            "channel_type": "channel",
+            "hidden": True,
+            "message": {**_REPLY, "edited": {"user": STAFF, "ts": "4.0"}},
+            "previous_message": _REPLY,
+            "ts": "4.000001",
+            "event_ts": "4.000001",
+        },
+        False,
+    ),
+    "deleted_reply_in_a_thread": (
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": "CPOLICY",
+            "channel_type": "channel",
+            "hidden": True,
+            "deleted_ts": "3.000001",
+            "previous_message": _REPLY,
+            "ts": "5.000001",
+            "event_ts": "5.000001",
+        },
+        False,
+    ),
+    "bot_message_in_a_dm_with_blocks": (
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "channel": _DM,
+            "channel_type": "im",
+            "bot_id": "BBOT",
+            "text": "",
+            "blocks": _rich_text("ヘルプ"),
+            "ts": "6.000001",
+        },
+        False,
+    ),
+    "own_post_echoed_with_app_id": (
+        {
+            "type": "message",
+            "channel": _DM,
+            "channel_type": "im",
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "app_id": "A1",
+            "text": "ヘルプ",
+            "blocks": _rich_text("ヘルプ"),
+            "metadata": {"event_type": "aiguide_outbox", "event_payload": {"key": "k"}},
+            "ts": "7.000001",
+        },
+        False,
+    ),
+    "blocks_without_rich_text_and_no_text": (
+        {
+            "type": "message",
+            "channel": _DM,
+            "channel_type": "im",
+            "user": STAFF,
+            "text": "",
+            "blocks": [{"type": "divider"}, {"type": "section"}, "not a block"],
+            "ts": "8.000001",
+        },
+        True,
+    ),
+    "blocks_not_a_list": (
+        {
+            "type": "message",
+            "channel": _DM,
+            "channel_type": "im",
+            "user": STAFF,
+            "blocks": {"type": "rich_text"},
+            "ts": "8.000002",
+        },
+        True,
+    ),
+    "files_not_a_list": (
+        {**_file_share(STAFF), "files": {"id": "F1"}},
+        True,
+    ),
+    "file_only_mention_in_a_channel": (
+        {
+            "type": "app_mention",
+            "channel": "CGENERAL",
+            "user": STAFF,
+            "text": "<@UBOT>",
+            "files": [_FILE],
+            "ts": "9.000001",
+        },
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBED_EVENTS))
+async def test_a_probed_event_is_acknowledged_and_answered_only_when_sensible(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    event, answered = PROBED_EVENTS[name]
+    calls = await _send(bot, event)
+    answers = [c for c in calls if c.method in ANSWERS]
+    assert bool(answers) == answered, [c.method for c in calls]
+    _never_fetched(bot)
+    _check_logs(caplog)
+
+
+async def test_a_file_only_mention_is_answered_in_its_thread_without_reading_it(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    event, _ = PROBED_EVENTS["file_only_mention_in_a_channel"]
+    calls = [c for c in await _send(bot, event) if c.method in ANSWERS]
+    assert bot.runtime.catalogs.for_locale("ja").t("fallback.attachment_only") in _said(calls)
+    assert all(c.params.get("thread_ts") == event["ts"] for c in calls)
+    _never_fetched(bot)
+    _check_logs(caplog)
+
+
+_PRESS = {
+    "type": "block_actions",
+    "team": {"id": "T0001"},
+    "user": {"id": STAFF, "team_id": "T0001"},
+    "api_app_id": "A1",
+    "trigger_id": "trigger-gap",
+    "container": {"type": "message", "message_ts": "9.000001", "channel_id": _DM},
+    "channel": {"id": _DM},
+    "message": {"ts": "9.000001", "type": "message", "user": "UBOT", "blocks": []},
+    "state": {"values": {}},
+}
+PROBED_INTERACTIONS: dict[str, dict[str, Any]] = {
+    "block_actions_with_no_action": {**_PRESS, "actions": []},
+    "block_actions_without_actions": dict(_PRESS),
+    "legacy_interactive_message": {
+        "type": "interactive_message",
+        "callback_id": "old_buttons",
+        "actions": [{"name": "x", "type": "button", "value": "menu:help"}],
+        "team": {"id": "T0001"},
+        "user": {"id": STAFF},
+        "channel": {"id": _DM},
+        "action_ts": "1.0",
+        "message_ts": "1.0",
+    },
+    "legacy_dialog_submission": {
+        "type": "dialog_submission",
+        "callback_id": "old_dialog",
+        "submission": {"a": "b"},
+        "team": {"id": "T0001"},
+        "user": {"id": STAFF},
+        "channel": {"id": _DM},
+    },
+    "view_submission_of_the_form_by_no_person": {
+        "type": "view_submission",
+        "team": {"id": "T0001"},
+        "user": {"id": "BBOT"},
+        "view": {
+            "id": "VX",
+            "hash": "h",
+            "type": "modal",
+            "callback_id": "aiguide_form",
+            "state": {"values": {}},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBED_INTERACTIONS))
+async def test_a_probed_interaction_is_acknowledged_and_nothing_is_done(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    before = len(bot.slack.calls)
+    response = await bot.interaction(PROBED_INTERACTIONS[name])
+    assert response.status == 200, response.status
+    await SlackPerson(bot, STAFF).quiet()
+    assert [c for c in bot.slack.calls[before:] if c.method in ANSWERS] == []
+    _check_logs(caplog)
+
+
+@pytest.mark.parametrize("name", sorted(PROBED_INTERACTIONS))
+async def test_a_probed_interaction_over_socket_mode_is_acknowledged(
+    database: Any, fake_slack: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    import aiohttp
+
+    from tests.bot.channels.slack.conftest import start_bot
+
+    caplog.set_level(logging.DEBUG)
+    runtime, server = await start_bot(
+        database, fake_slack, tmp_path, slack_app_token="xapp-1-test", slack_signing_secret=None
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            bot = SlackBot(runtime, server, fake_slack, http)
+            await fake_slack.wait_for("socket.connected")
+            envelope = {
+                "envelope_id": f"i-{name}",
+                "type": "interactive",
+                "accepts_response_payload": True,
+                "payload": PROBED_INTERACTIONS[name],
+            }
+            await fake_slack.sockets[-1].send_json(envelope)
+            [ack] = await fake_slack.wait_for("socket.ack")
+            assert ack.params["envelope_id"] == f"i-{name}"
+            await SlackPerson(bot, STAFF).quiet()
+            assert [c for c in fake_slack.calls if c.method in ANSWERS] == []
+    finally:
+        await server.close()
+    _check_logs(caplog)

@@ -149,7 +149,10 @@ async def test_only_peoples_tokens_revoked_changes_nothing(
     _check_logs(caplog)
 
 
-@pytest.mark.parametrize("error", ["is_archived", "channel_not_found", "not_in_channel"])
+@pytest.mark.parametrize(
+    "error",
+    ["is_archived", "channel_not_found", "not_in_channel", "account_inactive", "token_revoked"],
+)
 async def test_a_report_for_a_channel_slack_refuses_is_mailed_at_once_not_retried(
     gone_bot: SlackBot, caplog: pytest.LogCaptureFixture, error: str
 ) -> None:

@@ -247,6 +247,8 @@ def _label_of(action: dict[str, Any]) -> str:
 
 async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str, Any]) -> None:
     user = str((body.get("user") or {}).get("id", ""))
+    team = (body.get("user") or {}).get("team_id")
+    user_team = team if isinstance(team, str) and team else None
     container = body.get("container") or {}
     where = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
     message = body.get("message") or {}
@@ -274,7 +276,7 @@ async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str
         )
     await channel.run_turn(
         workspace_of(body),
-        place,
+        replace(place, user_team=user_team),
         lambda tenant, profile: adapter.action_turn(tenant, body, action, profile),
     )
 

@@ -374,3 +374,116 @@ async def test_a_probed_interaction_over_socket_mode_is_acknowledged(
     finally:
         await server.close()
     _check_logs(caplog)
+
+
+# --- people from other organisations (Slack Connect) and other workspaces of a Grid org ----
+
+
+def _from(team: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DOUTSIDER",
+        "user": "UOUTSIDER",
+        "user_team": team,
+        "source_team": team,
+        "text": "ヘルプ",
+        "ts": f"{time.time():.6f}",
+        **fields,
+    }
+
+
+async def _grid_envelope(bot: SlackBot, event: dict[str, Any]) -> None:
+    import json
+
+    body = {
+        "team_id": "T0001",
+        "enterprise_id": "E0001",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": f"Ev{time.time_ns()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {"enterprise_id": "E0001", "team_id": "T0001", "user_id": "UBOT", "is_bot": True}
+        ],
+        "event": event,
+    }
+    assert (await bot.post("/slack/events", json.dumps(body), "application/json")).status == 200
+    await SlackPerson(bot, STAFF).quiet()
+
+
+async def _link(bot: SlackBot, platform: str, external_id: str, tenant: str) -> None:
+    from storage.db import transaction
+    from storage.tenants import link
+
+    async with transaction(bot.runtime.sessions) as session:
+        await link(session, tenant, platform, external_id)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        _from("TVENDOR"),
+        _from(
+            "TVENDOR",
+            type="app_mention",
+            channel="CSHARED",
+            channel_type=None,
+            text="<@UBOT> ヘルプ",
+        ),
+    ],
+    ids=["dm", "mention_in_a_shared_channel"],
+)
+async def test_a_person_from_another_organisation_is_told_and_not_served(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture, event: dict[str, Any]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    calls = await _send(bot, {k: v for k, v in event.items() if v is not None})
+    answers = [c for c in calls if c.method in ANSWERS]
+    assert [text_of(c.params) for c in answers] == [
+        bot.runtime.catalogs.for_locale("ja").t("tenant.outsider")
+    ]
+    assert "users.info" not in [c.method for c in calls]  # nothing asked about them
+    _check_logs(caplog)
+
+
+async def test_a_press_by_a_person_from_another_organisation_is_refused_privately(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    payload = {
+        **_PRESS,
+        "user": {"id": "UOUTSIDER", "team_id": "TVENDOR"},
+        "channel": {"id": "CPOLICY"},
+        "container": {**_PRESS["container"], "channel_id": "CPOLICY"},
+        "response_url": bot.slack.response_url("outsider"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "btn:0",
+                "block_id": "b1",
+                "value": "menu:help",
+                "action_ts": "9.9",
+            }
+        ],
+    }
+    before = len(bot.slack.calls)
+    assert (await bot.interaction(payload)).status == 200
+    await SlackPerson(bot, STAFF).quiet()
+    answers = [c for c in bot.slack.calls[before:] if c.method in ANSWERS]
+    assert [c.method for c in answers] == ["response_url"]
+    assert bot.runtime.catalogs.for_locale("ja").t("tenant.outsider") in text_of(answers[0].params)
+    _check_logs(caplog)
+
+
+async def test_another_workspace_of_the_same_linked_org_is_served(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await _link(bot, "slack_enterprise", "E0001", "sakura-city")
+    before = len(bot.slack.calls)
+    await _grid_envelope(bot, _from("T0002", user=STAFF, channel=f"D{STAFF}"))
+    said = _said(bot.slack.calls[before:])
+    assert "アシスタントです" in said
+    assert bot.runtime.catalogs.for_locale("ja").t("tenant.outsider") not in said
+    _check_logs(caplog)

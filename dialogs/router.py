@@ -84,6 +84,24 @@ class Router:
 
     def route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
         ctx = ctx.with_turn(turn.message_ref, turn.mentions)
+        if turn.attachments and not turn.action:
+            return self._with_attachments(conv, turn, ctx)
+        return self._route(conv, turn, ctx)
+
+    def _with_attachments(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
+        """Files are never read: alone, the person is asked for the relevant part as text
+        (the question under way stays); with a comment, the comment is the turn, and a note
+        says the file itself was not read."""
+        if not clean(turn.text or ""):
+            step = Step().say(Text(ctx.t("fallback.attachment_only")))
+            if conv.awaiting == AWAITING:  # the text check still waits for the pasted text
+                return step
+            return self._repeat_question(conv, ctx, step)
+        step = self._route(conv, turn, ctx)
+        step.replies.insert(0, Text(ctx.t("fallback.attachment_not_read")))
+        return step
+
+    def _route(self, conv: ConversationData, turn: Turn, ctx: DialogContext) -> Step:
         if turn.action in (KEEP, DROP):
             return self._on_held(conv, ctx, keep=turn.action == KEEP)
         if turn.action:

@@ -48,6 +48,9 @@ class Turn:
     # The user ids the message mentions, as the platform marks them (Slack <@U…>, Teams
     # mention entities); empty where a channel has none (then text is read as typed).
     mentions: tuple[str, ...] = ()
+    # Files or images sent with the message. The bot never opens them (what they hold may be
+    # personal information); it only says so, and asks for the relevant part as text.
+    attachments: int = 0
 
     @property
     def conversation_key(self) -> tuple[str, str, str, str]:

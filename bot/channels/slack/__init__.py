@@ -15,6 +15,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.channels.slack.adapter import pressed_nothing
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.deliverer import SlackOutboxDeliverer, SlackPoster
 from bot.channels.slack.listeners import build_bolt_app
@@ -51,7 +52,11 @@ def register(app: web.Application, runtime: Runtime) -> SlackChannel:
             response = await bolt.async_dispatch(bolt_request)
         except Exception as error:
             # Past the signature check (bolt verifies first): a signed request whose fields
-            # bolt cannot match (an empty `actions`, a missing `channel`). The type only.
+            # bolt cannot match (a missing `channel`, a field of the wrong type). The type only.
+            if pressed_nothing(bolt_request.body):
+                # A press that names no element (bolt reads the first action to match it):
+                # nothing to do, and anything but a 200 shows the person an error.
+                return web.Response(status=200)
             log.warning("refused a Slack request that could not be read (%s)", type(error).__name__)
             return _malformed()
         return await to_aiohttp_response(response)

@@ -88,10 +88,50 @@ def message_turn(
         channel=CHANNEL,
         user_id=str(event.get("user", "")),
         conversation_id=CONVERSATION,
-        text=plain_text(str(event.get("text", "")), drop_user=bot_user),
+        text=plain_text(str(event.get("text") or _blocks_text(event)), drop_user=bot_user),
         event_id=f"ev:{event_id}",
+        attachments=_attachments(event),
         **_identity(profile),
     )
+
+
+def _attachments(event: Mapping[str, Any]) -> int:
+    """How many files came with the message; only counted, never fetched."""
+    files = event.get("files")
+    return len(files) if isinstance(files, list) else 0
+
+
+def _blocks_text(event: Mapping[str, Any]) -> str:
+    """A message whose `text` is empty but whose rich_text blocks hold what was typed (some
+    clients and workflow posts send only the blocks), as Slack markup: read like `text`."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "text" and isinstance(node.get("text"), str):
+            parts.append(html.escape(node["text"], quote=False))
+        elif kind == "link" and isinstance(node.get("url"), str):
+            parts.append(html.escape(str(node.get("text") or node["url"]), quote=False))
+        elif kind == "user" and isinstance(node.get("user_id"), str):
+            parts.append(f"<@{node['user_id']}>")
+        elif kind == "emoji" and isinstance(node.get("name"), str):
+            parts.append(f":{node['name']}:")
+        elif kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
+            walk(node.get("elements"))
+            parts.append("\n")
+        else:
+            walk(node.get("elements"))
+
+    blocks = event.get("blocks")
+    if isinstance(blocks, list):
+        walk([b for b in blocks if isinstance(b, dict) and b.get("type") == "rich_text"])
+    return "".join(parts)
 
 
 def action_turn(
@@ -190,6 +230,13 @@ def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | Non
 # comment, a thread reply also sent to the channel, `/me …`. Every other subtype is an edit,
 # a deletion, a bot's post or a notice (channel_join, ekm_access_denied, …): not a turn.
 _PERSONS_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
+
+
+def pressed_nothing(body: Mapping[str, Any]) -> bool:
+    """A press that names no element: bolt reads the first action to match a listener, so it
+    is answered (acknowledged, nothing done) before bolt sees it."""
+    kind = body.get("type")
+    return kind in ("block_actions", "interactive_message") and body.get("actions") in ([], None)
 
 
 def is_from_a_bot(event: Mapping[str, Any]) -> bool:

@@ -58,6 +58,9 @@ class Place:
     # question or a form for this one person continues in their DM, where they can type.
     dm_for_questions: bool = False
     locale: str | None = None  # the person's, once known (labels the channel adds itself)
+    # The workspace of the person who acted, where Slack names it (a Slack Connect channel
+    # shared with another organisation, another workspace of an Enterprise Grid org).
+    user_team: str | None = None
 
 
 class SlackChannel:
@@ -225,6 +228,11 @@ class SlackChannel:
                 replies = self.runtime.unknown_workspace("slack_team", workspace.team_id)
                 await self.send(token, place, replies)
             return None
+        if not await self._belongs(workspace, tenant, place.user_team):
+            if not retry:
+                outsider = self.runtime.catalogs.for_locale("ja").t("tenant.outsider")
+                await self.send(token, place, [Text(outsider)])
+            return None
         profile = await self.api.profile(token, workspace.team_id, place.user)
         if profile is not None and profile.is_bot:
             return None
@@ -232,6 +240,14 @@ class SlackChannel:
         replies = await self.handle(turn)
         await self.send(token, replace(place, locale=turn.locale), replies)
         return replies
+
+    async def _belongs(self, workspace: Workspace, tenant: str, user_team: str | None) -> bool:
+        """Whether the person is the municipality's: someone from another organisation (a
+        Slack Connect channel) or from a workspace of the org linked to another municipality
+        is not answered as its staff, whichever workspace's channel they wrote in."""
+        if not user_team or user_team == workspace.team_id:
+            return True
+        return await self.tenant_for(Workspace(user_team, workspace.enterprise_id)) == tenant
 
     async def handle(self, turn: Turn) -> list[Reply]:
         async with self.turn_slots:

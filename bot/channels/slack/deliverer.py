@@ -13,10 +13,12 @@ import asyncio
 import time
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.channels.slack.home import republish_home
 from bot.channels.slack.renderer import render_messages
 from bot.channels.slack.webapi import Pacer, RateLimited
-from bot.outbox.deliverers import Later, Outgoing, RetryAfter
+from bot.outbox.deliverers import Later, Outgoing, RetryAfter, Undeliverable
 from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
@@ -35,6 +37,33 @@ _FACTS_SECONDS = 10.0
 # A home redraw waits in place this long at most; longer, it is put off (Later).
 _HOME_WAIT_IN_PLACE = 1.0
 _HOME_SLOTS_KEPT = 20_000
+
+
+# Slack's answers that no retry can change: the channel deleted or archived, the bot no
+# longer in it, the person's account gone, the app uninstalled or its token revoked. The
+# message is dead at once, and a shared channel's post is mailed to the policy contact
+# (bot/outbox/dead.py) instead of being retried for hours.
+GONE_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+        "not_authed",
+        "team_access_not_granted",
+        "team_not_found",
+    }
+)
+
+
+def slack_error(error: SlackApiError) -> str:
+    data = getattr(error.response, "data", None)
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
 
 
 class NoSlackWorkspace(Exception):
@@ -160,3 +189,7 @@ class SlackOutboxDeliverer:
             )
         except RateLimited as limited:  # the workspace's lane waits; no attempt is counted
             raise RetryAfter(limited.retry_after) from None
+        except SlackApiError as error:
+            if slack_error(error) in GONE_ERRORS:
+                raise Undeliverable(f"Slack answered {slack_error(error)}") from None
+            raise

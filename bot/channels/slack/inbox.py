@@ -90,6 +90,7 @@ async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
             channel=str(event.get("channel", "")),
             user=str(event.get("user", "")),
             thread_ts=str(event.get("thread_ts") or event.get("ts") or "") or None,
+            user_team=_team(event.get("user_team")),
         )
     else:
         # A reply in a thread of the DM is answered in that thread, where the person looks.
@@ -98,6 +99,7 @@ async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
             channel=str(event.get("channel", "")),
             user=str(event.get("user", "")),
             thread_ts=str(thread) if thread and thread != event.get("ts") else None,
+            user_team=_team(event.get("user_team")),
         )
     await channel.run_turn(
         workspace,
@@ -107,6 +109,10 @@ async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
         ),
         retry=bool(stored.get("retry")),
     )
+
+
+def _team(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 async def sweep(channel: SlackChannel) -> int:

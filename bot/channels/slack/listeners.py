@@ -23,6 +23,14 @@ from bot.channels.slack.adapter import workspace_of
 from bot.channels.slack.channel import Place, SlackChannel, is_direct, is_person
 from bot.channels.slack.home import publish_home
 from bot.channels.slack.installations import DatabaseStateStore
+from bot.channels.slack.lifecycle import (
+    CHANNEL_EVENTS,
+    WORKSPACE_EVENTS,
+    bot_removed,
+    channel_gone,
+    forget_installation,
+    workspace_removed,
+)
 from bot.channels.slack.renderer import (
     BUTTON_PREFIX,
     FORM_CALLBACK,
@@ -35,14 +43,25 @@ from dialogs.ui import FormView
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("message.im", "app_mention", "app_home_opened", "message.channels", "message.groups")
+EVENTS = (
+    "message.im",
+    "app_mention",
+    "app_home_opened",
+    "message.channels",
+    "message.groups",
+    # The policy/CAIO channel going away, and the app leaving the workspace (lifecycle.py).
+    *CHANNEL_EVENTS,
+    *WORKSPACE_EVENTS,
+)
 COMMANDS = ("/aiguide",)
 BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
+    "channels:read",
     "chat:write",
     "commands",
     "groups:history",
+    "groups:read",
     "im:history",
     "im:write",
     "users:read",
@@ -90,9 +109,8 @@ def build_bolt_app(channel: SlackChannel) -> AsyncApp:
         raise_error_for_unhandled_request=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    if oauth is not None:
-        # Uninstalled, or its token revoked: the stored installation goes.
-        app.enable_token_revocation_listeners()
+    # Uninstalled, or its token revoked: the stored installation goes (bolt's own listeners
+    # would take these events before ours), and the policy contact is told (lifecycle.py).
     _listen(app, channel)
 
     @app.error
@@ -158,6 +176,27 @@ def _listen(app: AsyncApp, channel: SlackChannel) -> None:
             return
         channel.spawn(publish_home(channel, workspace_of(body), str(event.get("user", ""))))
 
+    @app.event("channel_deleted")
+    @app.event("channel_archive")
+    @app.event("channel_left")
+    @app.event("group_deleted")
+    @app.event("group_archive")
+    @app.event("group_left")
+    async def on_channel_gone(body: dict[str, Any], event: dict[str, Any]) -> None:
+        event_id = str(body.get("event_id", ""))
+        channel.spawn(channel_gone(channel, workspace_of(body), event, event_id))
+
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    async def on_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not bot_removed(event):
+            return
+        workspace = workspace_of(body)
+        # Awaited, as bolt's own listener does: the installation is gone once acknowledged.
+        await forget_installation(channel, workspace)
+        event_id = str(body.get("event_id", ""))
+        channel.spawn(workspace_removed(channel, workspace, event, event_id))
+
     @app.command("/aiguide")
     async def on_command(ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -208,6 +247,8 @@ def _label_of(action: dict[str, Any]) -> str:
 
 async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str, Any]) -> None:
     user = str((body.get("user") or {}).get("id", ""))
+    team = (body.get("user") or {}).get("team_id")
+    user_team = team if isinstance(team, str) and team else None
     container = body.get("container") or {}
     where = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
     message = body.get("message") or {}
@@ -235,7 +276,7 @@ async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str
         )
     await channel.run_turn(
         workspace_of(body),
-        place,
+        replace(place, user_team=user_team),
         lambda tenant, profile: adapter.action_turn(tenant, body, action, profile),
     )
 

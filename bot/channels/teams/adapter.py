@@ -232,6 +232,7 @@ def to_turn(
         event_id=event_id(activity),
         user_name=user_name or (activity.from_property.name if activity.from_property else None),
         user_email=user_email,
+        attachments=attached_files(activity) if button is None else 0,
     )
 
 
@@ -253,20 +254,21 @@ def without_bot_mention(activity: Activity) -> str:
     return " ".join(text.split()) if "\n" not in text.strip() else text.strip()
 
 
-def only_attachments(activity: Activity) -> bool:
-    """A message that is a file or an image and no text (its attachments are never fetched:
-    what is in them is not this bot's to read). Teams mirrors formatted text as a text/html
-    attachment; that one counts only when it holds a pasted image."""
-    if activity.type != "message" or activity.value is not None or without_bot_mention(activity):
-        return False
-    if "<img" in (activity.text or "").lower():
-        return True
+def attached_files(activity: Activity) -> int:
+    """How many files or images came with a message; only counted, never fetched (what is in
+    them is not this bot's to read). Teams mirrors formatted text as a text/html attachment;
+    that one counts only when it holds a pasted image."""
+    if activity.type != "message" or activity.value is not None:
+        return 0
+    files, pasted = 0, "<img" in (activity.text or "").lower()
     for attachment in activity.attachments or ():
         kind = str(attachment.content_type or "").lower()
         content = attachment.content if isinstance(attachment.content, str) else ""
-        if kind != "text/html" or "<img" in content.lower():
-            return True
-    return False
+        if kind != "text/html":
+            files += 1
+        elif "<img" in content.lower():
+            pasted = True
+    return files + int(pasted)
 
 
 def _value(value: Any) -> str:

@@ -112,14 +112,6 @@ class TeamsAgent:
         if turn is None:
             await self._invoke_done(context, None)
             return
-        if adapter.only_attachments(activity):
-            if turn.event_id:  # a retried activity is answered once, as a turn is
-                async with transaction(self.runtime.sessions) as session:
-                    if not await claim_event(session, tenant_id, adapter.CHANNEL, turn.event_id):
-                        return
-            words = self.runtime.catalogs.for_locale(turn.locale)
-            await self._send(context, [Text(words.t("teams.attachment_only"))], turn.locale)
-            return
         in_channel = adapter.conversation_type(activity) == "channel"
         which = channel_admin.channel_command(turn.text) if in_channel else None
         channel_id, _ = adapter.channel_of(activity)

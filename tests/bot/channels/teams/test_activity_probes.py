@@ -23,7 +23,7 @@ from tests.bot.channels.teams.test_activities import TYPED, troubles
 
 BOT = {"id": f"28:{APP_ID}", "name": "aiguide"}
 MENTION = {"type": "mention", "text": "<at>aiguide</at>", "mentioned": BOT}
-PASTE = "ファイルや画像の中身は読み取りません"
+PASTE = "ファイルや画像は開かずに読み取りません"
 
 
 def personal(server: Server, farend: FarEnd) -> TeamsPerson:
@@ -131,7 +131,7 @@ async def test_a_file_or_image_alone_is_not_fetched_and_the_person_is_asked_to_p
     response = await person.post(addressed(person, text, attachments=attached))
     assert response.status == 200
     assert PASTE in person.text
-    assert "文字にしてメッセージに貼り付けて" in person.text
+    assert "文字でメッセージに貼り付ける" in person.text
     assert files.requests == []
     assert troubles(caplog) == []
 
@@ -155,7 +155,7 @@ async def test_in_english_the_paste_request_is_in_english(
     person = TeamsPerson(server, farend, YAMADA, "Hanako Yamada", locale="en-US")
     _, attached = attachments(files.url)["an image"]
     await person.post(person.activity(attachments=attached))
-    assert "does not read files or images" in person.text
+    assert "I do not open or read files or images" in person.text
 
 
 async def test_a_file_with_text_is_answered_for_its_text(
@@ -165,6 +165,7 @@ async def test_a_file_with_text_is_answered_for_its_text(
     _, attached = attachments(files.url)["a file"]
     await person.post(person.activity(text="問い合わせ先", attachments=attached))
     assert "内線2101" in person.text
+    assert "添付されたファイルは開いていません" in person.text  # and it says the file was not
     assert files.requests == []
 
 

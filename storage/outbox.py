@@ -339,3 +339,23 @@ async def enqueue_unless_waiting(
         body=body,
         priority=priority,
     )
+
+
+async def due_now(
+    session: AsyncSession, tenant_id: str, channel: str, targets: set[str] | None = None
+) -> None:
+    """A channel's posts waiting (maybe backing off for an hour) for these outbox targets
+    (None: all of the municipality's on that channel) are due now: where they can no longer
+    go, they are dead-lettered, and mailed where that is the rule, at once, not much later."""
+    if targets is not None and not targets:
+        return
+    statement = update(OutboxMessage).where(
+        col(OutboxMessage.tenant_id) == tenant_id,
+        col(OutboxMessage.channel) == channel,
+        col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.dead_at).is_(None),
+        col(OutboxMessage.lease).is_(None),
+    )
+    if targets is not None:
+        statement = statement.where(col(OutboxMessage.target).in_(sorted(targets)))
+    await session.exec(statement.values(next_attempt_at=utcnow()))  # type: ignore[call-overload]

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage, ThreadRef, UtcDateTime, utcnow
+from storage.models import ThreadRef, UtcDateTime, utcnow
 
 Kind = Literal["user", "channel"]
 Removed = Literal["channel_deleted", "team_deleted", "team_archived", "app_removed"]
@@ -138,22 +138,3 @@ async def thread_of(session: AsyncSession, tenant_id: str, ref: str) -> ThreadRe
         col(ThreadRef.ref) == ref,
     )
     return (await session.exec(statement)).first()
-
-
-async def due_now(session: AsyncSession, tenant_id: str, targets: set[str]) -> None:
-    """The Teams posts waiting (maybe backing off for an hour) for these outbox targets are
-    due now: where they can no longer go, they are dead-lettered at once, not much later."""
-    if not targets:
-        return
-    await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.tenant_id) == tenant_id,
-            col(OutboxMessage.channel) == "teams",
-            col(OutboxMessage.target).in_(sorted(targets)),
-            col(OutboxMessage.sent_at).is_(None),
-            col(OutboxMessage.dead_at).is_(None),
-            col(OutboxMessage.lease).is_(None),
-        )
-        .values(next_attempt_at=utcnow())
-    )  # type: ignore[call-overload]

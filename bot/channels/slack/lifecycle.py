@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.channels.slack.adapter import Workspace
 from storage.addresses import MailAddress
 from storage.db import transaction
-from storage.outbox import Priority, enqueue
+from storage.outbox import Priority, due_now, enqueue
 
 if TYPE_CHECKING:
     from bot.channels.slack.channel import SlackChannel
@@ -82,6 +82,8 @@ async def channel_gone(
                 msg.t("slack.gone.subject", **params),
                 msg.t("slack.gone.text", **params),
             )
+        # Posts there that were backing off go now: dead at once and mailed, not later.
+        await due_now(session, tenant_id, "slack", set(which))
         log.warning("Slack %s channel %s of %s: %s", "/".join(which), gone, tenant_id, why)
     _wake(channel)
 
@@ -131,6 +133,7 @@ async def workspace_removed(
             msg.t("slack.removed.subject", team=team),
             msg.t("slack.removed.text", team=team),
         )
+        await due_now(session, tenant_id, "slack")  # nothing there can arrive any more
     log.warning("Slack app removed from %s (%s): %s", team, tenant_id, kind)
     _wake(channel)
 

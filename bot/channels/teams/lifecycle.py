@@ -26,11 +26,10 @@ from bot.channels.teams import adapter
 from bot.channels.teams.channel_admin import channel_reference
 from storage.addresses import MailAddress
 from storage.db import transaction
-from storage.outbox import Priority, enqueue
+from storage.outbox import Priority, due_now, enqueue
 from storage.teams import (
     Removed,
     TeamsReference,
-    due_now,
     get_reference,
     mark_removed,
     restore_team,
@@ -106,7 +105,7 @@ async def lifecycle_event(
         targets = {f"user:{r.key}" for r in marked if r.kind == "user"}
         if lost or any(r.kind == "channel" for r in marked):
             targets |= {"policy", "caio"}
-        await due_now(session, tenant_id, targets)
+        await due_now(session, tenant_id, adapter.CHANNEL, targets)
     if marked:
         log.info("Teams: %d reference(s) can no longer be posted to (%s)", len(marked), why)
         if runtime.delivery is not None:

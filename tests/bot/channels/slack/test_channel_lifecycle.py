@@ -173,3 +173,30 @@ async def test_a_report_for_a_channel_slack_refuses_is_mailed_at_once_not_retrie
     mails = [m for m in await _mails(bot) if m.target == f"mail:{POLICY_MAIL}"]
     assert any(number in m.body.get("text", "") for m in mails), [m.body for m in mails]
     _check_logs(caplog)
+
+
+async def test_a_report_backing_off_when_its_channel_is_deleted_is_mailed_at_once(
+    gone_bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.bot.channels.slack.test_reports import file_report
+
+    bot = gone_bot
+    assert isinstance(bot.slack, ChannelsGoneSlack)
+    bot.slack.refusing[POLICY_CHANNEL] = "internal_error"  # Slack having a bad moment
+    number = await file_report(SlackPerson(bot, STAFF))
+    await bot.runtime.delivery.run_once()
+    async with transaction(bot.runtime.sessions) as session:
+        statement = select(OutboxMessage).where(col(OutboxMessage.target) == "policy")
+        waiting = (await session.exec(statement)).all()
+    assert waiting and all(m.sent_at is None and m.dead_at is None for m in waiting)
+    assert all(m.next_attempt_at > utcnow() for m in waiting)  # backing off
+
+    bot.slack.refusing[POLICY_CHANNEL] = "channel_not_found"
+    response = await bot.event({"type": "channel_deleted", "channel": POLICY_CHANNEL})
+    assert response.status == 200
+    await _quiet(bot)
+    await bot.runtime.delivery.run_once()  # now, not after the backoff
+
+    mails = [m for m in await _mails(bot) if m.target == f"mail:{POLICY_MAIL}"]
+    assert any(number in m.body.get("text", "") for m in mails), [m.body for m in mails]
+    _check_logs(caplog)

@@ -134,6 +134,17 @@ def _blocks_text(event: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def action_event_id(body: Mapping[str, Any], action: Mapping[str, Any]) -> str:
+    """A press's id: its action_ts (a repeated payload carries the same one)."""
+    user = (body.get("user") or {}).get("id", "")
+    return f"act:{user}:{action.get('action_ts') or body.get('trigger_id', '')}"
+
+
+def command_event_id(body: Mapping[str, Any]) -> str:
+    """A slash command's id: its trigger_id, one per invocation."""
+    return f"cmd:{body.get('user_id', '')}:{body.get('trigger_id', '')}"
+
+
 def action_turn(
     tenant_id: str, body: Mapping[str, Any], action: Mapping[str, Any], profile: Profile | None
 ) -> Turn:
@@ -149,7 +160,7 @@ def action_turn(
         conversation_id=CONVERSATION,
         action=str(value)[:300],
         values=form_values(state),
-        event_id=f"act:{user}:{action.get('action_ts') or body.get('trigger_id', '')}",
+        event_id=action_event_id(body, action),
         **_identity(profile),
     )
 
@@ -221,7 +232,7 @@ def command_turn(tenant_id: str, body: Mapping[str, Any], profile: Profile | Non
         conversation_id=CONVERSATION,
         text=typed,
         action=action,
-        event_id=f"cmd:{user}:{body.get('trigger_id', '')}",
+        event_id=command_event_id(body),
         **_identity(profile),
     )
 

@@ -15,7 +15,7 @@ import weakref
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.slack import adapter
+from bot.channels.slack import adapter, interactions
 from bot.channels.slack.adapter import workspace_of
 from bot.channels.slack.inbox_writes import InboxWrites
 from storage import inbox
@@ -80,6 +80,9 @@ async def run_and_forget(channel: SlackChannel, stored: dict[str, Any], event_id
 
 async def run(channel: SlackChannel, stored: dict[str, Any]) -> None:
     from bot.channels.slack.channel import Place
+
+    if await interactions.run(channel, stored):  # a press or a slash command
+        return
 
     event = dict(stored.get("event") or {})
     event_id = str(stored.get("event_id", ""))

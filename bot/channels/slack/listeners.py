@@ -18,7 +18,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 
-from bot.channels.slack import adapter, inbox
+from bot.channels.slack import adapter, inbox, interactions
 from bot.channels.slack.adapter import workspace_of
 from bot.channels.slack.channel import Place, SlackChannel, is_direct, is_person
 from bot.channels.slack.home import publish_home
@@ -200,24 +200,14 @@ def _listen(app: AsyncApp, channel: SlackChannel) -> None:
     @app.command("/aiguide")
     async def on_command(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        place = Place(
-            channel=str(body.get("channel_id", "")),
-            user=str(body.get("user_id", "")),
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
-        channel.spawn(
-            channel.run_turn(
-                workspace_of(body),
-                place,
-                lambda tenant, profile: adapter.command_turn(tenant, body, profile),
-            )
-        )
+        # Awaited like a message: recorded before the acknowledgement leaves, so a command
+        # acknowledged just before a crash is run after the restart, not lost.
+        await inbox.accept(channel, interactions.stored_command(body))
 
     @app.action(re.compile(f"^({re.escape(BUTTON_PREFIX)}|{re.escape(SELECT_PREFIX)})"))
     async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        channel.spawn(_pressed(channel, body, action))
+        await inbox.accept(channel, interactions.stored_press(body, action))
 
     @app.view(FORM_CALLBACK)
     async def on_submission(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -237,48 +227,6 @@ def _well_formed(event: dict[str, Any]) -> bool:
     return all(
         isinstance(event.get(key), str) and event[key] for key in ("user", "channel")
     ) and isinstance(event.get("text", ""), str)
-
-
-def _label_of(action: dict[str, Any]) -> str:
-    if action.get("type") == "static_select":
-        return str(((action.get("selected_option") or {}).get("text") or {}).get("text", ""))
-    return str((action.get("text") or {}).get("text", ""))
-
-
-async def _pressed(channel: SlackChannel, body: dict[str, Any], action: dict[str, Any]) -> None:
-    user = str((body.get("user") or {}).get("id", ""))
-    team = (body.get("user") or {}).get("team_id")
-    user_team = team if isinstance(team, str) and team else None
-    container = body.get("container") or {}
-    where = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
-    message = body.get("message") or {}
-    if body.get("view"):  # App Home: answers go to the person's DM
-        place = Place(channel=user, user=user, trigger_id=body.get("trigger_id"))
-    elif is_direct(where):
-        place = Place(
-            channel=where,
-            user=user,
-            trigger_id=body.get("trigger_id"),
-            pressed_ts=None if container.get("is_ephemeral") else message.get("ts"),
-            pressed_blocks=tuple(message.get("blocks") or ()),
-            pressed_label=_label_of(action),
-        )
-    else:
-        # A shared channel (the policy division's): the buttons stay for the others, and
-        # what follows (a form, an answer) is for this person only.
-        place = Place(
-            channel=where,
-            user=user,
-            thread_ts=message.get("thread_ts") or message.get("ts"),
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-            dm_for_questions=True,
-        )
-    await channel.run_turn(
-        workspace_of(body),
-        replace(place, user_team=user_team),
-        lambda tenant, profile: adapter.action_turn(tenant, body, action, profile),
-    )
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The inbox: an acknowledged event is answered even when the process dies after the ack."""
+"""The inbox: an acknowledged event, button press or slash command is answered even when the
+process dies after the acknowledgement."""
 
 from __future__ import annotations
 
@@ -68,4 +69,60 @@ async def test_a_retried_event_is_answered_once(bot: SlackBot) -> None:
     await bot.dm(STAFF, "ヘルプ", event_id="EvRETRY1", headers={"X-Slack-Retry-Num": "2"})
     await SlackPerson(bot, STAFF).quiet()
     assert len(_answers(bot, STAFF)) == first, "a retry after the answer is not answered again"
+    assert await _rows(bot) == []
+
+
+async def _restart_sweep(bot: SlackBot) -> int:
+    """What the restarted process's sweep does once the dead worker's lease has run out."""
+    channel = bot.server.app[SLACK]
+    async with transaction(bot.runtime.sessions) as session:
+        await session.exec(  # type: ignore[call-overload]
+            inbox.update().values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    return await slack_inbox.sweep(channel)
+
+
+async def test_a_button_pressed_just_before_a_crash_is_answered_after_restart(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = SlackPerson(bot, STAFF)
+    await person.say("メニュー")
+    message = person.message_with("使い方")
+
+    async def died(*args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(slack_inbox, "run_and_forget", died)
+    assert (await bot.press(STAFF, message, "使い方")).status == 200  # acknowledged …
+    await person.quiet()
+    before = len(_answers(bot, STAFF))
+    assert len(await _rows(bot)) == 1  # … and recorded, though never run
+
+    monkeypatch.undo()
+    assert await _restart_sweep(bot) == 1
+    await person.quiet()
+    answers = _answers(bot, STAFF)[before:]
+    texts = " ".join(str(m.get("text", "")) + str(m.get("blocks", "")) for m in answers)
+    assert "さくら市の生成AI利用ガイドラインのアシスタントです" in texts
+    assert await _rows(bot) == []
+
+
+async def test_a_slash_command_acknowledged_before_a_crash_is_answered_after_restart(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def died(*args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(slack_inbox, "run_and_forget", died)
+    assert (await bot.command(STAFF, "help")).status == 200
+    await SlackPerson(bot, STAFF).quiet()
+    assert [c for c in bot.slack.calls if c.method == "response_url"] == []
+    [row] = await _rows(bot)
+    assert row.event_id.startswith(f"cmd:{STAFF}:")
+
+    monkeypatch.undo()
+    assert await _restart_sweep(bot) == 1
+    await SlackPerson(bot, STAFF).quiet()
+    answered = [c for c in bot.slack.calls if c.method in ("response_url", "chat.postEphemeral")]
+    assert any("アシスタントです" in str(c.params) for c in answered), answered
     assert await _rows(bot) == []

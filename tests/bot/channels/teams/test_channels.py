@@ -213,11 +213,10 @@ async def test_a_thread_reply_from_someone_outside_the_policy_division_is_not_re
     assert "thread_reply" not in kinds
 
 
-async def test_a_reminder_reaches_the_person_in_their_personal_chat(
-    server: Server, farend: FarEnd, yamada: TeamsPerson
-) -> None:
+async def send_reminders(server: Server, farend: FarEnd) -> list[Any]:
+    """Everyone known since 2026-11-19 and not confirmed: plan and send the pre-use
+    reminders on 2026-11-30 at 9:00; what reached the Bot Connector."""
     runtime: Runtime = server.runtime
-    await yamada.say("ヘルプ")  # known from now, and reachable
     since = date(2026, 11, 19)
     first_seen = datetime.combine(since, time(12), tzinfo=JST).astimezone(UTC)
     async with transaction(runtime.sessions) as session:
@@ -226,7 +225,14 @@ async def test_a_reminder_reaches_the_person_in_their_personal_chat(
     before = len(farend.posted)
     await runtime.tick(datetime(2026, 11, 30, 9, 0, tzinfo=JST))
     await runtime.deliver()
-    [reminder] = farend.posted[before:]
+    return list(farend.posted[before:])
+
+
+async def test_a_reminder_reaches_the_person_in_their_personal_chat(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await yamada.say("ヘルプ")  # known from now, and reachable
+    [reminder] = await send_reminders(server, farend)
     assert reminder.method == "send"
     assert reminder.conversation_id == f"a:personal-{YAMADA}"
     assert "利用前の確認がまだです" in shown(reminder.activity)

@@ -5,15 +5,14 @@ adding the app again, or the channel or team coming back, makes them reach it ag
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import col, select, update
 
-from dialogs.context import JST
 from storage.db import transaction
-from storage.models import GuidelineVersion, OutboxMessage, Person, utcnow
+from storage.models import OutboxMessage, utcnow
 from storage.outbox import revive
 from storage.teams import TeamsReference
 from tests.bot.channels.teams.conftest import (
@@ -32,6 +31,7 @@ from tests.bot.channels.teams.test_channels import (
     file_report,
     install_in_team,
     kept_channels,
+    send_reminders,
 )
 
 POLICY_MAIL = "johoseisaku@city.sakura.example.lg.jp"
@@ -228,16 +228,7 @@ async def test_the_app_removed_from_the_team_and_added_again(
 
 async def remind(server: Server, farend: FarEnd) -> list[str]:
     """Plan and send the pre-use reminder; the conversations it reached."""
-    runtime = server.runtime
-    since = date(2026, 11, 19)
-    first_seen = datetime.combine(since, time(12), tzinfo=JST).astimezone(UTC)
-    async with transaction(runtime.sessions) as session:
-        await session.exec(update(Person).values(created_at=first_seen))
-        await session.exec(update(GuidelineVersion).values(effective_on=since - timedelta(days=90)))
-    before = len(farend.posted)
-    await runtime.tick(datetime(2026, 11, 30, 9, 0, tzinfo=JST))
-    await runtime.deliver()
-    return [p.conversation_id for p in farend.posted[before:]]
+    return [p.conversation_id for p in await send_reminders(server, farend)]
 
 
 @pytest.mark.parametrize("how", REMOVED)

@@ -227,7 +227,7 @@ class Runtime:
     ) -> list[Reply]:
         # Read and route without the write lock; then write what the turn changed, briefly,
         # refused (and the turn retried) if the conversation moved meanwhile.
-        async with turn_unit(self.engine, self.sessions) as unit:
+        async with turn_unit(self.engine, self.sessions, gated=True) as unit:
             if serialise:
                 await unit.start_writing()  # SQLite: the write lock before reading
                 await load_conversation(unit.session, key, lock=True)  # PostgreSQL: the row

@@ -10,6 +10,7 @@ while another connection writes, so a turn reads and routes without waiting for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,7 +37,8 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
     """An engine for `url`; `schema` (PostgreSQL only) puts every table in that schema;
-    `pool_size` connections are kept open (PostgreSQL), as many turns go on at once (both)."""
+    `pool_size` connections are kept open, and as many turns go on at once (PostgreSQL; on
+    SQLite, where one writer goes at a time, the pool keeps SQLAlchemy's default)."""
     parsed = make_url(url)
     connect_args: dict[str, Any] = {}
     if is_sqlite(url):
@@ -48,14 +50,12 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
         # connection would only cost a round trip to the driver's thread.
         # module: the stock aiosqlite adapter, but one trip to the driver's thread per
         # statement instead of four (storage/sqlite_driver.py).
-        in_memory = not parsed.database or parsed.database == ":memory:"
         engine = create_async_engine(
             url,
             connect_args=connect_args,
             hide_parameters=True,
             pool_reset_on_return=None,
             module=one_trip_dbapi(),
-            **({} if in_memory else {"pool_size": pool_size}),  # in memory: one connection
         )
         _sqlite_transactions(engine)
         return engine
@@ -225,11 +225,13 @@ class TurnUnit:
 
 @asynccontextmanager
 async def turn_unit(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], *, gated: bool = False
 ) -> AsyncIterator[TurnUnit]:
     """A turn's unit of work on one pooled connection: committed when the block ends, rolled
-    back on any exception."""
-    async with _gate(engine), _turn_engine(engine).connect() as connection:
+    back on any exception. `gated`: a person's turn, which queues first come, first served
+    (storage/fair_gate.py); the bot's own work (delivery, sweeps) keeps the pool's queue."""
+    gate = _gate(engine) if gated else contextlib.nullcontext()
+    async with gate, _turn_engine(engine).connect() as connection:
         unit = TurnUnit(connection, sessions)
         try:
             yield unit

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 from types import TracebackType
 
 
 class FairGate:
     """At most `places` holders at once; the others wait in arrival order."""
 
-    def __init__(self, places: int) -> None:
+    def __init__(self, places: int, wait_seconds: float = 30.0) -> None:
         self._free = max(1, places)
+        # As long as the pool would wait for a connection: a place never freed (a holder
+        # stuck on a dead database) ends in an error the turn answers, not in a wait forever.
+        self._wait_seconds = wait_seconds
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
@@ -34,12 +38,14 @@ class FairGate:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            await waiter
-        except asyncio.CancelledError:
+            async with asyncio.timeout(self._wait_seconds):
+                await waiter
+        except (asyncio.CancelledError, TimeoutError):
             if waiter.done() and not waiter.cancelled():
-                self._release()  # the place was handed over just as the wait was cancelled
+                self._release()  # the place was handed over just as the wait ended
             else:
-                self._waiters.remove(waiter)
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
             raise
 
     async def __aexit__(

@@ -22,7 +22,7 @@ KEY = "pre_use"
 ITEMS = ("benefits_risks", "owner_explanations", "handover", "no_personal_device", "deepseek")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PreUseState:
     training_source: str  # self_declared | roster
     roster_completed_on: date | None  # from the policy division's roster

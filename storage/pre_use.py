@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Confirmation, Person, TrainingRecord, utcnow
+
+
+class RosterEntry(NamedTuple):
+    person: str
+    email: str
+    division: str
+    completed_on: date
+    imported_at: datetime
+
+
+class ConfirmationFacts(NamedTuple):
+    channel: str
+    user_id: str
+    guideline_seq: int
+    training_completed_on: date | None
+    confirmed_at: datetime
+
+
+class PersonFacts(NamedTuple):
+    channel: str
+    user_id: str
+    division: str
+    email: str
+    staff_number: str
+    created_at: datetime
+    updated_at: datetime
 
 
 async def training_record(
@@ -51,9 +79,14 @@ async def save_roster(
     return added, changed
 
 
-async def roster(session: AsyncSession, tenant_id: str) -> list[TrainingRecord]:
-    statement = select(TrainingRecord).where(col(TrainingRecord.tenant_id) == tenant_id)
-    return list((await session.exec(statement)).all())
+async def roster(session: AsyncSession, tenant_id: str) -> list[RosterEntry]:
+    """The whole roster as plain rows: the reminder planning reads it every few minutes, and
+    thousands of ORM objects at once were its memory's high-water mark."""
+    table = TrainingRecord
+    statement = select(
+        table.person, table.email, table.division, table.completed_on, table.imported_at
+    ).where(col(table.tenant_id) == tenant_id)
+    return [RosterEntry(*row) for row in (await session.exec(statement)).all()]
 
 
 async def latest_confirmation(
@@ -84,18 +117,26 @@ async def latest_confirmation_of(
     return found
 
 
-def roster_match(
-    records: Sequence[TrainingRecord], user_id: str, staff_number: str, email: str
-) -> TrainingRecord | None:
-    """A roster row for this person: by staff number, by e-mail, or (older rosters) by the
-    chat user id. The roster an HR office exports knows no chat ids."""
-    for record in records:
-        if staff_number and record.person == staff_number:
-            return record
-    for record in records:
-        if email and record.email and record.email.lower() == email.lower():
-            return record
-    return next((r for r in records if r.person == user_id), None)
+class RosterIndex:
+    """A roster row for a person: by staff number, by e-mail, or (older rosters) by the chat
+    user id. The roster an HR office exports knows no chat ids. Indexed once, so matching
+    everyone the bot knows is not a scan of the roster per person."""
+
+    def __init__(self, entries: Sequence[RosterEntry]) -> None:
+        self.entries = entries
+        self._by_person: dict[str, RosterEntry] = {}
+        self._by_email: dict[str, RosterEntry] = {}
+        for entry in entries:
+            self._by_person.setdefault(entry.person, entry)
+            if entry.email:
+                self._by_email.setdefault(entry.email.lower(), entry)
+
+    def match(self, user_id: str, staff_number: str, email: str) -> RosterEntry | None:
+        if staff_number and (found := self._by_person.get(staff_number)):
+            return found
+        if email and (found := self._by_email.get(email.lower())):
+            return found
+        return self._by_person.get(user_id)
 
 
 async def training_record_for(
@@ -131,14 +172,32 @@ async def save_confirmation(session: AsyncSession, confirmation: Confirmation) -
     await session.flush()
 
 
-async def all_confirmations(session: AsyncSession, tenant_id: str) -> list[Confirmation]:
-    statement = select(Confirmation).where(col(Confirmation.tenant_id) == tenant_id)
-    return list((await session.exec(statement)).all())
+async def all_confirmations(session: AsyncSession, tenant_id: str) -> list[ConfirmationFacts]:
+    """Every confirmation as plain rows (see `roster`): what a person's state needs."""
+    table = Confirmation
+    statement = select(
+        table.channel,
+        table.user_id,
+        table.guideline_seq,
+        table.training_completed_on,
+        table.confirmed_at,
+    ).where(col(table.tenant_id) == tenant_id)
+    return [ConfirmationFacts(*row) for row in (await session.exec(statement)).all()]
 
 
-async def all_people(session: AsyncSession, tenant_id: str) -> list[Person]:
-    statement = select(Person).where(col(Person.tenant_id) == tenant_id)
-    return list((await session.exec(statement)).all())
+async def all_people(session: AsyncSession, tenant_id: str) -> list[PersonFacts]:
+    """Every account as plain rows (see `roster`): who they are and when they were seen."""
+    table = Person
+    statement = select(
+        table.channel,
+        table.user_id,
+        table.division,
+        table.email,
+        table.staff_number,
+        table.created_at,
+        table.updated_at,
+    ).where(col(table.tenant_id) == tenant_id)
+    return [PersonFacts(*row) for row in (await session.exec(statement)).all()]
 
 
 async def recipients(session: AsyncSession, tenant_id: str) -> list[tuple[str, str, str | None]]:

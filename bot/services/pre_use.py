@@ -25,12 +25,15 @@ from storage.models import Broadcast, Confirmation, GuidelineVersion, Person, Tr
 from storage.outbox_bulk import NewMessage, enqueue_many
 from storage.people import accounts_of, get_person
 from storage.pre_use import (
+    ConfirmationFacts,
+    PersonFacts,
+    RosterEntry,
+    RosterIndex,
     all_confirmations,
     all_people,
     latest_confirmation_of,
     recipients,
     roster,
-    roster_match,
     training_record_for,
 )
 
@@ -77,8 +80,8 @@ async def ensure_first_version(session: AsyncSession, town: MunicipalityFacts, t
 def state_of(
     town: MunicipalityFacts,
     versions: Versions,
-    record: TrainingRecord | None,
-    confirmation: Confirmation | None,
+    record: TrainingRecord | RosterEntry | None,
+    confirmation: Confirmation | ConfirmationFacts | None,
     seqs: dict[int, str],
 ) -> PreUseState:
     return PreUseState(
@@ -129,7 +132,7 @@ async def person_state(
     return state_of(town, versions, record, confirmation, seqs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
     """One person's place in the summary."""
 
@@ -152,7 +155,8 @@ async def standings(session: AsyncSession, town: MunicipalityFacts, today: date)
     versions = Versions.of(all_versions, today)
     seqs = {v.seq: v.version for v in all_versions}
     records = await roster(session, town.tenant_id)
-    latest: dict[tuple[str, str], Confirmation] = {}
+    index = RosterIndex(records)
+    latest: dict[tuple[str, str], ConfirmationFacts] = {}
     for c in await all_confirmations(session, town.tenant_id):
         key = (c.channel, c.user_id)
         if key not in latest or c.guideline_seq > latest[key].guideline_seq:
@@ -161,7 +165,7 @@ async def standings(session: AsyncSession, town: MunicipalityFacts, today: date)
     seen: set[str] = set()
     for accounts in _staff(await all_people(session, town.tenant_id)):
         person = accounts[0]  # the account seen most recently is the one written to
-        record = roster_match(records, person.user_id, person.staff_number, person.email)
+        record = index.match(person.user_id, person.staff_number, person.email)
         confirmations = [c for a in accounts if (c := latest.get((a.channel, a.user_id)))]
         confirmation = max(confirmations, key=lambda c: c.guideline_seq, default=None)
         state = state_of(town, versions, record, confirmation, seqs)
@@ -180,10 +184,10 @@ async def standings(session: AsyncSession, town: MunicipalityFacts, today: date)
     return found
 
 
-def _staff(people: Sequence[Person]) -> list[list[Person]]:
+def _staff(people: Sequence[PersonFacts]) -> list[list[PersonFacts]]:
     """People grouped into members of staff: accounts with the same e-mail are one, newest
     first; an account without an e-mail is a member of staff of its own."""
-    groups: dict[tuple[str, str], list[Person]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[PersonFacts]] = defaultdict(list)
     for person in people:
         key = ("email", person.email) if person.email else (person.channel, person.user_id)
         groups[key].append(person)

@@ -1,10 +1,11 @@
 """The understanding measured on the part of the corpus it was not built from.
 
 tests/data/intent_corpus_build.tsv builds dialogs/understand/model.json; this test reads
-tests/data/intent_corpus_measure.tsv and the two held-out sets (intent_corpus_heldout.tsv,
-intent_corpus_heldout2.tsv) only. The held-out sets were written blind (without reading the
-build corpus or the cues) and are never used for building the model or as rules: their figure
-before anyone studied their misses is the honest one for phrasings nobody has seen.
+tests/data/intent_corpus_measure.tsv and the three held-out sets (intent_corpus_heldout.tsv,
+intent_corpus_heldout2.tsv, intent_corpus_heldout3.tsv) only. The held-out sets were written
+blind (without reading the build corpus or the cues) and are never used for building the model
+or as rules: their figure before anyone studied their misses is the honest one for phrasings
+nobody has seen.
 Per intent it counts a message as
 - *direct*: taken at once as the intent meant;
 - *resolved*: direct, or the bot asked and the intent meant was among its buttons
@@ -35,6 +36,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 MEASURE = DATA / "intent_corpus_measure.tsv"
 HELDOUT = DATA / "intent_corpus_heldout.tsv"
 HELDOUT2 = DATA / "intent_corpus_heldout2.tsv"
+HELDOUT3 = DATA / "intent_corpus_heldout3.tsv"
 BUILD = DATA / "intent_corpus_build.tsv"
 
 # Overall floors, and per intent the share resolved (direct or among the buttons).
@@ -48,6 +50,8 @@ HELDOUT_FLOORS = {
     # direct, resolved floors and the wrong ceiling, each just past the measured figure
     HELDOUT: (0.89, 0.97, 0.01),  # 90.9% / 98.9% / 0.4% (76.6 / 92.7 / 13 of 274 at first)
     HELDOUT2: (0.92, 0.98, 0.01),  # 94.0% / 100% / 0 (80.5 / 94.0 / 11 of 215 at first)
+    # Written blind on 2026-12-03, its misses not yet worked on: 82.5% / 91.5% / 13 of 177.
+    HELDOUT3: (0.82, 0.91, 0.075),
 }
 
 
@@ -75,9 +79,11 @@ def test_the_corpus_is_big_enough_and_the_parts_do_not_overlap() -> None:
     build_rows, measure_rows = read_corpus(BUILD), read_corpus(MEASURE)
     assert len(build_rows) + len(measure_rows) >= 800
     heldout_rows, heldout2_rows = read_corpus(HELDOUT), read_corpus(HELDOUT2)
+    heldout3_rows = read_corpus(HELDOUT3)
     assert len(heldout_rows) >= 250
     assert len(heldout2_rows) >= 200
-    parts = [build_rows, measure_rows, heldout_rows, heldout2_rows]
+    assert len(heldout3_rows) >= 170
+    parts = [build_rows, measure_rows, heldout_rows, heldout2_rows, heldout3_rows]
     texts = [{t for _, t in rows} for rows in parts]
     for i, one in enumerate(texts):
         for other in texts[i + 1 :]:

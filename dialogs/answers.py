@@ -63,7 +63,8 @@ def not_understood(ctx: DialogContext, topic: str | None = None) -> Text:
     if topic is None or not ctx.msg.has(f"fallback.out_of_scope.{topic}"):
         return Text(ctx.t("fallback.not_understood"))
     security = _contact_line(ctx.municipality.security, ctx)
-    return Text(ctx.t(f"fallback.out_of_scope.{topic}", security=security))
+    policy = _contact_line(ctx.municipality.policy_division, ctx)
+    return Text(ctx.t(f"fallback.out_of_scope.{topic}", security=security, policy=policy))
 
 
 # --- a typed answer to a question with options -------------------------------------------

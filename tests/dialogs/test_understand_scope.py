@@ -23,6 +23,12 @@ REPORT_STARTED = "リスクケースの報告ですね"
         ("メールのパスワードを再発行してほしい", "情報システムの窓口"),
         # An admin change is typed as `admin add`, not guessed: the answer shows the command.
         ("管理者に佐藤さんを加えてください", "admin add @ユーザー"),
+        # A change to the 別表 in prose: the admin's commands, and whom to ask otherwise.
+        ("翻訳AIの上限を機密性1に下げてください", "system set ID 項目 値"),
+        ("翻訳AIを別表から削除してほしい", "system remove ID"),
+        ("翻訳AIの上限を機密性1に下げてください", "情報政策課"),
+        # A division's extension is the municipality's settings, not one's own profile.
+        ("税務課の電話番号を変更してください", "設定ファイル"),
         ("今日の天気はどうですか", "その話題にはお答えできません"),
     ],
 )
@@ -44,6 +50,26 @@ async def test_an_it_trouble_in_english_gets_the_helpdesk_answer_in_english(
     await chat.say("English please")
     await chat.say("My laptop froze and will not restart")
     assert "IT helpdesk" in chat.text, chat.text
+
+
+async def test_a_change_to_the_appendix_in_english_gets_the_commands_in_english(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime)
+    await chat.say("English please")
+    await chat.say("Please lower the class limit of Copilot to 1")
+    assert "system set ID field value" in chat.text, chat.text
+
+
+async def test_entering_confidential_information_is_still_an_entry_check(
+    runtime: Runtime,
+) -> None:
+    # 「機密性」 with no change asked for is about the information, not the 別表's limit.
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("Copilotに機密性2の情報を入れてもいい？")
+    assert "system set" not in chat.text, chat.text
+    assert "入力してよいかを確認します" in chat.text, chat.text
 
 
 async def test_what_is_not_understood_at_all_still_says_so(runtime: Runtime) -> None:

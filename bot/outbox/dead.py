@@ -12,6 +12,7 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.plain import render
+from bot.outbox.deliverers import NoDestination, Undeliverable
 from dialogs.context import DialogContext, MunicipalityFacts
 from dialogs.ui import from_dict
 from storage.addresses import CaioChannel, MailAddress, address_of, shared_channel_of
@@ -38,7 +39,13 @@ async def mail_dead_letter(
         body = render(from_dict(message.body))
     except Exception:  # a body this version cannot read: still say that something is lost
         body = str(message.body)
+    why = _why(message)
+    # What to do: a post that was never retried needs its channel chosen (or back) first.
+    todo = "retry" if why == "retried" else ("teams" if message.channel == "teams" else "other")
     params = {"channel": channel, "attempts": message.attempts, "id": message.id}
+    params["reason"] = ctx.t(f"outbox.dead_mail.reason.{why}", **params)
+    params["why"] = ctx.t(f"outbox.dead_mail.why.{why}", **params)
+    params["todo"] = ctx.t(f"outbox.dead_mail.todo.{todo}", **params)
     await enqueue(
         session,
         message.tenant_id,
@@ -52,3 +59,14 @@ async def mail_dead_letter(
         priority=Priority.URGENT,
     )
     return True
+
+
+def _why(message: OutboxMessage) -> str:
+    """Why it died, from its last error (`Type: text`, bot.outbox.delivery): no channel
+    chosen, the platform refusing for good (both dead at the first attempt), or retried."""
+    kind = (message.last_error or "").partition(":")[0]
+    if kind == NoDestination.__name__:
+        return "unset"
+    if kind == Undeliverable.__name__:
+        return "refused"
+    return "retried"

@@ -18,7 +18,9 @@ The protocol a deliverer keeps (Slack's and Teams' plug in the same way):
   to put off this message alone (its own kind's pace), the lane going on. Raise
   `Undeliverable` when the address can never be reached again as it is (a Teams channel
   deleted, the app removed): the message is dead at once, not retried, so the dead-letter
-  handler reroutes it (a shared channel's post is mailed to the policy contact).
+  handler reroutes it (a shared channel's post is mailed to the policy contact). Raise
+  `NoDestination` (an `Undeliverable`) when nowhere was chosen for it (a shared channel not
+  set): just as dead at once, and its mail says to choose the channel first.
 
 - A deliverer that paces itself may say how many messages it takes at once
   (`batch_size`, an int attribute; 1 if absent): the outbox then claims that many in one
@@ -88,6 +90,11 @@ class Later(Exception):
 
 class Undeliverable(Exception):
     """The address is gone for good (retrying cannot help): the message is dead at once."""
+
+
+class NoDestination(Undeliverable):
+    """Nowhere was chosen to post this (the policy or CAIO channel not set): dead at once
+    too, since no retry can choose one; the dead-letter mail says to choose it."""
 
 
 class LocalDeliverer:

@@ -316,7 +316,8 @@ class TeamsAgent:
 
     async def _installed(self, context: TurnContext, tenant_id: str) -> None:
         """Installed (or the bot added to a conversation): keep the references — in a team,
-        every channel of it — and greet a person with their home view."""
+        every channel of it — and greet: a person with their home view, a group chat or a
+        team with a short introduction."""
         activity = context.activity
         team = self._team_reference(activity, tenant_id)
         marked = await lifecycle.lifecycle_event(self.runtime, activity, tenant_id, team)
@@ -345,7 +346,7 @@ class TeamsAgent:
         # Written even when this process thinks it unchanged: another replica may have
         # marked it removed when the app was taken out.
         await self._remember(activity, tenant_id, force=True)
-        if activity.from_property is None or kind != "personal":
+        if activity.from_property is None or kind not in ("personal", "groupChat", "channel"):
             return
         # Installing sends an installationUpdate and a conversationUpdate (the bot added),
         # each maybe retried: whichever comes first greets, once a day per conversation.
@@ -354,6 +355,11 @@ class TeamsAgent:
             if not await claim_event(session, tenant_id, adapter.CHANNEL, greeting):
                 return
         town = await self.runtime.town(tenant_id)
+        words = self.runtime.catalogs.for_locale(adapter.locale(activity))
+        if kind != "personal":  # everyone there reads it: no one's home view, only how to ask
+            intro = Text(words.t("teams.shared_greeting", municipality=town.facts.name))
+            await self._send(context, [intro], adapter.locale(activity))
+            return
         home = await home_of(
             town,
             adapter.CHANNEL,
@@ -361,6 +367,5 @@ class TeamsAgent:
             adapter.locale(activity),
             user_name=activity.from_property.name,
         )
-        words = self.runtime.catalogs.for_locale(adapter.locale(activity))
         greeting = Text(words.t("help.text", municipality=town.facts.name))
         await self._send(context, [greeting, home], adapter.locale(activity))

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.teams.connector import BotConnector, RetryLater
 from bot.channels.teams.renderer import render
-from bot.outbox.deliverers import Outgoing, RetryAfter, Undeliverable
+from bot.outbox.deliverers import NoDestination, Outgoing, RetryAfter, Undeliverable
 from dialogs.catalog import Catalogs
 from dialogs.ui import from_dict
 from storage.addresses import target_of
@@ -36,7 +36,7 @@ _GONE = (403, 404)
 
 
 class NoReference(Exception):
-    """Nowhere to post yet: the person has not talked to the bot, or no channel is chosen."""
+    """Nowhere to post yet: the person has not talked to the bot, or the app is in no team."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ async def resolve(
 ) -> TeamsAddress:
     """Where an outbox target ("user:<id>", "policy", "caio") is on Teams. `Undeliverable`
     when the bot can no longer post there (the person removed the app; the channel, or the
-    channel the thread is in, was deleted or its team archived): never retried."""
+    channel the thread is in, was deleted or its team archived), `NoDestination` when no
+    channel is chosen for it: never retried."""
     if target.startswith("user:"):
         person = await get_reference(session, tenant_id, "user", target.removeprefix("user:"))
         if person is None:
@@ -111,8 +112,8 @@ async def resolve(
         channel_id = {"policy": facts.policy_channel_id, "caio": facts.caio_channel_id}.get(
             target, ""
         )
-    if not channel_id:
-        raise NoReference(f"no Teams channel chosen for {target[:40]}")
+    if not channel_id:  # not a passing failure: dead at once, mailed saying to choose one
+        raise NoDestination(f"no Teams channel chosen for {target[:40]}")
     if thread_ref is not None:  # a reply goes where its thread is, maybe a former channel
         _gone(await get_reference(session, tenant_id, "channel", thread_ref.split(";")[0]), target)
     known = await get_reference(session, tenant_id, "channel", channel_id)

@@ -6,10 +6,11 @@
   proactive posts there (reminders, broadcasts, the policy division's channel posts) are
   dead-lettered at once instead of retried — a shared channel's post is then mailed to the
   policy contact (bot/outbox/dead.py).
-- When the channel so lost is the municipality's policy-division or CAIO channel, the policy
-  contact is told by e-mail (through the outbox) at once: serious cases now come by mail,
-  and how to choose another channel. The setting itself is kept: restoring the channel or
-  the team, or adding the app again, makes posts reach it again with nothing to redo.
+- When the channel so lost is the municipality's policy-division or CAIO channel, it is
+  audited (`teams.channel_lost`) and the policy contact is told by e-mail (through the
+  outbox) at once: serious cases now come by mail, and how to choose another channel. The
+  setting itself is kept: restoring the channel or the team, or adding the app again, makes
+  posts reach it again with nothing to redo.
 - The app added again (or the team unarchived / restored) clears the marks.
 
 A team's name is not kept anywhere, so `teamRenamed` changes nothing.
@@ -25,6 +26,7 @@ from microsoft_agents.activity import Activity
 from bot.channels.teams import adapter
 from bot.channels.teams.channel_admin import channel_reference
 from storage.addresses import MailAddress
+from storage.admin import audit
 from storage.db import transaction
 from storage.outbox import Priority, due_now, enqueue
 from storage.teams import (
@@ -121,14 +123,26 @@ async def _tell_policy_contact(
     why: Removed,
     activity: Activity,
 ) -> set[str]:
-    """An e-mail to the policy contact for each shared channel of the municipality lost;
-    the outbox targets lost ("policy", "caio")."""
+    """An audit entry and an e-mail to the policy contact for each shared channel of the
+    municipality lost; the outbox targets lost ("policy", "caio")."""
     tenant = await runtime.tenants.get(session, tenant_id)
     if tenant is None or not marked:
         return set()
     facts = tenant.facts
     chosen = {"policy": facts.policy_channel_id, "caio": facts.caio_channel_id}
     lost = {which: ref for ref in marked for which, key in chosen.items() if key == ref.key}
+    sender = adapter.user_id(activity) if activity.from_property else adapter.CHANNEL
+    for which, reference in lost.items():  # newly marked only: a retried activity adds none
+        await audit(
+            session,
+            tenant_id,
+            channel=adapter.CHANNEL,
+            actor=sender,
+            action="teams.channel_lost",
+            target=f"channel:{which}",
+            before={"channel": reference.key},
+            after={"removed": why},
+        )
     contact = facts.policy_division.email
     if lost and not contact:
         log.warning("a Teams shared channel is gone and no policy contact e-mail is set")

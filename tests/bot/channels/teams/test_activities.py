@@ -21,7 +21,7 @@ from tests.bot.channels.teams.conftest import (
     Server,
     TeamsPerson,
 )
-from tests.bot.channels.teams.farend import FarEnd
+from tests.bot.channels.teams.farend import FarEnd, shown
 
 TYPED = "ヒミツの本文ZQX"  # what a person wrote: never in a log
 BOT = {"id": f"28:{APP_ID}", "name": "aiguide"}
@@ -282,3 +282,25 @@ async def test_a_retried_activity_of_an_unknown_tenant_is_refused_once_and_not_s
         assert (await session.exec(select(ProcessedEvent))).all() == []
     await stranger.say("ヘルプ")  # a new message is refused again
     assert len(stranger.replies) == 1
+
+
+GROUP_CHAT = {"id": "19:group-chat@thread.v2", "conversationType": "groupChat"}
+TEAM_GENERAL = {"id": TEAM_ID, "conversationType": "channel"}
+
+
+@pytest.mark.parametrize("where", [GROUP_CHAT, TEAM_GENERAL], ids=["group chat", "team"])
+async def test_adding_the_app_to_a_group_chat_or_team_introduces_it_there_once(
+    where: dict[str, str], server: Server, farend: FarEnd
+) -> None:
+    adder = TeamsPerson(server, farend, YAMADA, "山田 花子", conversation=dict(where))
+    if where is TEAM_GENERAL:
+        adder.channel_data = {**adder.channel_data, "team": {"id": TEAM_ID, "name": "情報政策課"}}
+    installed = adder.activity(type="installationUpdate", action="add")
+    bot_added = adder.activity(type="conversationUpdate", membersAdded=[BOT])
+    said: list[str] = []
+    for activity in (bot_added, installed, bot_added, installed):  # both, each retried
+        assert (await adder.post(activity)).status == 200
+        said += [shown(p.activity) for p in adder.replies]
+    [intro] = said
+    assert "ガイドラインのアシスタント" in intro and "@aiguide" in intro  # how to ask there
+    assert {p.conversation_id for p in farend.posted} == {where["id"]}

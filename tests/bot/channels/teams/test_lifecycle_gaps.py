@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select, update
 
+from storage.admin import audit_entries
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
 from storage.outbox import revive
@@ -33,6 +34,7 @@ from tests.bot.channels.teams.test_channels import (
     kept_channels,
     send_reminders,
 )
+from tests.conftest import SAMPLE_TENANT
 
 POLICY_MAIL = "johoseisaku@city.sakura.example.lg.jp"
 BOT = {"id": f"28:{APP_ID}", "name": "aiguide"}
@@ -287,3 +289,21 @@ async def test_a_post_the_bot_connector_refuses_for_good_is_dead_at_once_not_ret
         assert number in mailed["text"]
     assert dead.dead_at is not None and dead.attempts == 1
     assert "403" in dead.last_error
+
+
+async def test_losing_a_shared_channel_is_in_the_audit_log_once(
+    server: Server, farend: FarEnd
+) -> None:
+    await install_in_team(server, farend)
+    gone = team_event(server, farend, "channelDeleted", id=POLICY_CHANNEL, name="報告")
+    for _ in range(2):  # retried by the Bot Connector: one entry
+        await gone.post(gone.activity(type="conversationUpdate"))
+    team_gone = team_event(server, farend, "teamDeleted")
+    await team_gone.post(team_gone.activity(type="conversationUpdate"))
+    async with transaction(server.runtime.sessions) as session:
+        entries = await audit_entries(session, SAMPLE_TENANT)
+    lost = [(e.target, e.actor, e.before, e.after) for e in entries if e.channel == "teams"]
+    assert lost == [
+        ("channel:policy", SATO, {"channel": POLICY_CHANNEL}, {"removed": "channel_deleted"}),
+        ("channel:caio", SATO, {"channel": CAIO_CHANNEL}, {"removed": "team_deleted"}),
+    ]

@@ -228,12 +228,11 @@ class SlackChannel:
                 replies = self.runtime.unknown_workspace("slack_team", workspace.team_id)
                 await self.send(token, place, replies)
             return None
-        if not await self._belongs(workspace, tenant, place.user_team):
+        staff, profile = await self.person(token, workspace, tenant, place.user, place.user_team)
+        if not staff:
             if not retry:
-                outsider = self.runtime.catalogs.for_locale("ja").t("tenant.outsider")
-                await self.send(token, place, [Text(outsider)])
+                await self.send(token, place, [self.outsider_text()])
             return None
-        profile = await self.api.profile(token, workspace.team_id, place.user)
         if profile is not None and profile.is_bot:
             return None
         turn: Turn = make_turn(tenant, profile)
@@ -241,13 +240,48 @@ class SlackChannel:
         await self.send(token, replace(place, locale=turn.locale), replies)
         return replies
 
-    async def _belongs(self, workspace: Workspace, tenant: str, user_team: str | None) -> bool:
-        """Whether the person is the municipality's: someone from another organisation (a
-        Slack Connect channel) or from a workspace of the org linked to another municipality
-        is not answered as its staff, whichever workspace's channel they wrote in."""
-        if not user_team or user_team == workspace.team_id:
+    async def person(
+        self, token: str, workspace: Workspace, tenant: str, user: str, user_team: str | None
+    ) -> tuple[bool, Profile | None]:
+        """Whether the person is the municipality's staff, and what the directory says of
+        them. A payload's team of the person (events, presses) decides before anything is
+        asked about them, except on Enterprise Grid, where a team not the workspace's may be
+        the org's or a Slack Connect guest's. Without one (a slash command names only the
+        workspace it was typed in, which guests share), users.info tells."""
+        asks = not user_team or (user_team != workspace.team_id and bool(workspace.enterprise_id))
+        profile = await self.profile(token, workspace, user) if asks else None
+        if not await self.belongs(workspace, tenant, user_team, profile):
+            return False, profile
+        if not asks:
+            profile = await self.profile(token, workspace, user)
+        return True, profile
+
+    async def belongs(
+        self, workspace: Workspace, tenant: str, user_team: str | None, profile: Profile | None
+    ) -> bool:
+        """Someone from another organisation (a Slack Connect channel) or from a workspace
+        of the org linked to another municipality is not its staff, whichever workspace's
+        channel they wrote in. Nothing known of them: the workspace's own person."""
+        if user_team and user_team == workspace.team_id:
             return True
-        return await self.tenant_for(Workspace(user_team, workspace.enterprise_id)) == tenant
+        if profile is not None and not (profile.team_id or profile.enterprise_id):
+            profile = None  # the directory names no team: as if it said nothing
+        if user_team and (profile is None or not workspace.enterprise_id):
+            return await self.tenant_for(Workspace(user_team, workspace.enterprise_id)) == tenant
+        if profile is None:
+            return True
+        if profile.team_id == workspace.team_id:
+            return True
+        # Their home workspace; an org-level Grid user has the org's id there, and the
+        # org's workspaces they are in stand for it.
+        homes = [profile.team_id] if profile.team_id.startswith("T") else list(profile.teams)
+        for home in homes or [""]:
+            if await self.tenant_for(Workspace(home, profile.enterprise_id)) == tenant:
+                return True
+        return False
+
+    def outsider_text(self) -> Text:
+        return Text(self.runtime.catalogs.for_locale("ja").t("tenant.outsider"))
 
     async def handle(self, turn: Turn) -> list[Reply]:
         async with self.turn_slots:

@@ -66,12 +66,17 @@ async def publish_home(channel: Any, workspace: Workspace, user: str) -> None:
     if token is None:
         return
     tenant_id = await channel.tenant_for(workspace)
-    profile = await channel.profile(token, workspace, user)
-    locale = profile.locale if profile else None
+    replies: list[Reply]
     if tenant_id is None:
         replies = channel.runtime.unknown_workspace("slack_team", workspace.team_id)
     else:
-        replies = await home_replies(channel, tenant_id, user, locale)
+        # app_home_opened names no team of the person: the directory says whose they are.
+        staff, profile = await channel.person(token, workspace, tenant_id, user, None)
+        if staff:
+            locale = profile.locale if profile else None
+            replies = await home_replies(channel, tenant_id, user, locale)
+        else:
+            replies = [channel.outsider_text()]
     await channel.api.call(token, "views.publish", user_id=user, view=home_view(replies))
 
 

@@ -251,11 +251,18 @@ async def _closed(channel: SlackChannel, body: dict[str, Any], view: dict[str, A
     submit = await channel.modal_submit_action(view_id) or str(metadata.get("submit", ""))
     if not submit:
         return
+    place = Place(channel=_answer_channel(metadata, user), user=user, user_team=_team_of(body))
     await channel.run_turn(
         workspace_of(body),
-        Place(channel=_answer_channel(metadata, user), user=user),
+        place,
         lambda tenant, profile: adapter.view_turn(tenant, body, submit, profile, closed=True),
     )
+
+
+def _team_of(body: dict[str, Any]) -> str | None:
+    """The workspace of the person who sent or closed a modal, where Slack names it."""
+    team = (body.get("user") or {}).get("team_id")
+    return team if isinstance(team, str) and team else None
 
 
 async def _submitted(
@@ -281,7 +288,12 @@ async def _submitted(
             if not outcome.done():
                 outcome.set_result(None)
             return
-        profile = await channel.profile(token, workspace, user)
+        staff, profile = await channel.person(token, workspace, tenant, user, _team_of(body))
+        if not staff:  # another organisation's: the modal closes, nothing of it is kept
+            if not outcome.done():
+                outcome.set_result(None)
+            await channel.send(token, place, [channel.outsider_text()])
+            return
         view_id = str(view.get("id", ""))
         submit = await channel.modal_submit_action(view_id) or str(metadata.get("submit", ""))
         turn = adapter.view_turn(tenant, body, submit, profile)

@@ -54,6 +54,11 @@ class Profile:
     division: str
     locale: str | None
     is_bot: bool
+    # Where the person belongs (Slack's user.team_id, and on Enterprise Grid the org and
+    # its workspaces they are in): a guest of a Slack Connect channel has another team.
+    team_id: str = ""
+    enterprise_id: str | None = None
+    teams: tuple[str, ...] = ()
 
 
 class RateLimited(Exception):
@@ -248,6 +253,8 @@ class SlackWebApi:
         user = data.get("user") or {}
         profile = user.get("profile") or {}
         fields = profile.get("fields") or {}
+        grid = user.get("enterprise_user") or {}
+        grid = grid if isinstance(grid, dict) else {}
         division = ""
         if self.division_field and isinstance(fields, dict):
             division = str((fields.get(self.division_field) or {}).get("value", ""))
@@ -257,6 +264,9 @@ class SlackWebApi:
             division=division,
             locale=_locale(user.get("locale")),
             is_bot=bool(user.get("is_bot")),
+            team_id=str(user.get("team_id") or ""),
+            enterprise_id=str(grid.get("enterprise_id") or "") or None,
+            teams=tuple(t for t in _list(grid.get("teams")) if isinstance(t, str) and t),
         )
         self._remember(key, found)
         return found
@@ -287,6 +297,10 @@ def _locale(slack_locale: object) -> str | None:
         return None
     language = slack_locale.split("-")[0].lower()
     return language if language in ("ja", "en") else None
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _drop_none(params: Mapping[str, Any]) -> dict[str, Any]:

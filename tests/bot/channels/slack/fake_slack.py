@@ -51,6 +51,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response)
         app.router.add_get("/ws", self._ws)
+        app.router.add_route("*", "/files-pri/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -153,6 +154,12 @@ class FakeSlack:
             self.refused.append(("response_url", problems(payload["blocks"])))
         self._record(Call("response_url", payload, request.match_info["id"]))
         return web.Response(text="ok")
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's url_private: recorded, so a test can tell the bot never fetched it."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self._record(Call("url_private", {"path": request.match_info["path"]}, token))
+        return web.Response(body=b"PK\x03\x04", content_type="application/octet-stream")
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()

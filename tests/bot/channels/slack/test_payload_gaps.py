@@ -16,12 +16,13 @@ from tests.bot.channels.slack.person import SlackPerson
 from tests.bot.channels.slack.test_payloads import ANSWERS, _check_logs
 
 ENGLISH = "UENG"
+_FILES_HOST = "https://files.slack.com/files-pri/"
 _FILE = {
     "id": "F0PRIVATE",
     "name": "住民名簿.xlsx",
     "mimetype": "application/vnd.ms-excel",
-    "url_private": "https://files.slack.com/files-pri/T0001-F0PRIVATE/list.xlsx",
-    "url_private_download": "https://files.slack.com/files-pri/T0001-F0PRIVATE/download",
+    "url_private": f"{_FILES_HOST}T0001-F0PRIVATE/list.xlsx",
+    "url_private_download": f"{_FILES_HOST}T0001-F0PRIVATE/download",
 }
 
 
@@ -41,9 +42,22 @@ def _file_share(user: str, text: str = "", **fields: Any) -> dict[str, Any]:
     }
 
 
+def _files_at(bot: SlackBot, event: dict[str, Any]) -> dict[str, Any]:
+    """The event's files with their url_private on the fake Slack, which records a fetch."""
+    files = event.get("files")
+    if not isinstance(files, list):
+        return event
+    here = f"{bot.slack.url}/files-pri/"
+    moved = [
+        {k: v.replace(_FILES_HOST, here) if k.startswith("url_") else v for k, v in f.items()}
+        for f in files
+    ]
+    return {**event, "files": moved}
+
+
 async def _send(bot: SlackBot, event: dict[str, Any]) -> list[Any]:
     before = len(bot.slack.calls)
-    response = await bot.event(event)
+    response = await bot.event(_files_at(bot, event))
     assert response.status == 200, response.status
     await SlackPerson(bot, str(event.get("user") or STAFF)).quiet()
     return bot.slack.calls[before:]
@@ -54,8 +68,10 @@ def _said(calls: list[Any]) -> str:
 
 
 def _never_fetched(bot: SlackBot) -> None:
-    """The bot asked Slack nothing about the file (files.info, a download)."""
-    assert [c.method for c in bot.slack.calls if c.method.startswith("files.")] == []
+    """The bot asked Slack nothing about the file (files.info, …) nor fetched its
+    url_private."""
+    fetched = [c.method for c in bot.slack.calls if c.method.startswith("files.")]
+    assert fetched + [c.params["path"] for c in bot.slack.of("url_private")] == []
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,15 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self._committed = False
         super().rollback()
 
+    async def _terminate_graceful_close(self) -> None:
+        """Asks the driver's thread to close the connection after what is queued, without
+        waiting. aiosqlite's close() ends by waiting for its thread to stop; when a turn is
+        cancelled while SQLAlchemy terminates its connection, SQLAlchemy also force-stops the
+        thread while this runs (shielded), the thread is gone before the wait begins, and the
+        wait never ends: a task no cancellation finishes, so the event loop can never close
+        (a test's teardown hung on it)."""
+        self._connection.stop()
+
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """What `create_async_engine(..., module=...)` takes in place of the stock adapter."""

@@ -19,7 +19,7 @@ from dialogs.fields import ChoiceKind, Parsed, TextKind, Widget
 from dialogs.forms import Answers, Field, Form
 from dialogs.keywords import mentions
 from dialogs.purposes import match_purpose
-from dialogs.registry import mentioned_system
+from dialogs.registry import limits_line, mentioned_system
 from dialogs.text import clean, normalize
 from dialogs.ui import Button, Fact, FactCard, Link, Option, Step
 
@@ -149,6 +149,15 @@ def _system_chosen(answers: Answers, ctx: DialogContext) -> bool:
     return answers.get("system") not in (None, OTHER, ANY)
 
 
+def _named_system_row(answers: Answers, ctx: DialogContext) -> list[str]:
+    """「Copilotの条件は？」「Copilotに入れていい？」: the named system's row of the 別表 comes
+    first, so its limits are in view before (or without) answering the questions."""
+    system = next((s for s in ctx.systems if s.id == answers.get("system")), None)
+    if system is None:
+        return []
+    return [ctx.t("entry.system_row", system=system.name, limits=limits_line(system, ctx))]
+
+
 # --- the form ------------------------------------------------------------------------------
 
 
@@ -260,6 +269,7 @@ ENTRY_CHECK_FORM = Form(
     ),
     on_submit=_verdict,
     confirm=False,
+    intro_lines=_named_system_row,
 )
 
 

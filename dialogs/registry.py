@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dialogs.context import MunicipalityFacts
+from dialogs.context import DialogContext, MunicipalityFacts
 from dialogs.text import normalize
 from storage.models import AISystem
 
@@ -183,3 +183,26 @@ def _latin_tokens(text: str) -> list[str]:
     if token:
         tokens.append(token)
     return tokens
+
+
+def limits_line(system: AISystem, ctx: DialogContext) -> str:
+    """A system's row of the 別表 in one line: the class, personal information, purposes, users."""
+    personal = (
+        ctx.t("which_ai.personal_yes", condition=system.personal_info_condition or "-")
+        if system.personal_info and system.service_type != "public_terms"
+        else ctx.t("which_ai.personal_no")
+    )
+    users = (
+        ctx.t("which_ai.users_all")
+        if system.users_all_staff
+        else ctx.t(
+            "which_ai.users_some", users=ctx.t("common.separator").join(system.user_divisions)
+        )
+    )
+    return ctx.t(
+        "which_ai.limits",
+        klass=system.max_class,
+        personal=personal,
+        purposes=ctx.t("common.separator").join(system.purposes) or "-",
+        users=users,
+    )

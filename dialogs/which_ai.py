@@ -13,6 +13,7 @@ from dataclasses import replace
 from dialogs.context import ASSUMED_READY, DialogContext
 from dialogs.decision import EntryQuestion, decide_entry
 from dialogs.entry_check import asker_of
+from dialogs.registry import limits_line
 from dialogs.ui import Button, Fact, FactCard, Step
 from dialogs.understand.slots import personal_in, published_in, slots_of
 from storage.models import AISystem
@@ -34,28 +35,6 @@ def fitting_systems(
         if fits:
             found.append(system)
     return found
-
-
-def _limits(system: AISystem, ctx: DialogContext) -> str:
-    personal = (
-        ctx.t("which_ai.personal_yes", condition=system.personal_info_condition or "-")
-        if system.personal_info and system.service_type != "public_terms"
-        else ctx.t("which_ai.personal_no")
-    )
-    users = (
-        ctx.t("which_ai.users_all")
-        if system.users_all_staff
-        else ctx.t(
-            "which_ai.users_some", users=ctx.t("common.separator").join(system.user_divisions)
-        )
-    )
-    return ctx.t(
-        "which_ai.limits",
-        klass=system.max_class,
-        personal=personal,
-        purposes=ctx.t("common.separator").join(system.purposes) or "-",
-        users=users,
-    )
 
 
 def answer(ctx: DialogContext, text: str | None) -> Step:
@@ -96,7 +75,7 @@ def answer(ctx: DialogContext, text: str | None) -> Step:
             system.name,
             ctx.t(
                 "which_ai.system",
-                limits=_limits(system, ctx),
+                limits=limits_line(system, ctx),
                 owner=system.owner_division,
                 contact=system.owner_contact,
             ),

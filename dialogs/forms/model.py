@@ -56,6 +56,9 @@ class Form:
     # does not number its questions (how many depends on the answers); a form that files or
     # saves something numbers them and shows every answer for confirmation first.
     confirm: bool = True
+    # What the person's own sentence already settled, said with the intro (e.g. the 別表's
+    # row of the system they named, before the entry check asks about the information).
+    intro_lines: Callable[[Answers, DialogContext], list[str]] | None = None
 
     def field(self, key: str) -> Field:
         for candidate in self.fields:

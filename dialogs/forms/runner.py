@@ -40,7 +40,8 @@ class FormRunner(WholeForm):
             step.say(Text(ctx.t("form.resumed", title=self._title(form, ctx))))
         else:
             conv.forms[key] = FormProgress(answers=dict(initial or {}))
-            step.say(Text(ctx.t(f"forms.{key}.intro")))
+            known = form.intro_lines(dict(initial or {}), ctx) if form.intro_lines else []
+            step.say(Text("\n".join([ctx.t(f"forms.{key}.intro"), *known])))
         conv.active = key
         return self._prompt(conv, form, self._bound(conv, ctx), step)
 

@@ -240,7 +240,9 @@ def phrase_key(word: str) -> str | None:
     of a message is ever that word, so it is looked for in the folded text instead. The
     folded spelling to look for, or None for a word the lemmas can meet."""
     folded = unicodedata.normalize("NFKC", word).casefold()
+    if folded.isascii():  # English: a phrase of several words ("by mistake"), never one word
+        return folded.replace(" ", "") if " " in folded.strip() else None
     # Two characters (「した」「まで」) would be found inside too many other words.
-    if folded.isascii() or len(folded) < 3 or len(_tokenizer().tokenize(folded)) == 1:
+    if len(folded) < 3 or len(_tokenizer().tokenize(folded)) == 1:
         return None
     return katakana_to_hiragana(folded).replace(" ", "")

@@ -320,3 +320,23 @@ async def test_alternatives_for_making_minutes_are_only_systems_listing_that_pur
     # 庁内AIアシスタント lists 議事録作成 and takes personal information; the search AI and
     # the translator do not list it
     assert [line.split("（")[0] for line in offered] == ["・庁内AIアシスタント"]
+
+
+async def test_asking_for_a_named_systems_conditions_shows_its_row_of_the_appendix(
+    runtime: Runtime,
+) -> None:
+    # 「Copilotの条件は？」 is the 別表's row, not the training's conditions for using AI.
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("Copilotの利用条件を教えてください")
+    assert "Microsoft 365 Copilot Chat（別表）: 入力できる情報: 機密性1まで" in chat.text, chat.text
+    assert "個人情報: 不可" in chat.text
+    assert "含まない" in chat.labels  # and the check goes on for what they want to enter
+
+
+async def test_the_systems_row_is_in_english_for_an_english_speaker(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("English please")
+    await chat.say("What are the rules for the translation AI?")
+    assert "(in the list of designated systems)" in chat.text, chat.text

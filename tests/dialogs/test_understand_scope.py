@@ -29,6 +29,8 @@ REPORT_STARTED = "リスクケースの報告ですね"
         ("翻訳AIの上限を機密性1に下げてください", "情報政策課"),
         # A division's extension is the municipality's settings, not one's own profile.
         ("税務課の電話番号を変更してください", "設定ファイル"),
+        # Widening a designated system's row is the admin's too (not a designation request).
+        ("翻訳AIの利用者を福祉課にも広げてほしい", "system set ID 項目 値"),
         ("今日の天気はどうですか", "その話題にはお答えできません"),
     ],
 )
@@ -72,6 +74,19 @@ async def test_entering_confidential_information_is_still_an_entry_check(
     assert "入力してよいかを確認します" in chat.text, chat.text
 
 
+async def test_an_english_phrase_of_several_words_is_understood(runtime: Runtime) -> None:
+    # "by mistake" and "this text" are phrases, not their words one by one.
+    chat = Chat(runtime)
+    await chat.complete_pre_use()
+    await chat.say("English please")
+    await chat.say("I put a resident's address into Copilot by mistake")
+    assert "Reporting a generative-AI risk case" in chat.text, chat.text
+    await chat.say("cancel")
+    await chat.say("Could you check this text for names before I use it anywhere?")
+    assert "Paste the text to check" in chat.text, chat.text
+    assert "Reporting a generative-AI risk case" not in chat.text
+
+
 async def test_what_is_not_understood_at_all_still_says_so(runtime: Runtime) -> None:
     chat = Chat(runtime)
     await chat.complete_pre_use()
@@ -81,7 +96,12 @@ async def test_what_is_not_understood_at_all_still_says_so(runtime: Runtime) -> 
 
 @pytest.mark.parametrize(
     "typed",
-    ["Copilotが間違った答えを出してしまいました", "AIの出力をそのまま住民に送ってしまった"],
+    [
+        "Copilotが間違った答えを出してしまいました",
+        "AIの出力をそのまま住民に送ってしまった",
+        # An entry already made is a case to report (§4), not a question whether it may be.
+        "翻訳AIに誤って相談者の氏名を入力してしまいました、どうすれば",
+    ],
 )
 async def test_the_ais_output_gone_wrong_is_a_risk_report(runtime: Runtime, typed: str) -> None:
     chat = Chat(runtime)

@@ -43,6 +43,7 @@ async def mail_dead_letter(
     # What to do: a post that was never retried needs its channel chosen (or back) first.
     todo = "retry" if why == "retried" else ("teams" if message.channel == "teams" else "other")
     params = {"channel": channel, "attempts": message.attempts, "id": message.id}
+    params |= {"key": "caio" if caio else "policy", "tenant": message.tenant_id}
     params["reason"] = ctx.t(f"outbox.dead_mail.reason.{why}", **params)
     params["why"] = ctx.t(f"outbox.dead_mail.why.{why}", **params)
     params["todo"] = ctx.t(f"outbox.dead_mail.todo.{todo}", **params)

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.channels.slack.home import republish_home
 from bot.channels.slack.renderer import render_messages
 from bot.channels.slack.webapi import Pacer, RateLimited
-from bot.outbox.deliverers import Later, Outgoing, RetryAfter, Undeliverable
+from bot.outbox.deliverers import Later, NoDestination, Outgoing, RetryAfter, Undeliverable
 from bot.services.home_changes import HOME_CHANGED
 from dialogs.context import MunicipalityFacts
 from dialogs.ui import from_dict
@@ -67,19 +67,21 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class NoSlackWorkspace(Exception):
-    """The municipality has no Slack workspace (or no channel id for the target) yet."""
+    """The municipality has no Slack workspace yet: installing the app (or `aiguide tenants
+    link`) is all it takes for the same post to arrive, so the outbox tries again later."""
 
 
 def channel_id(target: str, facts: MunicipalityFacts) -> str:
     """ "user:U…" → U… (posting to a user id opens the app's DM); "policy"/"caio" → the
-    municipality's channel ids (its [channels] table)."""
+    municipality's channel ids (its [channels] table). `NoDestination` when none is set:
+    no retry can set one, so the post is dead at once and mailed saying how to set it."""
     if target.startswith("user:"):
         return target.removeprefix("user:")
     found = {"policy": facts.policy_channel_id, "caio": facts.caio_channel_id}.get(target)
     if found is None:
         return target
     if not found:
-        raise NoSlackWorkspace(f"no Slack channel id for {target} ([channels] {target} = …)")
+        raise NoDestination(f"no Slack channel id for {target} ([channels] {target} = …)")
     return found
 
 
@@ -107,9 +109,17 @@ class SlackPoster:
         facts: MunicipalityFacts | None = None,
     ) -> str:
         """Post one outbox message; its ts (the thread's ts for the messages that open one).
-        RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later."""
-        cached, (team, token) = await self._tenant(tenant_id)
-        where = channel_id(target, facts or cached)
+        RateLimited / SlackApiError / NoSlackWorkspace: the outbox tries again later;
+        NoDestination (no policy/CAIO channel set): dead at once."""
+        cached, found = await self._tenant(tenant_id)
+        try:
+            where = channel_id(target, facts or cached)
+        except NoDestination:  # maybe set a moment ago (`aiguide tenants update`): read again
+            cached, found = await self._tenant(tenant_id, fresh=True)
+            where = channel_id(target, facts or cached)
+        if found is None:  # checked after the channel: no installation brings a channel
+            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
+        team, token = found
         first: str | None = None
         for message in render_messages([from_dict(body)]):
             await self.channel_pacer.wait(f"{team}/{where}")
@@ -126,20 +136,22 @@ class SlackPoster:
             first = first or str(data.get("ts", ""))
         return first or ""
 
-    async def _tenant(self, tenant_id: str) -> tuple[MunicipalityFacts, tuple[str, str]]:
-        """The municipality's facts and (team, token), kept `_FACTS_SECONDS`."""
+    async def _tenant(
+        self, tenant_id: str, fresh: bool = False
+    ) -> tuple[MunicipalityFacts, tuple[str, str] | None]:
+        """The municipality's facts and (team, token) — None with no workspace linked yet —
+        kept `_FACTS_SECONDS` unless `fresh`."""
         now = time.monotonic()
         kept = self._facts.get(tenant_id)
-        if kept is not None and kept[0] > now:
+        if kept is not None and kept[0] > now and not fresh:
             return kept[1], kept[2]
         async with read_transaction(self.channel.runtime.sessions) as session:
             tenant = await self.channel.runtime.tenants.get(session, tenant_id)
         if tenant is None:
             raise NoSlackWorkspace(f"no municipality {tenant_id}")
         found = await self.channel.team_token_of_tenant(tenant_id)
-        if found is None:
-            raise NoSlackWorkspace(f"{tenant_id} has no Slack workspace linked")
-        self._facts[tenant_id] = (now + _FACTS_SECONDS, tenant.facts, found)
+        if found is not None:  # not yet installed: read again, the install may come any time
+            self._facts[tenant_id] = (now + _FACTS_SECONDS, tenant.facts, found)
         return tenant.facts, found
 
     async def republish_home(self, tenant_id: str, address: Address, key: str = "") -> str:

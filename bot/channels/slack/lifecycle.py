@@ -5,7 +5,8 @@ archived, or the bot is removed from it, or the app is uninstalled from the work
 bot token revoked), nothing the bot posts there can arrive. The setting is kept as it is
 (archiving can be undone, and then posts arrive again), but it is not left silently stale:
 the policy contact gets one e-mail through the outbox saying what happened and how to choose
-another channel; and every post that Slack refuses for that reason is dead at once and
+another channel; a lost channel is audited (`slack.channel_lost`, once per event, as Teams'
+`teams.channel_lost`); and every post that Slack refuses for that reason is dead at once and
 mailed to the same address (bot/channels/slack/deliverer.py, bot/outbox/dead.py), so no
 report is lost and nothing is retried for hours.
 """
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.channels.slack.adapter import Workspace
 from storage.addresses import MailAddress
+from storage.admin import audit
+from storage.conversations import claim_event
 from storage.db import transaction
 from storage.outbox import Priority, due_now, enqueue
 
@@ -40,8 +43,8 @@ WORKSPACE_EVENTS = ("app_uninstalled", "tokens_revoked")
 async def channel_gone(
     channel: SlackChannel, workspace: Workspace, event: dict[str, Any], event_id: str
 ) -> None:
-    """The municipality's policy or CAIO channel deleted, archived or left: say so by mail.
-    Any other channel: nothing to do."""
+    """The municipality's policy or CAIO channel deleted, archived or left: audit it and say
+    so by mail. Any other channel: nothing to do."""
     why = CHANNEL_EVENTS.get(str(event.get("type", "")))
     gone = event.get("channel")
     gone = gone.get("id") if isinstance(gone, dict) else gone  # older payloads nest it
@@ -64,8 +67,22 @@ async def channel_gone(
         ]
         if not which:
             return
+        # Audited once: Slack retries an event it thinks unanswered, with the same id.
+        first = not event_id or await claim_event(session, tenant_id, "slack", f"gone:{event_id}")
+        actor = str(event.get("user") or event.get("actor_id") or "slack")
         msg = runtime.notice_context(facts, None)
         for key in which:
+            if first:
+                await audit(
+                    session,
+                    tenant_id,
+                    channel="slack",
+                    actor=actor,
+                    action="slack.channel_lost",
+                    target=f"channel:{key}",
+                    before={"channel": gone},
+                    after={"removed": str(event.get("type", ""))},
+                )
             label = msg.t(f"outbox.dead_mail.{key}")
             params = {
                 "channel": label,

@@ -10,7 +10,8 @@ chooses, in Teams itself:
 
 The choice is the municipality's setting `[channels]` (shared = "teams", policy/caio = the
 channel id), stored like every other setting: with a new revision, so every replica's cache
-reloads it.
+reloads it; each channel changed is audited (`teams.channel_chosen`), as `aiguide tenants
+update` audits the same setting changed from a file.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.services.tenants import settings_dict
 from dialogs.catalog import Catalog
 from dialogs.turn import Turn
 from dialogs.ui import Button, FormInput, FormView, Option, Reply, Text
-from storage.admin import roles_of
+from storage.admin import audit, roles_of
 from storage.db import transaction
 from storage.teams import TeamsReference, channel_references, get_reference, save_reference
 from storage.tenants import get_tenant, update_settings
@@ -44,6 +45,7 @@ _COMMAND = re.compile(
     r"^\s*(?:channel|チャネル)\s+(policy|caio|政策|情報政策|情報政策課)\s*$", re.IGNORECASE
 )
 _LIST = re.compile(r"^\s*(?:channels|channel list|チャネル設定|チャネル一覧)\s*$", re.IGNORECASE)
+CHOSEN = "teams.channel_chosen"  # the audit log's action
 _WHICH = {"policy": "policy", "caio": "caio", "政策": "policy", "情報政策": "policy"}
 
 
@@ -95,12 +97,25 @@ async def fetch_team_channels(
     return kept
 
 
-async def _is_admin(session: AsyncSession, runtime: Runtime, turn: Turn) -> bool:
+async def _is_admin(session: AsyncSession, runtime: Runtime, turn: Turn, target: str) -> bool:
+    """Whether an admin asks; anyone else's attempt is audited as refused (as every admin
+    command's is)."""
     entry = await runtime.tenants.get(session, turn.tenant_id)
     if entry is None:
         return False
     granted = await roles_of(session, turn.tenant_id, turn.channel, turn.user_id)
-    return turn.user_id in entry.facts.admins or "admin" in granted
+    if turn.user_id in entry.facts.admins or "admin" in granted:
+        return True
+    await audit(
+        session,
+        turn.tenant_id,
+        channel=turn.channel,
+        actor=turn.user_id,
+        action=CHOSEN,
+        target=target,
+        outcome="refused",
+    )
+    return False
 
 
 def _label(reference: TeamsReference, msg: Catalog) -> str:
@@ -110,10 +125,11 @@ def _label(reference: TeamsReference, msg: Catalog) -> str:
 
 
 async def _save(
-    session: AsyncSession, runtime: Runtime, tenant_id: str, chosen: dict[str, str]
+    session: AsyncSession, runtime: Runtime, turn: Turn, chosen: dict[str, str]
 ) -> bool:
-    entry = await runtime.tenants.get(session, tenant_id)
-    tenant = await get_tenant(session, tenant_id)
+    """The choice stored, each channel it changes audited (before/after, by the admin)."""
+    entry = await runtime.tenants.get(session, turn.tenant_id)
+    tenant = await get_tenant(session, turn.tenant_id)
     if entry is None or tenant is None:
         return False
     settings = entry.settings.model_copy(deep=True)
@@ -121,6 +137,22 @@ async def _save(
     for which, channel_id in chosen.items():
         setattr(settings.channels, which, channel_id[:200])
     await update_settings(session, tenant, tenant.name, settings_dict(settings))
+    was, now = entry.settings.channels, settings.channels
+    for which in chosen:
+        before, after = {"channel": getattr(was, which)}, {"channel": getattr(now, which)}
+        if was.shared != now.shared:  # the channels were Slack's (or local) until now
+            before, after = {**before, "shared": was.shared}, {**after, "shared": now.shared}
+        if before != after:
+            await audit(
+                session,
+                turn.tenant_id,
+                channel=turn.channel,
+                actor=turn.user_id,
+                action=CHOSEN,
+                target=f"channel:{which}",
+                before=before,
+                after=after,
+            )
     return True
 
 
@@ -128,9 +160,9 @@ async def choose_channel(runtime: Runtime, turn: Turn, channel_id: str, which: s
     """`channel policy` in a channel: this channel becomes the policy division's (or CAIO's)."""
     msg = runtime.catalogs.for_locale(turn.locale)
     async with transaction(runtime.sessions) as session:
-        if not await _is_admin(session, runtime, turn):
+        if not await _is_admin(session, runtime, turn, f"channel:{which}"):
             return [Text(msg.t("teams.channels_not_allowed"))]
-        if not await _save(session, runtime, turn.tenant_id, {which: channel_id}):
+        if not await _save(session, runtime, turn, {which: channel_id}):
             return []
     names = {"policy": msg.t("teams.channel_name.policy"), "caio": msg.t("teams.channel_name.caio")}
     return [Text(msg.t("teams.channels_saved", which=names[which]))]
@@ -167,7 +199,7 @@ async def channels_form(runtime: Runtime, turn: Turn) -> list[Reply]:
     """The kept channels, with the current choice selected, for an admin to change."""
     msg = runtime.catalogs.for_locale(turn.locale)
     async with transaction(runtime.sessions) as session:
-        if not await _is_admin(session, runtime, turn):
+        if not await _is_admin(session, runtime, turn, "channels"):
             return [Text(msg.t("teams.channels_not_allowed"))]
         channels = await channel_references(session, turn.tenant_id)
         entry = await runtime.tenants.get(session, turn.tenant_id)
@@ -205,7 +237,7 @@ async def save_channels(runtime: Runtime, turn: Turn) -> list[Reply]:
         return [Text(msg.t("teams.channels_form.cancelled"))]
     chosen = {which: (turn.values.get(which) or "").strip() for which in ("policy", "caio")}
     async with transaction(runtime.sessions) as session:
-        if not await _is_admin(session, runtime, turn):
+        if not await _is_admin(session, runtime, turn, "channels"):
             return [Text(msg.t("teams.channels_not_allowed"))]
         channels = await channel_references(session, turn.tenant_id)
         channels.sort(key=lambda c: (c.team_id, c.key != c.team_id, c.name, c.key))
@@ -217,7 +249,7 @@ async def save_channels(runtime: Runtime, turn: Turn) -> list[Reply]:
         }
         if errors:
             return [_form(msg, channels, chosen, errors)]
-        await _save(session, runtime, turn.tenant_id, chosen)
+        await _save(session, runtime, turn, chosen)
     return [
         Text(
             msg.t(

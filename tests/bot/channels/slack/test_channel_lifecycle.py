@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from sqlmodel import col, select
 
+from storage.admin import audit_entries
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
 from tests.bot.channels.slack.conftest import (
@@ -27,7 +28,7 @@ from tests.bot.channels.slack.conftest import (
 from tests.bot.channels.slack.fake_slack import FakeSlack
 from tests.bot.channels.slack.person import SlackPerson
 from tests.bot.channels.slack.test_payloads import _check_logs
-from tests.conftest import Database
+from tests.conftest import SAMPLE_TENANT, Database
 from tests.farends import town_slack
 
 POLICY_MAIL = "johoseisaku@city.sakura.example.lg.jp"
@@ -59,6 +60,16 @@ async def _mails(bot: SlackBot) -> list[OutboxMessage]:
     async with transaction(bot.runtime.sessions) as session:
         statement = select(OutboxMessage).where(col(OutboxMessage.channel) == "email")
         return list((await session.exec(statement.order_by(col(OutboxMessage.id)))).all())
+
+
+async def _lost(bot: SlackBot) -> list[tuple[str, str, str, str, dict[str, Any], dict[str, Any]]]:
+    async with transaction(bot.runtime.sessions) as session:
+        entries = await audit_entries(session, SAMPLE_TENANT)
+    return [
+        (e.channel, e.actor, e.action, e.target, e.before, e.after)
+        for e in entries
+        if e.action.endswith("channel_lost")
+    ]
 
 
 async def _quiet(bot: SlackBot) -> None:
@@ -99,6 +110,13 @@ async def test_the_policy_contact_is_mailed_once_when_a_shared_channel_goes(
     assert gone in mail.body["text"] and msg.t(f"slack.gone.why.{why}") in mail.body["text"]
     assert f"[channels] {which}" in mail.body["text"]  # how to choose another one
     assert (msg.t("slack.gone.back") in mail.body["text"]) == (why == "archived")
+    # In the audit log once, by whoever Slack says did it.
+    actor = event.get("user") or event.get("actor_id") or "slack"
+    after = {"removed": event["type"]}
+    target = f"channel:{which}"
+    assert await _lost(bot) == [
+        ("slack", actor, "slack.channel_lost", target, {"channel": gone}, after)
+    ]
     # Nobody in Slack is answered: these are notices, not turns.
     assert [c for c in bot.slack.calls if c.method == "chat.postMessage"] == []
     _check_logs(caplog)
@@ -112,7 +130,7 @@ async def test_another_channel_going_is_no_concern(
     _, event = CHANNEL_EVENTS[name]
     assert (await bot.event({**event, "channel": "CRANDOM"})).status == 200
     await _quiet(bot)
-    assert await _mails(bot) == []
+    assert await _mails(bot) == [] and await _lost(bot) == []
     _check_logs(caplog)
 
 

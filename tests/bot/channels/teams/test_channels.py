@@ -12,6 +12,7 @@ from sqlmodel import col, select, update
 
 from bot.runtime import Runtime
 from dialogs.context import JST
+from storage.admin import audit_entries
 from storage.db import transaction
 from storage.models import GuidelineVersion, Person, ReportEvent, RiskReport
 from storage.teams import TeamsReference
@@ -27,6 +28,7 @@ from tests.bot.channels.teams.conftest import (
     TeamsPerson,
 )
 from tests.bot.channels.teams.farend import FarEnd, card_of, shown
+from tests.conftest import SAMPLE_TENANT
 
 COPILOT = "Microsoft 365 Copilot Chat"
 
@@ -305,3 +307,56 @@ async def test_an_admin_chooses_both_channels_from_the_teams_list_on_a_card(
     await server.runtime.deliver()
     [opened] = [p for p in farend.posted if p.method == "create"]
     assert opened.conversation_id.startswith(chosen_policy + ";messageid=")
+
+
+async def test_every_channel_an_admin_chooses_is_in_the_audit_log_and_every_refusal(
+    server: Server, farend: FarEnd, yamada: TeamsPerson
+) -> None:
+    await install_in_team(server, farend)
+    chosen = "19:new-policy@thread.tacv2"
+    yamada_there = channel_person(server, farend, YAMADA, "山田 花子", chosen, chosen)
+    await yamada_there.say("channel policy")  # not an admin: refused, nothing changed
+    await yamada.say("チャネル設定")
+    sato_there = channel_person(server, farend, SATO, "佐藤 健", chosen, chosen)
+    await sato_there.say("チャネル 政策")
+    sato = TeamsPerson(server, farend, SATO, "佐藤 健")
+    await sato.say("チャネル設定")
+    _, save = sato.action("保存")  # the admin's card's button, pressed by someone else
+    data = {**save["data"], "policy": chosen, "caio": chosen}
+    value = {"action": {"type": "Action.Execute", "verb": save["verb"], "data": data}}
+    await yamada.post(yamada.activity(type="invoke", name="adaptiveCard/action", value=value))
+    await sato.press("保存", {"policy": POLICY_CHANNEL, "caio": TEAM_ID})
+    await sato.say("チャネル設定")
+    await sato.press("保存", {"policy": POLICY_CHANNEL, "caio": TEAM_ID})  # the same again
+    assert "保存しました。情報政策課: 報告、CAIO: 一般" in sato.text
+    async with transaction(server.runtime.sessions) as session:
+        entries = await audit_entries(session, SAMPLE_TENANT)
+    log = [
+        (e.actor, e.action, e.target, e.outcome, e.before, e.after)
+        for e in entries
+        if e.target.startswith("channel")
+    ]
+    choosing, refused = "teams.channel_chosen", "refused"
+    assert [e.channel for e in entries if e.target.startswith("channel")] == ["teams"] * 6
+    assert log == [
+        (YAMADA, choosing, "channel:policy", refused, {}, {}),
+        (YAMADA, choosing, "channels", refused, {}, {}),
+        (
+            SATO,
+            choosing,
+            "channel:policy",
+            "done",
+            {"channel": POLICY_CHANNEL},
+            {"channel": chosen},
+        ),
+        (YAMADA, choosing, "channels", refused, {}, {}),
+        (
+            SATO,
+            choosing,
+            "channel:policy",
+            "done",
+            {"channel": chosen},
+            {"channel": POLICY_CHANNEL},
+        ),
+        (SATO, choosing, "channel:caio", "done", {"channel": CAIO_CHANNEL}, {"channel": TEAM_ID}),
+    ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from dialogs.context import Contact, MunicipalityFacts
+from storage.db import transaction
+from storage.tenants import get_tenant, update_settings
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "config" / "municipality.toml"
 
@@ -41,3 +45,13 @@ def with_many_divisions(folder: Path, count: int = 40) -> Path:
     path = folder / "municipality-many-divisions.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+async def clear_channel(sessions: Any, tenant_id: str, which: str) -> None:
+    """The municipality's settings with no channel chosen for `which` ("policy", "caio")."""
+    async with transaction(sessions) as session:
+        tenant = await get_tenant(session, tenant_id)
+        assert tenant is not None
+        settings = copy.deepcopy(tenant.settings)
+        settings["channels"][which] = ""
+        await update_settings(session, tenant, tenant.name, settings)

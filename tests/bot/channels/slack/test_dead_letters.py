@@ -4,7 +4,6 @@ says why and what to do — commands that exist, which, run as written, send the
 
 from __future__ import annotations
 
-import copy
 import re
 import shlex
 from collections.abc import AsyncIterator
@@ -24,7 +23,6 @@ from storage.addresses import CAIO, address_of
 from storage.db import transaction
 from storage.models import OutboxMessage, utcnow
 from storage.outbox import enqueue
-from storage.tenants import get_tenant, update_settings
 from tests.bot.channels.slack.conftest import (
     CAIO_CHANNEL,
     POLICY_CHANNEL,
@@ -38,18 +36,9 @@ from tests.bot.channels.slack.test_channel_lifecycle import POLICY_MAIL, _mails
 from tests.bot.channels.slack.test_reports import file_report
 from tests.bot.channels.slack.test_workspaces import install, link
 from tests.conftest import SAMPLE_TENANT, Database
+from tests.towns import clear_channel
 
 CAIO_NOTE = "重大なリスクケースのお知らせ（テスト）"
-
-
-async def unset(bot: SlackBot, which: str) -> None:
-    """The municipality's settings with no Slack channel set for `which`."""
-    async with transaction(bot.runtime.sessions) as session:
-        tenant = await get_tenant(session, SAMPLE_TENANT)
-        assert tenant is not None
-        settings = copy.deepcopy(tenant.settings)
-        settings["channels"][which] = ""
-        await update_settings(session, tenant, tenant.name, settings)
 
 
 async def post_for(bot: SlackBot, which: str) -> str:
@@ -87,7 +76,7 @@ async def run_as_written(bot: SlackBot, command: str) -> None:
 async def test_a_post_for_a_channel_not_set_is_mailed_at_once_saying_how_to_set_it(
     bot: SlackBot, which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await unset(bot, which)
+    await clear_channel(bot.runtime.sessions, SAMPLE_TENANT, which)
     what = await post_for(bot, which)
     await bot.runtime.delivery.run_once()
     [dead] = await rows(bot, which)
@@ -145,7 +134,7 @@ async def test_before_the_app_is_installed_a_post_waits_but_one_with_no_channel_
     uninstalled: SlackBot,
 ) -> None:
     bot = uninstalled
-    await unset(bot, "policy")
+    await clear_channel(bot.runtime.sessions, SAMPLE_TENANT, "policy")
     await post_for(bot, "caio")  # its channel is set: installing is all it waits for
     async with transaction(bot.runtime.sessions) as session:
         await enqueue(

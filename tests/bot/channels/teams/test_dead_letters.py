@@ -4,8 +4,6 @@ straight away, and the mail says why and what to do — never as if it had been 
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from dialogs.ui import Text
@@ -13,7 +11,6 @@ from storage.addresses import CAIO
 from storage.db import transaction
 from storage.models import utcnow
 from storage.outbox import enqueue, revive
-from storage.tenants import get_tenant, update_settings
 from tests.bot.channels.teams.conftest import (
     CAIO_CHANNEL,
     POLICY_CHANNEL,
@@ -26,18 +23,9 @@ from tests.bot.channels.teams.farend import FarEnd
 from tests.bot.channels.teams.test_channels import channel_person, file_report, install_in_team
 from tests.bot.channels.teams.test_lifecycle_gaps import creates, mails, teams_rows
 from tests.conftest import SAMPLE_TENANT
+from tests.towns import clear_channel
 
 CAIO_NOTE = "重大なリスクケースのお知らせ（テスト）"
-
-
-async def unset(server: Server, which: str) -> None:
-    """The municipality's settings with no channel chosen for `which`."""
-    async with transaction(server.runtime.sessions) as session:
-        tenant = await get_tenant(session, SAMPLE_TENANT)
-        assert tenant is not None
-        settings = copy.deepcopy(tenant.settings)
-        settings["channels"][which] = ""
-        await update_settings(session, tenant, tenant.name, settings)
 
 
 async def post_for(server: Server, which: str, yamada: TeamsPerson) -> str:
@@ -66,7 +54,7 @@ async def test_a_post_for_a_channel_never_chosen_is_mailed_at_once_saying_to_cho
     which: str, server: Server, farend: FarEnd, yamada: TeamsPerson
 ) -> None:
     await install_in_team(server, farend)
-    await unset(server, which)
+    await clear_channel(server.runtime.sessions, SAMPLE_TENANT, which)
     what = await post_for(server, which, yamada)
     await server.runtime.deliver()
     [dead] = [r for r in await teams_rows(server) if r.target == which]

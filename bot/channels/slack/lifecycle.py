@@ -129,8 +129,8 @@ async def forget_installation(channel: SlackChannel, workspace: Workspace) -> No
 async def workspace_removed(
     channel: SlackChannel, workspace: Workspace, event: dict[str, Any], event_id: str
 ) -> None:
-    """The app uninstalled, or its bot token revoked: the municipality's policy contact is
-    told that Slack posts will be mailed from now on."""
+    """The app uninstalled, or its bot token revoked: audited, and the municipality's policy
+    contact is told that Slack posts will be mailed from now on."""
     kind = str(event.get("type", ""))
     tenant_id = await channel.tenant_for(workspace)
     if tenant_id is None:
@@ -141,6 +141,17 @@ async def workspace_removed(
         entry = await runtime.tenants.get(session, tenant_id)
         if entry is None:
             return
+        # Audited once: Slack retries an event it thinks unanswered, with the same id.
+        if not event_id or await claim_event(session, tenant_id, "slack", f"removed:{event_id}"):
+            await audit(
+                session,
+                tenant_id,
+                channel="slack",
+                actor=str(event.get("user_id") or event.get("user") or "slack"),
+                action="slack.app_removed",
+                target=f"workspace:{team}",
+                after={"removed": kind},
+            )
         msg = runtime.notice_context(entry.facts, None)
         await _mail(
             session,

@@ -12,6 +12,7 @@ server-side cursors (`stream_results`) keep the stock one.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
+_STOP_ANSWER_SECONDS = 2.0  # a live thread closes SQLite in milliseconds
 
 
 def _run(
@@ -167,13 +169,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().rollback()
 
     async def _terminate_graceful_close(self) -> None:
-        """Asks the driver's thread to close the connection after what is queued, without
-        waiting. aiosqlite's close() ends by waiting for its thread to stop; when a turn is
-        cancelled while SQLAlchemy terminates its connection, SQLAlchemy also force-stops the
-        thread while this runs (shielded), the thread is gone before the wait begins, and the
-        wait never ends: a task no cancellation finishes, so the event loop can never close
-        (a test's teardown hung on it)."""
-        self._connection.stop()
+        """Asks the driver's thread to close the connection after what is queued, and waits
+        for its answer a little, never for ever. aiosqlite's close() ends by waiting for its
+        thread to stop; when a turn is cancelled while SQLAlchemy terminates its connection,
+        SQLAlchemy also force-stops the thread while this runs (shielded), the thread is gone
+        before the wait begins, and the wait never ends: a task no cancellation finishes, so
+        the event loop can never close (a test's teardown hung on it). Waiting a little lets
+        a live thread answer before the loop closes (or it would fail answering a closed one)."""
+        stopped = self._connection.stop()
+        if stopped is not None:
+            await asyncio.wait([stopped], timeout=_STOP_ANSWER_SECONDS)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

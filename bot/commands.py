@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.channels.plain import render
 from bot.cli.messages import BadOption, OutputError, catalog, fail, t
+from bot.cli.tenants import cli_actor
 from bot.files import report_export
 from bot.files.pre_use_export import status_csv, status_text, status_xlsx
 from bot.files.registry_io import to_csv, to_xlsx, to_yaml
@@ -79,7 +80,7 @@ async def check_command(town: Town, args: argparse.Namespace) -> int:
 async def systems_command(town: Town, args: argparse.Namespace) -> int:
     if args.systems_command == "import":
         encoding = _encoding_of(args.file)
-        added, changed = await town.import_systems(args.file)
+        added, changed = await town.import_systems(args.file, cli_actor())
         print(t("cli.imported", path=args.file, encoding=encoding, added=added, changed=changed))
         return 0
     systems = await town.systems()

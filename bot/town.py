@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.files.registry_io import read_registry
+from bot.services.admin import plain_values
 from bot.services.pre_use import Standing, person_state, publish, standings
 from bot.services.pre_use_effects import published_replies
 from bot.services.tenants import TenantEntry
@@ -22,7 +23,7 @@ from dialogs.effects import PublishGuideline
 from dialogs.pre_use import PreUseState
 from dialogs.ui import Reply
 from storage.addresses import PersonAddress, target_of
-from storage.admin import audit_entries
+from storage.admin import audit, audit_entries
 from storage.db import transaction
 from storage.models import (
     AISystem,
@@ -68,13 +69,28 @@ class Town:
     def _tx(self):  # type: ignore[no-untyped-def]
         return transaction(self.runtime.sessions)
 
-    async def import_systems(self, path: Path) -> tuple[int, int]:
-        """(added, changed); RegistryFileError lists every bad row and nothing is saved."""
+    async def import_systems(self, path: Path, actor: str = "cli") -> tuple[int, int]:
+        """(added, changed); RegistryFileError lists every bad row and nothing is saved. Each
+        entry added or changed is audited before → after as `actor`, as a change typed in a
+        chat is, so its history shows who changed it from a file."""
         entries = read_registry(path, self.facts, self.runtime.catalogs.for_locale("ja"))
         async with self._tx() as session:
+            before = {s.id: plain_values(s) for s in await list_systems(session, self.tenant_id)}
             added, changed = await save_systems(session, self.tenant_id, entries)
             if added or changed:
                 await bump_revision(session, self.tenant_id)
+            for system in await list_systems(session, self.tenant_id):
+                if (after := plain_values(system)) != before.get(system.id):
+                    await audit(
+                        session,
+                        self.tenant_id,
+                        channel="cli",
+                        actor=actor,
+                        action="system.import",
+                        target=f"system:{system.id}",
+                        before=before.get(system.id, {}),
+                        after=after,
+                    )
             return added, changed
 
     async def systems(self) -> list[AISystem]:

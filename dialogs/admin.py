@@ -22,6 +22,7 @@ from dialogs.answers import contacts
 from dialogs.context import DialogContext
 from dialogs.effects import Refused
 from dialogs.registry import STATUSES, find_system
+from dialogs.registry_values import LIST_FIELDS, choice_named, class_named, list_named
 from dialogs.state import ConversationData
 from dialogs.text import normalize
 from dialogs.ui import Button, Choices, Fact, FactCard, Step, Text
@@ -87,21 +88,27 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 
 def tokens(text: str) -> list[str] | None:
-    """The words of a command, or None when the text is not one."""
-    text = text.strip()
-    if text.startswith("/aiguide"):
-        text = text.removeprefix("/aiguide").strip()
+    """The words of a command, or None when the text is not one. The command words are read
+    as an admin types them: 「/system list」, 「system　list」 (a full-width space) or
+    「ｓｙｓｔｅｍ」 from a Japanese input method are the same command."""
+    text = text.strip().replace("\u3000", " ")
+    if unicodedata.normalize("NFKC", text[:9]).lower().startswith("/aiguide"):
+        text = text[len("/aiguide") :].strip()
+    text = text.removeprefix("/").removeprefix("／")
     try:
         words = shlex.split(text)
-    except ValueError:
+    except ValueError:  # 「it's」: an apostrophe in a value, not an unclosed quote
+        words = text.split()
+    if not words:
         return None
-    if not words or words[0].lower() not in COMMANDS:
+    head = [unicodedata.normalize("NFKC", w).lower() for w in words[:2]]
+    if head[0] not in COMMANDS:
         return None
     # 「system エラーが出ました」 is a sentence, not a command: only known verbs make one.
-    verbs = COMMANDS[words[0].lower()]
-    if verbs and (len(words) < 2 or words[1].lower() not in verbs):
+    verbs = COMMANDS[head[0]]
+    if verbs and (len(head) < 2 or head[1] not in verbs):
         return None
-    return words
+    return head + words[2:] if verbs else head[:1] + words[1:]
 
 
 def is_command(text: str, ctx: DialogContext) -> bool:
@@ -114,40 +121,56 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: An
     if head[:1] == ["contacts"]:
         return _contacts(words[1:], ctx)
     if head == ["system", "set"] and len(words) >= 5:
-        return _set(words[2], words[3], " ".join(words[4:]), ctx)
-    if head == ["system", "show"] and len(words) == 3 and _owns(words[2], ctx):
-        return _show(words[2], ctx)
+        name, rest = named(words[2:], ctx, keep=2)
+        return _set(name, rest[0], " ".join(rest[1:]), ctx)
+    if head == ["system", "show"] and len(words) >= 3 and _owns(" ".join(words[2:]), ctx):
+        return _show(" ".join(words[2:]), ctx)
     if ctx.person.role != "admin":
         # Only the command's own words are audited, never its arguments (free text).
         return Step().say(_refusal(ctx)).do(Refused(" ".join(head)))
     if head == ["system", "add"]:
         return runner.start(conv, system_form.KEY, ctx, initial={"mode": "add"})
-    if head == ["system", "edit"] and len(words) == 3:
-        system = find_system(ctx.systems, words[2])
+    if head == ["system", "edit"] and len(words) >= 3:
+        system = find_system(ctx.systems, " ".join(words[2:]))
         if system is None:
-            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
+            return Step().say(Text(ctx.t("admin.no_system", name=" ".join(words[2:]))))
         return runner.start(conv, system_form.KEY, ctx, initial=system_form.answers_of(system))
     if head == ["system", "list"]:
         status = words[3] if len(words) == 4 and words[2] == "--status" else None
         if status is not None and status not in STATUSES:
             return Step().say(Text(ctx.t("admin.bad_status", valid=", ".join(STATUSES))))
         return Step().do(ShowSystems(status))
-    if head in (["system", "show"], ["system", "history"]) and len(words) == 3:
-        system = find_system(ctx.systems, words[2])
+    if head in (["system", "show"], ["system", "history"]) and len(words) >= 3:
+        # 「system show Microsoft 365 Copilot Chat」: a name with spaces needs no quotes.
+        system = find_system(ctx.systems, " ".join(words[2:]))
+        if system is None and head[1] == "history" and len(words) == 3:
+            # A removed system is in no 別表 but still has its history (the id as typed).
+            return Step().do(ShowHistory(unicodedata.normalize("NFKC", words[2]).lower()))
         if system is None:
-            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
+            return Step().say(Text(ctx.t("admin.no_system", name=" ".join(words[2:]))))
         effect = ShowSystem(system.id) if head[1] == "show" else ShowHistory(system.id)
         return Step().do(effect)
     if head[:1] == ["system"] and len(head) == 2 and head[1] in ("suspend", "resume", "remove"):
         if len(words) < 3 or (head[1] == "suspend" and len(words) < 4):
             return Step().say(Text(ctx.t(f"admin.usage.{head[1]}")))
-        system = find_system(ctx.systems, words[2])
+        name, rest = named(words[2:], ctx, keep=1 if head[1] == "suspend" else 0)
+        system = find_system(ctx.systems, name)
         if system is None:
-            return Step().say(Text(ctx.t("admin.no_system", name=words[2])))
-        return Step().do(ProposeChange(system.id, head[1], {}, " ".join(words[3:])))
+            return Step().say(Text(ctx.t("admin.no_system", name=name)))
+        return Step().do(ProposeChange(system.id, head[1], {}, " ".join(rest)))
     if head[:1] == ["admin"]:
         return _roles(words, ctx)
     return Step().say(Text(ctx.t("admin.usage.all")))
+
+
+def named(words: list[str], ctx: DialogContext, keep: int) -> tuple[str, list[str]]:
+    """The system a command names and the words after it: the longest run of words that
+    names one (「Microsoft 365 Copilot Chat」 typed without quotes) leaving at least `keep`
+    words, else the first word as typed."""
+    for end in range(len(words) - keep, 1, -1):
+        if find_system(ctx.systems, " ".join(words[:end])) is not None:
+            return " ".join(words[:end]), words[end:]
+    return words[0], words[1:]
 
 
 def _owns(name: str, ctx: DialogContext) -> bool:
@@ -200,8 +223,12 @@ def _set(name: str, field: str, value: str, ctx: DialogContext) -> Step:
             return Step().say(_refusal(ctx)).do(Refused("system set"))
     if system is None:
         return Step().say(Text(ctx.t("admin.no_system", name=name)))
-    if field == "max_class":  # 「１」 or 「３ａ」 typed with a Japanese input method
-        value = unicodedata.normalize("NFKC", value).strip().upper()
+    # 「国外」「約款型」 as the card shows them, 「機密性２」: the stored words.
+    value = choice_named(field, value, ctx.catalogs)
+    if field == "max_class":
+        value = class_named(value)
+    if field in LIST_FIELDS:
+        value = list_named(value)
     return Step().do(ProposeChange(system.id, "set", {field: value}))
 
 

@@ -6,25 +6,32 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from bot.files.text_files import NotTextError, os_error_text, read_text
 from bot.files.xlsx import tidy
 from dialogs.catalog import Catalog
 from dialogs.context import MunicipalityFacts
 from dialogs.registry import check_entry
+from dialogs.registry_values import (
+    CHOICES,
+    LIST_FIELDS,
+    choice_named,
+    class_named,
+    day_named,
+)
 from storage.models import AISystem, max_length_of
 
-LIST_FIELDS = ("aliases", "user_divisions", "purposes", "prohibited_purposes")
 COLUMNS = (
     "id",
     "name",
@@ -48,6 +55,7 @@ COLUMNS = (
     "manual_url",
     "description",
 )
+_URL = re.compile(r"^https?://[^\s/]+\S*$")
 _TRUE = {"true", "yes", "1", "はい", "可", "○"}
 _FALSE = {"false", "no", "0", "いいえ", "不可", "×", ""}
 
@@ -107,16 +115,21 @@ class SystemRow(BaseModel):
         "ml_exclusion_confirmed_on", "no_audit_confirmed_on", "cloud_permission_on", mode="before"
     )
     @classmethod
-    def _empty_date(cls, value: Any) -> Any:
-        return None if value == "" else value
+    def _day(cls, value: Any) -> Any:
+        return day_named(value)  # 「2026/4/1」 as Excel shows a date
+
+    @field_validator("manual_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        # A link the cards show staff must open: 「社内ポータル参照」 is no link.
+        if value and not _URL.match(value):
+            raise PydanticCustomError("not_a_url", "not a URL")
+        return value
 
     @field_validator("max_class", mode="before")
     @classmethod
     def _class_as_text(cls, value: Any) -> Any:
-        if isinstance(value, int):
-            return str(value)  # YAML reads 2 as a number
-        # 「２」 typed in Excel is the class 2.
-        return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+        return class_named(value)  # 「２」 typed in Excel, 「機密性2」 as the guideline says it
 
     def entry(self) -> AISystem:
         return AISystem(tenant_id="", **self.model_dump())
@@ -153,37 +166,44 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
     else:
         try:
             rows = list(_yaml_rows(text))
+        except _NotAList:
+            said = msg.t("registry.file.not_a_list")
+            raise RegistryFileError(path, [RowError(0, "", said)]) from None
         except yaml.YAMLError as error:
+            # pyyaml's own words are English and technical; where it stopped is what helps.
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark else 0
-            raise RegistryFileError(
-                path, [RowError(line, "", f"not valid YAML: {error}")]
-            ) from None
+            problem = getattr(error, "problem", None) or ""
+            said = msg.t("registry.file.not_yaml", problem=problem)
+            raise RegistryFileError(path, [RowError(line, "", said)]) from None
     entries: list[AISystem] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for line, raw in rows:
         label = str(raw.get("id", "")) if isinstance(raw, dict) else ""
         if not isinstance(raw, dict):
-            errors.append(RowError(line, "", "each entry must be a mapping of keys to values"))
+            errors.append(RowError(line, "", msg.t("registry.file.not_a_mapping")))
             continue
+        # 「国外」 or 「約款型クラウド」 as the workbook shows them: the stored words.
+        raw = raw | {f: choice_named(f, raw[f], msg.catalogs) for f in CHOICES if f in raw}
         try:
             row = SystemRow.model_validate(raw)
         except ValidationError as error:
             keys = []
             for issue in error.errors():
                 keys.append(key := ".".join(str(p) for p in issue["loc"]))
-                errors.append(RowError(line, label, f"{key}: {_issue_text(issue, msg)}"))
+                errors.append(RowError(line, label, f"{key}: {issue_text(issue, msg)}"))
             # The class is checked against the municipality's scale only on a valid entry;
             # a row with other errors still says its class is wrong, so one pass shows all.
-            klass = unicodedata.normalize("NFKC", str(raw.get("max_class", ""))).strip()
+            klass = str(class_named(str(raw.get("max_class", ""))))
             if "max_class" not in keys and klass and klass not in town.confidentiality_classes:
                 valid = ", ".join(town.confidentiality_classes)
                 text_ = msg.t("registry.rule.class_not_on_scale", value=klass, valid=valid)
                 errors.append(RowError(line, label, f"max_class: {text_}"))
             continue
         if row.id in seen:
-            errors.append(RowError(line, row.id, f"id repeats the entry on line {seen[row.id]}"))
+            said = msg.t("registry.file.repeated_id", line=seen[row.id])
+            errors.append(RowError(line, row.id, said))
             continue
         seen[row.id] = line
         entry = row.entry()
@@ -196,16 +216,27 @@ def read_registry(path: Path, town: MunicipalityFacts, msg: Catalog) -> list[AIS
     return entries
 
 
-def _issue_text(issue: Any, msg: Catalog) -> str:
+def issue_text(issue: Any, msg: Catalog) -> str:
     """A validation problem in the catalogue's words (pydantic's own are English and technical:
-    "String should match pattern '^[a-z0-9]…'")."""
+    "String should match pattern '^[a-z0-9]…'"); a choice lists its words with their labels,
+    a text too long says how long it may be."""
     kind = issue["type"]
     context = issue.get("ctx") or {}
+    field = str(issue["loc"][0]) if issue.get("loc") else ""
+    if kind == "literal_error" and field in CHOICES:
+        prefix = CHOICES[field]
+        words = get_args(SystemRow.model_fields[field].annotation)
+        valid = " ／ ".join(f"{word}: {msg.t(f'{prefix}.{word}')}" for word in words)
+        return msg.t("registry.issue.one_of", valid=valid)
     if kind == "literal_error":
         return msg.t("registry.issue.one_of", valid=context.get("expected", ""))
     if msg.has(f"registry.issue.{kind}"):
-        return msg.t(f"registry.issue.{kind}", value=issue.get("input", ""))
+        return msg.t(f"registry.issue.{kind}", value=issue.get("input", ""), **context)
     return msg.t("registry.issue.other", value=issue.get("input", ""))
+
+
+class _NotAList(Exception):
+    """The YAML file is not a list of systems (a single mapping, a plain text)."""
 
 
 def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:
@@ -214,7 +245,7 @@ def _yaml_rows(text: str) -> Iterable[tuple[int, Any]]:
     if data is None:
         return
     if not isinstance(data, list) or node is None or not isinstance(node, yaml.SequenceNode):
-        raise yaml.YAMLError("the file must be a list of systems (each item starting with '- ')")
+        raise _NotAList
     for item_node, item in zip(node.value, data, strict=True):
         yield item_node.start_mark.line + 1, item
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.files.registry_io import COLUMNS, SystemRow
+from bot.files.registry_io import COLUMNS, SystemRow, issue_text
 from bot.services.admin_cards import shown
 from dialogs import admin
 from dialogs.context import DialogContext
@@ -37,7 +37,7 @@ class Actor:
     shared_channel: str
 
 
-def _plain(system: AISystem) -> dict[str, Any]:
+def plain_values(system: AISystem) -> dict[str, Any]:
     """The entry as JSON-safe values (the audit log's before and after)."""
     values = {column: getattr(system, column) for column in COLUMNS}
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
@@ -55,7 +55,7 @@ def _changed(
     system: AISystem, changes: Mapping[str, str], ctx: DialogContext
 ) -> AISystem | list[str]:
     """The entry with `changes` applied, checked like an import row; or what is wrong."""
-    values = _plain(system)
+    values = plain_values(system)
     for field, value in changes.items():
         if field not in COLUMNS or field == "id":
             return [ctx.t("admin.not_a_field", field=field, fields=", ".join(COLUMNS[1:]))]
@@ -63,11 +63,12 @@ def _changed(
     try:
         row = SystemRow.model_validate(values)
     except ValidationError as error:
+        # Why, in the words a file's import uses: the valid choices, the longest allowed.
         return [
             ctx.t(
                 "admin.bad_value",
                 field=ctx.t(f"registry.column.{e['loc'][0]}") if e["loc"] else "",
-                value=changes.get(str(e["loc"][0]), "") if e["loc"] else "",
+                why=issue_text(e, ctx.msg),
             )
             for e in error.errors()
         ]
@@ -90,9 +91,12 @@ async def propose(
             return [Text(ctx.t("admin.invalid", problems="\n".join(changed)))]
         if problems := check_entry(changed, ctx.municipality):
             return [_refusal(problems, ctx)]
-        before, after = _plain(system), _plain(changed)
+        before, after = plain_values(system), plain_values(changed)
         diff = [
-            Fact(ctx.t(f"registry.column.{k}"), f"{shown(before[k], ctx)} → {shown(after[k], ctx)}")
+            Fact(
+                ctx.t(f"registry.column.{k}"),
+                f"{shown(before[k], ctx, k)} → {shown(after[k], ctx, k)}",
+            )
             for k in COLUMNS
             if before[k] != after[k]
         ]
@@ -131,7 +135,7 @@ async def apply(
 ) -> list[Reply]:
     """Apply a confirmed change (checked once more), audit it and announce it."""
     action = pending["action"]
-    before = _plain(system)
+    before = plain_values(system)
     if action == "set":
         changed = _changed(system, pending["changes"], ctx)
         if isinstance(changed, list):
@@ -150,7 +154,7 @@ async def apply(
     else:
         system.updated_at = utcnow()
         session.add(system)
-        after = _plain(system)
+        after = plain_values(system)
     await session.flush()
     await bump_revision(session, system.tenant_id)  # every replica re-reads the 別表
     await audit(
@@ -306,7 +310,7 @@ async def save_system(
         return None, [Text(ctx.t("admin.exists", id=entry.id))]
     if mode == "edit" and current is None:
         return None, [Text(ctx.t("admin.no_system", name=entry.id))]
-    before = _plain(current) if current is not None else {}
+    before = plain_values(current) if current is not None else {}
     if current is None:
         session.add(entry)
         saved = entry
@@ -327,7 +331,7 @@ async def save_system(
         action=f"system.{action}",
         target=f"system:{saved.id}",
         before=before,
-        after=_plain(saved),
+        after=plain_values(saved),
     )
     label = ctx.t(f"admin.actions.{action}")
     await announce(

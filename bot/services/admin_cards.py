@@ -13,7 +13,7 @@ from bot.services.report_views import jst
 from dialogs.context import DialogContext
 from dialogs.ui import Fact, FactCard, Link
 from storage.admin import audit_entries, grants
-from storage.models import AISystem
+from storage.models import AISystem, AuditEntry
 from storage.people import display_names
 
 _WORDS = {
@@ -34,8 +34,16 @@ def shown(value: Any, ctx: DialogContext, column: str = "") -> str:
 
 
 def label(key: str, ctx: DialogContext) -> str:
+    if key == "reason":  # a suspension's reason, kept with the entry's values
+        return ctx.t("admin.reason")
     name = f"registry.column.{key}"
     return ctx.t(name) if ctx.msg.has(name) else key
+
+
+def _action(action: str, ctx: DialogContext) -> str:
+    """「変更」「利用停止」 rather than the audit log's system.set, system.suspend."""
+    key = f"admin.actions.{action.removeprefix('system.')}"
+    return ctx.t(key) if action.startswith("system.") and ctx.msg.has(key) else action
 
 
 def _not_set(ctx: DialogContext) -> str:
@@ -69,10 +77,26 @@ def systems_card(systems: list[AISystem], status: str | None, ctx: DialogContext
     )
 
 
-async def history_card(session: AsyncSession, system: AISystem, ctx: DialogContext) -> FactCard:
+async def history_entries(
+    session: AsyncSession, tenant_id: str, system_id: str
+) -> list[AuditEntry]:
+    return await audit_entries(session, tenant_id, f"system:{system_id}")
+
+
+def name_in(entries: list[AuditEntry]) -> str | None:
+    """The name a system had when last changed: what a removed one is still called."""
+    for entry in reversed(entries):
+        if name := entry.after.get("name") or entry.before.get("name"):
+            return str(name)
+    return None
+
+
+async def history_card(
+    session: AsyncSession, tenant_id: str, system_id: str, name: str, ctx: DialogContext
+) -> FactCard:
     lines = []
-    entries = await audit_entries(session, system.tenant_id, f"system:{system.id}")
-    names = await display_names(session, system.tenant_id, {e.actor for e in entries})
+    entries = await history_entries(session, tenant_id, system_id)
+    names = await display_names(session, tenant_id, {e.actor for e in entries})
     for entry in entries:
         changed = {
             k: (entry.before.get(k), entry.after.get(k))
@@ -88,12 +112,12 @@ async def history_card(session: AsyncSession, system: AISystem, ctx: DialogConte
                 "admin.history_line",
                 at=jst(entry.at).strftime("%Y-%m-%d %H:%M"),
                 who=names.get(entry.actor, entry.actor),
-                action=entry.action,
+                action=_action(entry.action, ctx),
                 what=what,
             )
         )
     return FactCard(
-        title=ctx.t("admin.history_title", system=system.name),
+        title=ctx.t("admin.history_title", system=name),
         lines=tuple(lines) or (ctx.t("admin.history_empty"),),
     )
 

@@ -63,9 +63,17 @@ async def show_system(done: Applied, effect: admin.ShowSystem) -> list[Reply]:
 
 
 async def show_history(done: Applied, effect: admin.ShowHistory) -> list[Reply]:
-    if (system := known_system(done, effect.system_id)) is None:
-        return await missing(done, effect.system_id)
-    return [await admin_cards.history_card(done.session, system, done.ctx)]
+    """An entry's history, also once it is removed from the 別表 (who removed it, and what it
+    said): this municipality's audit log still has it."""
+    tenant, system_id = done.turn.tenant_id, effect.system_id
+    if (system := known_system(done, system_id)) is not None:
+        name = system.name
+    else:
+        entries = await admin_cards.history_entries(done.session, tenant, system_id)
+        if (removed := admin_cards.name_in(entries)) is None:  # the id as they typed it
+            return [Text(done.ctx.t("admin.no_system", name=system_id))]
+        name = removed
+    return [await admin_cards.history_card(done.session, tenant, system_id, name, done.ctx)]
 
 
 async def propose(done: Applied, effect: admin.ProposeChange) -> list[Reply]:

@@ -625,7 +625,11 @@ async def test_resuming_a_system_in_use_or_suspending_a_suspended_one_changes_no
 async def test_mistakes_in_system_set_are_explained_in_japanese(runtime: Runtime) -> None:
     sato = persona(runtime, "sato")
     await sato.say("system set copilot service_type foo")
-    assert "サービスの種類に「foo」は使えません。" in sato.text
+    assert sato.text == (
+        "その値は使えません:\nサービスの種類: 次のいずれかを書いてください: "
+        "public_terms: 約款型クラウド（規約に同意するだけで使えるもの） ／ "
+        "contracted: 契約によるクラウド ／ on_premises: 庁内設置（オンプレミス）"
+    )
     await sato.say("system set copilot status suspended")
     assert "system suspend ID 理由" in sato.text
     await sato.say("system list --status paused")

@@ -250,14 +250,17 @@ def test_invalid_yaml_is_one_error_naming_the_line(tmp_path: Path) -> None:
     line, system, message = errors[0]
     assert line == 3  # the badly indented line
     assert system == ""
-    assert "not valid YAML" in message
+    assert message.startswith("YAML として読めません（")  # in Japanese, not pyyaml's words
+    assert "字下げを確かめてください" in message
 
 
 def test_a_file_that_is_not_a_list_is_one_error(tmp_path: Path) -> None:
     errors = errors_of(write(tmp_path, "systems.yaml", "id: copilot\nname: Copilot\n"))
 
     assert len(errors) == 1
-    assert "list of systems" in errors[0][2]
+    assert errors[0][2] == (
+        "システムの一覧（各項目が「- 」で始まる YAML のリスト）になっていません。"
+    )
 
 
 def test_a_missing_file_is_one_error(tmp_path: Path) -> None:
@@ -390,7 +393,9 @@ def test_each_bad_value_is_worded_for_the_person_who_edits_the_file(tmp_path: Pa
     messages = [message for _, _, message in errors_of(write(tmp_path, "systems.yaml", text))]
     assert messages[0].startswith("id: 「Bad ID」は使えません。英小文字・数字・ハイフン")
     assert messages[1] == (
-        "service_type: 次のいずれかを書いてください: 'public_terms', 'contracted' or 'on_premises'"
+        "service_type: 次のいずれかを書いてください: "
+        "public_terms: 約款型クラウド（規約に同意するだけで使えるもの） ／ "
+        "contracted: 契約によるクラウド ／ on_premises: 庁内設置（オンプレミス）"
     )
     assert (
         messages[2]

@@ -26,6 +26,7 @@ from bot.town import Town
 from dialogs import pii
 from dialogs.context import JST, MunicipalityFacts
 from dialogs.effects import PublishGuideline
+from dialogs.guideline import version_number
 
 
 def write_out(output: Path | None, data: str | bytes, encoding: str = "plain") -> int:
@@ -171,8 +172,10 @@ async def guideline_command(town: Town, args: argparse.Namespace) -> int:
         return fail("cli.not_admin", user=user or t("cli.nobody"))
     effective = parse_day("--effective", args.effective)
     assert effective is not None  # a required option
+    if (version := version_number(args.version)) is None:
+        return fail("publish.bad_version", value=args.version)
     effect = PublishGuideline(
-        version=args.version,
+        version=version,
         kind=args.kind,
         approver=args.approver,
         effective_on=effective,

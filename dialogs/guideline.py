@@ -3,7 +3,9 @@ staff are with their pre-use confirmations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date
 
 from dialogs.context import DialogContext
@@ -30,6 +32,19 @@ def _publish(answers: dict[str, str], ctx: DialogContext) -> Step:
     return Step().do(effect)
 
 
+# 「Ver1.1」「v2」「第2版」: every message says Ver{version}, so only the number is kept,
+# and 「Ver1.0」 is the 1.0 already published, not a new version.
+_VERSION = re.compile(
+    r"^(?:ver(?:sion)?|v|第)?\s*\.?\s*([0-9]+(?:\.[0-9]+)*)\s*版?$", re.IGNORECASE
+)
+
+
+def version_number(text: str) -> str | None:
+    """The version number typed (full-width, with Ver or 第…版 around it), or None."""
+    found = _VERSION.match(unicodedata.normalize("NFKC", text).strip())
+    return found.group(1) if found else None
+
+
 @dataclass(frozen=True)
 class NewVersionKind:
     """A version number not published before: refused at the question, so the form is kept."""
@@ -43,6 +58,11 @@ class NewVersionKind:
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
         longest = stored_length(GuidelineVersion, "version")
         parsed = TextKind(max_length=longest, fold_width=True).parse(text, ctx)
+        if parsed.ok:
+            number = version_number(str(parsed.value))
+            if number is None:
+                return Parsed(error="publish.bad_version", params={"value": parsed.value})
+            parsed = replace(parsed, value=number)
         state = ctx.person.pre_use
         if parsed.ok and state is not None and parsed.value in state.published:
             return Parsed(error="publish.duplicate", params={"version": parsed.value})

@@ -23,6 +23,7 @@ CHOICES = {
 }
 # The columns that hold lists; a file separates the items with 「;」.
 LIST_FIELDS = ("aliases", "user_divisions", "purposes", "prohibited_purposes")
+_LINK = re.compile(r"^https?://[^\s/]+\S*$")
 _CLASS = re.compile(r"([0-9]+[A-Z]?)$")
 _DATE = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 
@@ -82,3 +83,8 @@ def list_named(value: str) -> str:
     """A list typed in the chat as Japanese writes one (「文書作成、翻訳」) or with commas, in a
     file's form (「文書作成; 翻訳」), so each item is one purpose, not the whole line."""
     return "; ".join(part.strip() for part in re.split(r"[;；、,，]", value) if part.strip())
+
+
+def is_link(value: str) -> bool:
+    """A manual's address staff can open from a card: 「社内ポータル参照」 is no link."""
+    return bool(_LINK.match(value))

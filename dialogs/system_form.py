@@ -19,6 +19,7 @@ from dialogs.fields import (
 )
 from dialogs.forms import Answers, Field, Form
 from dialogs.registry import SERVER_LOCATIONS, SERVICE_TYPES, check_entry
+from dialogs.registry_values import is_link
 from dialogs.ui import Option, Step
 from storage.models import AISystem
 
@@ -40,6 +41,10 @@ class SaveSystem:
 
 def _valid_id(value: str) -> str | None:
     return None if _ID.match(value) else "forms.system_form.id.invalid"
+
+
+def _valid_link(value: str) -> str | None:
+    return None if is_link(value) else "forms.system_form.manual_url.invalid"
 
 
 def _classes(ctx: DialogContext) -> list[Option]:
@@ -153,7 +158,7 @@ FIELDS: tuple[Field, ...] = (
         required=False,
         condition=lambda a, ctx: a.get("service_type") == "public_terms",
     ),
-    Field("manual_url", _text("manual_url"), required=False),
+    Field("manual_url", _text("manual_url", validator=_valid_link), required=False),
     Field("description", _text("description", multiline=True), required=False),
 )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from dialogs.registry_values import (
     choice_named,
     class_named,
     day_named,
+    is_link,
 )
 from storage.models import AISystem, max_length_of
 
@@ -55,7 +55,6 @@ COLUMNS = (
     "manual_url",
     "description",
 )
-_URL = re.compile(r"^https?://[^\s/]+\S*$")
 _TRUE = {"true", "yes", "1", "はい", "可", "○"}
 _FALSE = {"false", "no", "0", "いいえ", "不可", "×", ""}
 
@@ -122,7 +121,7 @@ class SystemRow(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         # A link the cards show staff must open: 「社内ポータル参照」 is no link.
-        if value and not _URL.match(value):
+        if value and not is_link(value):
             raise PydanticCustomError("not_a_url", "not a URL")
         return value
 

@@ -111,3 +111,21 @@ async def test_a_removed_system_still_has_its_history(runtime: Runtime) -> None:
 
     await admin.say("system history nosuch")
     assert admin.text == "「nosuch」というシステムは別表にありません。system list で確認できます。"
+
+
+async def test_the_system_form_asks_again_for_a_manual_that_is_not_a_link(
+    runtime: Runtime,
+) -> None:
+    admin = persona(runtime, "sato")
+    await admin.say("system edit copilot")
+    await admin.press("修正する")
+    await admin.press("マニュアル")
+    await admin.say("社内ポータル参照")
+    assert "マニュアルは https:// で始まる URL で入力してください（なければスキップ）。" in (
+        admin.text
+    )
+    await admin.say("https://intra.city.sakura.example.lg.jp/ai/copilot-v2")
+    await admin.press("送信")
+    assert "Microsoft 365 Copilot Chat を変更しました" in admin.text
+    stored = (await saved(runtime, "copilot")).manual_url
+    assert stored == "https://intra.city.sakura.example.lg.jp/ai/copilot-v2"

@@ -112,7 +112,17 @@ def tokens(text: str) -> list[str] | None:
 
 
 def is_command(text: str, ctx: DialogContext) -> bool:
-    return tokens(text) is not None
+    if tokens(text) is not None:
+        return True
+    # An admin's 「system lst」 or bare 「system」 is a command mistyped: they are shown the
+    # usage, not the staff menu. Staff's 「system error」 stays a sentence to understand.
+    folded = unicodedata.normalize("NFKC", text).strip().lstrip("/").split()
+    return (
+        ctx.person.role == "admin"
+        and bool(folded)
+        and folded[0].lower() in ("system", "admin")
+        and all(word.isascii() for word in folded)
+    )
 
 
 def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: Any) -> Step:

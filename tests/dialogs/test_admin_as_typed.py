@@ -129,3 +129,17 @@ async def test_the_system_form_asks_again_for_a_manual_that_is_not_a_link(
     assert "Microsoft 365 Copilot Chat を変更しました" in admin.text
     stored = (await saved(runtime, "copilot")).manual_url
     assert stored == "https://intra.city.sakura.example.lg.jp/ai/copilot-v2"
+
+
+async def test_an_admin_mistyping_a_command_is_shown_the_usage_staff_are_not_refused(
+    runtime: Runtime,
+) -> None:
+    admin = persona(runtime, "sato")
+    for typed in ("system", "system lst", "admin lsit"):
+        await admin.say(typed)
+        assert admin.text.startswith("使い方: system list [--status suspended] ／ system show ID")
+    # 「system error」 from staff is a sentence to understand, not a command refused.
+    staff = persona(runtime, "tanaka")
+    await staff.say("system error")
+    assert "管理者）だけが行えます" not in staff.text
+    assert await audited(runtime, "refused") == []

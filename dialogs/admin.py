@@ -170,6 +170,8 @@ def run(conv: ConversationData, ctx: DialogContext, text: str | None, runner: An
         return Step().do(ProposeChange(system.id, head[1], {}, " ".join(rest)))
     if head[:1] == ["admin"]:
         return _roles(words, ctx)
+    if head[:1] == ["system"] and len(head) == 2 and ctx.msg.has(f"admin.usage.{head[1]}"):
+        return Step().say(Text(ctx.t(f"admin.usage.{head[1]}")))
     return Step().say(Text(ctx.t("admin.usage.all")))
 
 

@@ -143,3 +143,15 @@ async def test_an_admin_mistyping_a_command_is_shown_the_usage_staff_are_not_ref
     await staff.say("system error")
     assert "管理者）だけが行えます" not in staff.text
     assert await audited(runtime, "refused") == []
+
+
+async def test_a_command_short_of_its_words_says_that_command_s_usage(runtime: Runtime) -> None:
+    admin = persona(runtime, "sato")
+    await admin.say("system set copilot max_class")
+    assert admin.text == (
+        "使い方: system set ID 項目 値（例: system set copilot owner_contact 内線2101。"
+        "項目は system show ID の見出しでも書けます）"
+    )
+    await admin.say("system show")
+    assert admin.text == "使い方: system show ID（ID は system list で確かめられます）"
+    assert (await saved(runtime, "copilot")).max_class == "1"

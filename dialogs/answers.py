@@ -71,7 +71,9 @@ def not_understood(ctx: DialogContext, topic: str | None = None) -> Text:
 
 # Option values that mean "yes" / "I don't know" whatever their label says.
 _YES_VALUES = ("yes", "confirmed", "continue", "ok", "agree")
-_NO_VALUES = ("no",)
+# 「いいえ」「なし」 to 「入力しましたか？」 is its option 「入力していない」 (value "none").
+_NO_VALUES = ("no", "none")
+_NONE_VALUES = ("none",)
 _UNKNOWN_VALUES = ("unknown", "unsure")
 _ORDINAL = re.compile(r"^(?:no\.?|#)?(\d{1,2})(?:番|番目|つ目|\.)?$")
 
@@ -98,6 +100,7 @@ def match_option(text: str, options: Sequence[Option], ctx: DialogContext) -> Op
         return options[int(number[1]) - 1]
     meaning = control_word(text)
     by_meaning = {"yes": _YES_VALUES, "no": _NO_VALUES, "unknown": _UNKNOWN_VALUES}
+    by_meaning["skip"] = _NONE_VALUES
     if meaning in by_meaning:
         meant = [o for o in options if o.value in by_meaning[meaning]]
         if meaning == "unknown":

@@ -34,6 +34,8 @@ class Parsed:
     params: dict[str, object] = field(default_factory=dict)
     # Told to the person when the answer is kept (e.g. what was masked in it).
     note: str | None = None
+    # Answers to other fields the same text settles (an unlisted system's name).
+    also: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +101,9 @@ class ChoiceKind:
 
     choices: Callable[[DialogContext], Sequence[Option]]
     widget: Widget = "choice"
+    # What a text that is none of the options may still mean (a system not in the list,
+    # named: the option 「その他」 with its name), or None.
+    unlisted: Callable[[str, DialogContext], Parsed | None] | None = None
 
     @property
     def free_text(self) -> bool:
@@ -108,6 +113,8 @@ class ChoiceKind:
         options = self.choices(ctx)
         if (option := match_option(text, options, ctx)) is not None:
             return Parsed(value=option.value)
+        if self.unlisted is not None and (meant := self.unlisted(text, ctx)) is not None:
+            return meant
         labels = "、".join(o.label for o in options)
         return Parsed(error="form.error.choice", params={"choices": labels})
 
@@ -194,15 +201,28 @@ class YesNoKind:
 
 
 _ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20240401, as a file name writes it
 _MONTH_DAY = re.compile(r"^(\d{1,2})[/月](\d{1,2})日?$")
-_REIWA = re.compile(r"^(?:令和|r)(\d{1,2}|元)年(\d{1,2})月(\d{1,2})日?$")
-_RELATIVE = {"今日": 0, "きょう": 0, "today": 0, "昨日": 1, "きのう": 1, "yesterday": 1}
-_RELATIVE |= {"一昨日": 2, "おととい": 2}
+# 令和6年4月1日, R6.4.1, R6/4/1, 平成31年4月1日, H31.4.1: how a municipal document writes dates.
+_ERA = re.compile(r"^(令和|r|平成|h)(\d{1,2}|元)[年./-](\d{1,2})[月./-](\d{1,2})日?$")
+_ERA_START = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}
+# What may follow a date without changing it: its weekday 「(月)」, 「ごろ」.
+_WEEKDAY_NOTE = re.compile(r"[(（][^)）]{1,4}[)）]$")
+_ABOUT = re.compile(r"(ごろ|頃|ころ|くらい|ぐらい)$")
+_DAYS_AGO = re.compile(r"^(\d{1,3})(?:日前|daysago)$")
+_WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+_EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# 「先週金曜」「金曜日」「last friday」 (English weekdays are first written as 「金曜」).
+_WEEKDAY = re.compile(r"^(先週|今週|last|this)?([月火水木金土日])曜日?$")
+_RELATIVE = {"今日": 0, "きょう": 0, "本日": 0, "today": 0, "昨日": 1, "きのう": 1}
+_RELATIVE |= {"yesterday": 1, "一昨日": 2, "おととい": 2}
 
 
 @dataclass(frozen=True)
 class DateKind:
-    """A calendar date: 2026-11-28, 2026/11/28, 11月28日, 令和8年11月28日, 今日, 昨日."""
+    """A calendar date: 2026-11-28, 2026/11/28, 20261128, 11月28日, 令和8年11月28日, R8.11.28,
+    今日, 昨日, 3日前, 先週金曜. A day and month without a year that is still to come this year
+    is last year's, when no future date is wanted (「12月20日」 said in January)."""
 
     allow_future: bool = False
     widget: Widget = "date"
@@ -214,12 +234,18 @@ class DateKind:
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
         today = ctx.now.date()
         wanted = normalize(text).replace(" ", "")
+        wanted = _ABOUT.sub("", _WEEKDAY_NOTE.sub("", wanted))
         try:
             day = self._understand(wanted, today)
         except ValueError:
             day = None
         if day is None:
             return Parsed(error="form.error.date")
+        if not self.allow_future and day > today and _MONTH_DAY.match(wanted):
+            try:
+                day = day.replace(year=day.year - 1)
+            except ValueError:  # 2月29日 of a leap year
+                return Parsed(error="form.error.date")
         if not self.allow_future and day > today:
             return Parsed(error="form.error.future_date", params={"today": today.isoformat()})
         return Parsed(value=day.isoformat())
@@ -228,14 +254,35 @@ class DateKind:
     def _understand(wanted: str, today: date) -> date | None:
         if wanted in _RELATIVE:
             return today - timedelta(days=_RELATIVE[wanted])
-        if m := _ISO.match(wanted):
+        if m := _DAYS_AGO.match(wanted):
+            return today - timedelta(days=int(m[1]))
+        if m := _ISO.match(wanted) or _COMPACT.match(wanted):
             return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _REIWA.match(wanted):
-            year = 1 if m[1] == "元" else int(m[1])
-            return date(2018 + year, int(m[2]), int(m[3]))
+        if m := _ERA.match(wanted):
+            year = 1 if m[2] == "元" else int(m[2])
+            return date(_ERA_START[m[1]] + year, int(m[3]), int(m[4]))
         if m := _MONTH_DAY.match(wanted):
             return date(today.year, int(m[1]), int(m[2]))
-        return None
+        return DateKind._weekday(wanted, today)
+
+    @staticmethod
+    def _weekday(wanted: str, today: date) -> date | None:
+        """「金曜」: the last Friday up to today; 「先週金曜」: the Friday of last week."""
+        for english, japanese in zip(_EN_WEEKDAYS, _WEEKDAYS, strict=True):
+            wanted = wanted.replace(english, f"{japanese}曜")
+        m = _WEEKDAY.match(wanted)
+        if m is None:
+            return None
+        weekday = _WEEKDAYS.index(m[2])
+        monday = today - timedelta(days=today.weekday())
+        if m[1] == "先週":
+            return monday - timedelta(days=7) + timedelta(days=weekday)
+        if m[1] in ("今週", "this"):
+            return monday + timedelta(days=weekday)
+        back = (today.weekday() - weekday) % 7
+        if m[1] == "last" and back == 0:
+            back = 7
+        return today - timedelta(days=back)
 
     def options(self, ctx: DialogContext) -> Sequence[Option]:
         today = ctx.now.date()

@@ -19,6 +19,7 @@ from dialogs.context import DialogContext
 from dialogs.effects import Refused
 from dialogs.fields import ChoiceKind, DateKind, Parsed, TextKind, catalog_choices
 from dialogs.forms import Answers, Field, Form
+from dialogs.keywords import mentions
 from dialogs.ui import Button, Fact, FactCard, Option, Step, Text
 
 KEY = "risk_report"
@@ -79,6 +80,17 @@ def _systems(ctx: DialogContext) -> list[Option]:
     ]
 
 
+def _unlisted_system(text: str, ctx: DialogContext) -> Parsed | None:
+    """「ChatGPT」: a generative-AI service outside the 別表 — the very case a report is about —
+    is the option 「指定外のシステム・その他」 with its name, not a question about entering."""
+    name = mentions(text, "entry", "undesignated")
+    if name is None:
+        return None
+    other = ctx.t("forms.risk_report.other_system")
+    note = ctx.t("forms.risk_report.unlisted_system", name=name, other=other)
+    return Parsed(value=OTHER, also={"system_other": name}, note=note)
+
+
 def _divisions(ctx: DialogContext) -> list[Option]:
     return [Option(d, d) for d in ctx.municipality.divisions]
 
@@ -128,7 +140,7 @@ RISK_REPORT_FORM = Form(
         Field("name", TextKind(max_length=60)),
         Field("division", ChoiceKind(_divisions)),
         Field("contact", TextKind(max_length=80, fold_width=True), required=False),
-        Field("system", ChoiceKind(_systems)),
+        Field("system", ChoiceKind(_systems, unlisted=_unlisted_system)),
         Field("system_other", TextKind(max_length=100), condition=_other_system),
         Field("happened_on", DateKind(), required=False),
         Field("detected_on", DateKind()),

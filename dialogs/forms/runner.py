@@ -79,15 +79,21 @@ class FormRunner(WholeForm):
         current = form.field(progress.current) if progress.current else None
         if current is None:
             return self._prompt(conv, form, ctx, Step())
-        if word == "skip":
+        # 「なし」 to a question with an option meaning none (「入力していない」) is that option.
+        meant = None if current.kind.free_text else current.kind.parse(text, ctx)
+        if word == "skip" and not (meant is not None and meant.ok):
             return self._skip(conv, form, progress, current, ctx)
         default = current.default(ctx) if current.default else None
         if word == "yes" and default is not None and current.kind.free_text:
             return self._accept(conv, form, progress, current, default, ctx)
-        parsed = current.kind.parse(text, ctx)
+        parsed = meant or current.kind.parse(text, ctx)
         if not parsed.ok:
+            # 「わからない」 to a question one may skip (「起きた日はいつ？（わからなければ
+            # スキップ）」) is a skip; to a required one it is asked again.
+            if word == "unknown" and not current.required:
+                return self._skip(conv, form, progress, current, ctx)
             return None
-        step = self._accept(conv, form, progress, current, parsed.value or "", ctx)
+        step = self._accept(conv, form, progress, current, parsed.value or "", ctx, parsed.also)
         if parsed.note:
             step.replies.insert(0, Text(parsed.note))
         return step
@@ -177,10 +183,16 @@ class FormRunner(WholeForm):
         field: Field,
         value: str,
         ctx: DialogContext,
+        also: Mapping[str, str] | None = None,
     ) -> Step:
         progress.answers[field.key] = value
         if field.key not in progress.history:
             progress.history.append(field.key)
+        # What the same answer settles of later questions (the name of an unlisted system).
+        for key, other in (also or {}).items():
+            progress.answers[key] = other
+            if key not in progress.history:
+                progress.history.append(key)
         self._drop_inapplicable(form, progress, ctx)
         return self._prompt(conv, form, ctx, Step())
 

@@ -1,0 +1,130 @@
+"""Answers typed the way municipal staff write them — 和暦, 「(月)」 after a date, 「先週金曜」,
+「わからない」, 「なし」, a service outside the 別表 by name — through the real router."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.runtime import Runtime
+from dialogs.context import JST
+from tests.chat import Chat
+from tests.dialogs.test_risk_report import COPILOT, Persona, card, facts
+
+
+def today() -> date:
+    return datetime.now(JST).date()
+
+
+async def up_to_the_dates(chat: Chat) -> None:
+    await chat.say("報告したい")
+    await chat.say("内線3456")
+    await chat.press(COPILOT)
+    assert "5/13 起きた日はいつですか？（わからなければスキップ）" in chat.text
+
+
+async def up_to_what_was_entered(chat: Chat) -> None:
+    await up_to_the_dates(chat)
+    await chat.press("スキップ")
+    await chat.press("今日")
+    await chat.press("攻撃的・危険な内容")
+    await chat.say("住民向け案内文の下書きに攻撃的な表現が出力された")
+    await chat.press("スキップ")
+    assert "10/13 そのシステムに、個人情報や要機密情報を入力しましたか？" in chat.text
+
+
+async def test_dates_written_as_in_municipal_documents_are_understood(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_the_dates(yamada)
+    await yamada.say("R6.4.1")  # 令和6年, as a document's header writes it
+    assert "6/13 気づいた（検知した）日はいつですか？" in yamada.text
+    await yamada.say("2024年4月2日(火)")  # with its weekday
+    assert "7/13 どんなことが起きましたか？" in yamada.text
+    await yamada.press("攻撃的・危険な内容")
+    await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
+    for answer in ("スキップ", "入力していない", "庁内だけ", "重大ではないと思う", "スキップ"):
+        await yamada.say(answer)
+    review = facts(card(yamada))
+    assert review["発生日"] == "2024-04-01"
+    assert review["検知日"] == "2024-04-02"
+
+    # the date noticed corrected at the confirmation, as one says it
+    monday = today() - timedelta(days=today().weekday())
+    for said, meant in (
+        ("3日前", today() - timedelta(days=3)),
+        ("先週金曜", monday - timedelta(days=3)),
+        ("20241105", date(2024, 11, 5)),
+        ("平成31年4月30日", date(2019, 4, 30)),
+    ):
+        await yamada.press("修正する")
+        await yamada.press("検知日")
+        await yamada.say(said)
+        assert facts(card(yamada))["検知日"] == meant.isoformat(), said
+
+
+async def test_a_day_without_a_year_still_to_come_is_last_years(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("利用開始")
+    assert "1/6 情報政策課が指定する研修を受講した日を教えてください" in chat.text
+    await chat.say("12月31日")  # said in, say, June: the training of last December
+    new_years_eve = date(today().year, 12, 31)
+    meant = new_years_eve if today() == new_years_eve else date(today().year - 1, 12, 31)
+    assert "未来の日付" not in chat.text
+    assert "2/6 【便益とリスク】" in chat.text
+    while "確認しました" in chat.labels:
+        await chat.press("確認しました")
+    assert f"研修の受講日: {meant.isoformat()}" in chat.text
+
+
+async def test_i_do_not_know_skips_a_question_one_may_skip_and_not_a_required_one(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_the_dates(yamada)
+    await yamada.say("わからない")  # the question itself says: skip if unknown
+    assert "日付として読み取れませんでした" not in yamada.text
+    assert "6/13 気づいた（検知した）日はいつですか？" in yamada.text
+    await yamada.say("わからない")  # required: asked again
+    assert "日付として読み取れませんでした" in yamada.text
+    assert "6/13 気づいた（検知した）日はいつですか？" in yamada.text
+
+
+async def test_none_or_no_to_what_was_entered_is_nothing_entered(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_what_was_entered(yamada)
+    await yamada.say("なし")
+    assert "スキップできません" not in yamada.text
+    assert "11/13 影響はどこまで及んでいますか？" in yamada.text
+    await yamada.say("戻る")
+    await yamada.say("いいえ")
+    assert "11/13 影響はどこまで及んでいますか？" in yamada.text
+    await yamada.say("庁内だけ")
+    await yamada.say("重大ではないと思う")
+    await yamada.say("スキップ")
+    assert facts(card(yamada))["入力した情報"] == "入力していない"
+
+
+async def test_a_service_outside_the_list_named_is_reported_as_not_designated(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await yamada.say("報告したい")
+    await yamada.say("内線3456")
+    assert "4/13 どのシステムで起きましたか？" in yamada.text
+    await yamada.say("ChatGPT")  # the report is about it: no entry check instead
+    assert "入力できません" not in yamada.text
+    assert (
+        "「ChatGPT」は別表の指定システムではないため、「指定外のシステム・その他」として"
+        "記録します（システム名: ChatGPT）。"
+    ) in yamada.text
+    assert "6/14 起きた日はいつですか？" in yamada.text  # its name is not asked again
+    await yamada.press("スキップ")
+    await yamada.press("今日")
+    await yamada.press("誤った情報による不利益")
+    await yamada.say("存在しない補助金制度を案内する文章が出力された")
+    for answer in ("スキップ", "入力していない", "庁内だけ", "重大ではないと思う", "スキップ"):
+        await yamada.say(answer)
+    review = facts(card(yamada))
+    assert review["システム"] == "指定外のシステム・その他"
+    assert review["システム名（指定外）"] == "ChatGPT"
+    await yamada.press("送信")
+    assert "として情報政策課に報告しました" in yamada.text

@@ -17,6 +17,11 @@ from dialogs.ui import (
     Step,
     Text,
 )
+from dialogs.understand.analyser import analyse
+
+
+def _not_yet(text: str, word: str | None) -> bool:
+    return word == "no" or analyse(text).is_negative
 
 
 class FormRunner(WholeForm):
@@ -92,6 +97,11 @@ class FormRunner(WholeForm):
             # スキップ）」) is a skip; to a required one it is asked again.
             if word == "unknown" and not current.required:
                 return self._skip(conv, form, progress, current, ctx)
+            # 「まだ」「受講していません」 to 「受講した日は？」: what to do first, where the
+            # catalogue says it — not the parse error, nor another request the words resemble.
+            not_yet = f"forms.{form.key}.{current.key}.not_yet"
+            if word != "unknown" and ctx.msg.has(not_yet) and _not_yet(text, word):
+                return self._prompt(conv, form, ctx, Step().say(Text(ctx.t(not_yet))))
             return None
         step = self._accept(conv, form, progress, current, parsed.value or "", ctx, parsed.also)
         if parsed.note:

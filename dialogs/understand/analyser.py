@@ -80,6 +80,17 @@ class Analysis:
         return bool(words) and words[0].lemma in english
 
     @property
+    def is_negative(self) -> bool:
+        """Says something has not (yet) happened: 「まだ」「受講していません」「受けてない」
+        「未受講」「not yet」."""
+        for token in self.tokens:
+            if token.pos == "助動詞" and token.lemma in ("ない", "ず", "ぬ"):
+                return True
+            if token.lemma in ("無い", "未だ", "not", "never") or token.lemma.startswith("未"):
+                return True
+        return False
+
+    @property
     def words(self) -> frozenset[str]:
         """The lemmas and the shorter words inside compounds: what the cues look for, so a
         rule on 窓口 also sees 「相談窓口」 and one on 部署 sees 「部署名」."""

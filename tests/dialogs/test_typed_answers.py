@@ -128,3 +128,19 @@ async def test_a_service_outside_the_list_named_is_reported_as_not_designated(
     assert review["システム名（指定外）"] == "ChatGPT"
     await yamada.press("送信")
     assert "として情報政策課に報告しました" in yamada.text
+
+
+async def test_not_yet_trained_is_told_to_take_the_training_first(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.say("利用開始")
+    assert "1/6 情報政策課が指定する研修を受講した日を教えてください" in chat.text
+    for said in ("受講していません", "まだ", "いいえ"):
+        await chat.say(said)
+        assert "利用を始める前に、研修の受講が必要です（ガイドライン §3(1)1）" in chat.text, said
+        assert "日付として読み取れませんでした" not in chat.text
+        assert "指定申請" not in chat.text  # no other request in its place
+        assert "1/6 情報政策課が指定する研修を受講した日を教えてください" in chat.text
+    await chat.say("研修はいつ？")  # as the bot suggests: the training is answered, the form kept
+    assert "生成AI利用研修（基礎編）" in chat.text
+    await chat.say("あとで")
+    assert "「利用開始（利用前の確認）」の入力を保存しました" in chat.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -27,9 +28,25 @@ def _keywords() -> dict[str, dict[str, frozenset[str]]]:
     }
 
 
+# 「送信して」「中止してください」「修正します」: a command said as a request is the command.
+_REQUEST_ENDING = re.compile(r"(?:して(?:ください|下さい|ほしい|欲しい)?|します|ください|下さい)$")
+_PLEASE = re.compile(
+    r"^(?:では|じゃあ|じゃ|それでは|それで)?(.+?)(?:で)?(?:お願いします|おねがいします)$"
+)
+
+
 def control_word(text: str) -> str | None:
     """yes / no / back / skip / cancel / submit / edit / continue / later, or None."""
-    return _match("control", normalize(text), exact=True)
+    normalized = normalize(text)
+    if (word := _match("control", normalized, exact=True)) is not None:
+        return word
+    folded = re.sub(r"[\s、，,。!！]", "", normalized)
+    if m := _PLEASE.match(folded):
+        folded = m[1]
+    stem = _REQUEST_ENDING.sub("", folded)
+    if stem == folded and not m:
+        return None
+    return _match("control", stem, exact=True)
 
 
 def intent_word(text: str) -> str | None:

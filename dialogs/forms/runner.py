@@ -10,6 +10,7 @@ from dialogs.forms.model import Field, Form
 from dialogs.forms.whole import WholeForm
 from dialogs.keywords import control_word
 from dialogs.state import ConversationData, FormProgress
+from dialogs.text import normalize
 from dialogs.ui import (
     Button,
     Choices,
@@ -74,7 +75,7 @@ class FormRunner(WholeForm):
         if word == "later":
             return self.pause(conv, ctx)
         if progress.mode == "confirming":
-            return self._on_confirming_text(conv, form, progress, word, ctx)
+            return self._on_confirming_text(conv, form, progress, text, word, ctx)
         if progress.mode == "choosing_edit":
             return self._on_choosing_edit_text(conv, form, progress, text, word, ctx)
         if word == "back":
@@ -274,17 +275,35 @@ class FormRunner(WholeForm):
         conv: ConversationData,
         form: Form,
         progress: FormProgress,
+        text: str,
         word: str | None,
         ctx: DialogContext,
     ) -> Step:
         if word in ("submit", "yes"):
             return self._submit(conv, form, progress, ctx)
-        if word == "edit":
+        # 「いいえ」「違います」 to 「内容を確認してください」: something is to be corrected.
+        if word in ("edit", "no"):
             progress.mode = "choosing_edit"
             return self._prompt(conv, form, ctx, Step())
         if word == "back":
             return self._back(conv, form, progress, ctx)
+        # A field's label (「連絡先」「連絡先を直したい」): that field, asked again.
+        if word is None and (key := self._field_named(form, progress, text, ctx)) is not None:
+            return self._edit(conv, form, progress, key, ctx)
         return self._prompt(conv, form, ctx, Step().say(Text(ctx.t("form.error.confirm"))))
+
+    @staticmethod
+    def _field_named(
+        form: Form, progress: FormProgress, text: str, ctx: DialogContext
+    ) -> str | None:
+        fields = form.applicable(progress.answers, ctx)
+        labels = [Option(f.key, ctx.t(f"forms.{form.key}.{f.key}.label")) for f in fields]
+        chosen = match_option(text, labels, ctx)
+        if chosen is None:  # 「連絡先を直したい」: the one label the sentence holds
+            folded = normalize(text).replace(" ", "")
+            named = [o for o in labels if normalize(o.label).replace(" ", "") in folded]
+            chosen = named[0] if len(named) == 1 else None
+        return chosen.value if chosen is not None else None
 
     def _on_choosing_edit_text(
         self,

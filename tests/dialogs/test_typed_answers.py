@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from bot.runtime import Runtime
 from dialogs.context import JST
 from tests.chat import Chat
-from tests.dialogs.test_risk_report import COPILOT, Persona, card, facts
+from tests.dialogs.test_risk_report import COPILOT, Persona, answer_up_to_review, card, facts
 
 
 def today() -> date:
@@ -144,3 +144,20 @@ async def test_not_yet_trained_is_told_to_take_the_training_first(runtime: Runti
     assert "生成AI利用研修（基礎編）" in chat.text
     await chat.say("あとで")
     assert "「利用開始（利用前の確認）」の入力を保存しました" in chat.text
+
+
+async def test_at_the_confirmation_no_a_fields_name_and_send_it_please_are_understood(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await answer_up_to_review(yamada)
+    await yamada.say("いいえ")  # something is wrong: which?
+    assert "どの項目を修正しますか？" in yamada.text
+    await yamada.say("戻る")
+    assert "の内容を確認してください" in yamada.text
+    await yamada.say("連絡先を直したい")  # the field by its name, straight away
+    assert "3/13 連絡先（内線・メールなど）を入力してください。" in yamada.text
+    await yamada.say("内線9876")
+    assert facts(card(yamada))["連絡先"] == "内線9876"
+    await yamada.say("送信してください")
+    assert "として情報政策課に報告しました" in yamada.text

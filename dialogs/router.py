@@ -108,6 +108,10 @@ class Router:
             conv.awaiting, conv.held = None, None
             return self._on_button(conv, turn, ctx)
         text = clean(turn.text or "")
+        if not text and conv.active in self.runner.forms and conv.awaiting is None:
+            # Only spaces (or a mention the platform removed) in the middle of a form: the
+            # same question again, not the menu.
+            return self.runner.ask_again(conv, ctx, Text(ctx.t("form.error.empty")))
         if not text:
             return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.empty"))))
         if len(text) > MAX_TEXT_LENGTH:

@@ -119,6 +119,12 @@ class FormRunner(WholeForm):
         error = ctx.t(parsed.error or "form.error.choice", **parsed.params)
         return self._prompt(conv, form, ctx, Step().say(Text(error)))
 
+    def ask_again(self, conv: ConversationData, ctx: DialogContext, why: Text) -> Step:
+        """The active form's current question (or its confirmation) again, after `why`."""
+        ctx = self._bound(conv, ctx)
+        form, _ = self._active(conv)
+        return self._prompt(conv, form, ctx, Step().say(why))
+
     def offer_continue(self, conv: ConversationData, ctx: DialogContext) -> Choices:
         """After answering a question asked in the middle of a form."""
         seq = conv.seq

@@ -161,3 +161,17 @@ async def test_at_the_confirmation_no_a_fields_name_and_send_it_please_are_under
     assert facts(card(yamada))["連絡先"] == "内線9876"
     await yamada.say("送信してください")
     assert "として情報政策課に報告しました" in yamada.text
+
+
+async def test_a_blank_message_in_the_middle_of_a_form_asks_the_same_question_again(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await yamada.say("報告したい")
+    await yamada.say("内線3456")
+    await yamada.say(" 　 ")  # spaces only
+    assert "回答が空でした。もう一度入力してください。" in yamada.text
+    assert "4/13 どのシステムで起きましたか？" in yamada.text
+    assert "ご用件を選んでください" not in yamada.text  # not the menu
+    await yamada.press(COPILOT)
+    assert "5/13 起きた日はいつですか？" in yamada.text

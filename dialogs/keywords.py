@@ -28,11 +28,17 @@ def _keywords() -> dict[str, dict[str, frozenset[str]]]:
     }
 
 
-# 「送信して」「中止してください」「修正します」: a command said as a request is the command.
-_REQUEST_ENDING = re.compile(r"(?:して(?:ください|下さい|ほしい|欲しい)?|します|ください|下さい)$")
+# 「送信して」「中止してください」「修正します」「なしです」: a command said as a request (or
+# politely) is the command; so is 「特になし」's kin 「特にありません」.
+_REQUEST_ENDING = re.compile(
+    r"(?:して(?:ください|下さい|ほしい|欲しい)?|します|ください|下さい|です)$"
+)
 _PLEASE = re.compile(
     r"^(?:では|じゃあ|じゃ|それでは|それで)?(.+?)(?:で)?(?:お願いします|おねがいします)$"
 )
+_IN_PARTICULAR = re.compile(r"^(?:特に|とくに)")
+# 「send it」「please send」「nothing yet」: English words around a command that change nothing.
+_ENGLISH_FILLERS = frozenset({"please", "it", "now", "yet", "thanks", "thank", "you"})
 
 
 def control_word(text: str) -> str | None:
@@ -40,11 +46,15 @@ def control_word(text: str) -> str | None:
     normalized = normalize(text)
     if (word := _match("control", normalized, exact=True)) is not None:
         return word
+    if normalized.isascii():
+        kept = [w for w in re.split(r"[\s,.!]+", normalized) if w and w not in _ENGLISH_FILLERS]
+        shorter = " ".join(kept)
+        return _match("control", shorter, exact=True) if shorter != normalized else None
     folded = re.sub(r"[\s、，,。!！]", "", normalized)
     if m := _PLEASE.match(folded):
         folded = m[1]
-    stem = _REQUEST_ENDING.sub("", folded)
-    if stem == folded and not m:
+    stem = _IN_PARTICULAR.sub("", _REQUEST_ENDING.sub("", folded))
+    if stem == normalized:
         return None
     return _match("control", stem, exact=True)
 

@@ -175,3 +175,44 @@ async def test_a_blank_message_in_the_middle_of_a_form_asks_the_same_question_ag
     assert "ご用件を選んでください" not in yamada.text  # not the menu
     await yamada.press(COPILOT)
     assert "5/13 起きた日はいつですか？" in yamada.text
+
+
+async def test_nothing_to_add_said_in_other_words_skips_a_question_one_may_skip(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_what_was_entered(yamada)
+    await yamada.say("戻る")
+    assert "9/13 関係する入力や出力があれば貼り付けてください" in yamada.text
+    await yamada.say("特にありません")
+    await yamada.press("入力していない")
+    await yamada.press("庁内だけ")
+    await yamada.press("重大ではないと思う")
+    await yamada.say("なしです")
+    review = facts(card(yamada))
+    assert review["入力・出力（伏せ字）"] == "（なし）"
+    assert review["これまでの対応"] == "（なし）"
+
+
+async def test_in_english_n_a_and_nothing_skip_and_send_it_sends(runtime: Runtime) -> None:
+    yamada = Persona(runtime, "yamada")
+    await yamada.say("English")
+    await yamada.say("report a risk case")
+    await yamada.say("ext 3456")
+    await yamada.press(COPILOT)
+    await yamada.say("n/a")  # when it happened: not known
+    assert "6/13 When did you notice it?" in yamada.text
+    await yamada.say("today")
+    await yamada.press("Offensive or dangerous content")
+    await yamada.say("It wrote an insulting sentence in a draft notice")
+    await yamada.say("nothing")  # no input or output to paste
+    await yamada.say("no")  # nothing of that kind was entered
+    await yamada.press("Internal only")
+    await yamada.press("Not serious")
+    await yamada.say("nothing yet")
+    review = facts(card(yamada))
+    assert review["Happened on"] == review["Input / output (masked)"] == "(none)"
+    assert review["Done so far"] == "(none)"
+    assert review["Information entered"] == "Nothing of that kind"
+    await yamada.say("send it")
+    assert "Reported to the policy division as RC-" in yamada.text

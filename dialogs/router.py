@@ -115,8 +115,10 @@ class Router:
         if not text:
             return self.menu(conv, ctx, Step().say(Text(ctx.t("fallback.empty"))))
         if len(text) > MAX_TEXT_LENGTH:
-            step = Step().say(Text(ctx.t("fallback.too_long", max=MAX_TEXT_LENGTH)))
-            return self._repeat_question(conv, ctx, step)
+            too_long = Text(ctx.t("fallback.too_long", max=MAX_TEXT_LENGTH))
+            if conv.active in self.runner.forms and conv.awaiting is None:
+                return self.runner.ask_again(conv, ctx, too_long)  # the question, at once
+            return self._repeat_question(conv, ctx, Step().say(too_long))
         if conv.awaiting == AWAITING:
             conv.awaiting = None
             if control_word(text) == "cancel":

@@ -216,3 +216,19 @@ async def test_in_english_n_a_and_nothing_skip_and_send_it_sends(runtime: Runtim
     assert review["Information entered"] == "Nothing of that kind"
     await yamada.say("send it")
     assert "Reported to the policy division as RC-" in yamada.text
+
+
+async def test_an_answer_too_long_is_refused_with_the_same_question_asked_again(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_the_dates(yamada)
+    await yamada.press("スキップ")
+    await yamada.press("今日")
+    await yamada.press("攻撃的・危険な内容")
+    assert "8/13 何が起きたかを具体的に書いてください。" in yamada.text
+    await yamada.say("経緯: " + "出力が不適切だった。" * 500)  # a whole log pasted
+    assert "メッセージが長すぎます（4000文字まで）。短くしてもう一度送ってください。" in yamada.text
+    assert "8/13 何が起きたかを具体的に書いてください。" in yamada.text  # no 「続ける」 first
+    await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
+    assert "9/13 関係する入力や出力があれば貼り付けてください" in yamada.text

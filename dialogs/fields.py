@@ -209,6 +209,12 @@ _ERA_START = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}
 # What may follow a date without changing it: its weekday 「(月)」, 「ごろ」.
 _WEEKDAY_NOTE = re.compile(r"[(（][^)）]{1,4}[)）]$")
 _ABOUT = re.compile(r"(ごろ|頃|ころ|くらい|ぐらい)$")
+# 「昨日の午後3時」「12/3 15:30」「R8.12.3 午前10時」「今日の朝」: the time of day, which a date
+# does not keep (the person describes it in their own words where it matters).
+_TIME_OF_DAY = re.compile(
+    r"(?:\s|t|at|の)*(?:(?:午前|午後|am|pm)?\s*\d{1,2}(?::\d{2}|時(?:\d{1,2}分|半)?)\s*(?:am|pm)?"
+    r"|\d{1,2}\s*(?:am|pm)|朝|昼|夕方|夜|深夜|未明|明け方|午前中?|午後)$"
+)
 _DAYS_AGO = re.compile(r"^(\d{1,3})(?:日前|daysago)$")
 _WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -233,8 +239,8 @@ class DateKind:
 
     def parse(self, text: str, ctx: DialogContext) -> Parsed:
         today = ctx.now.date()
-        wanted = normalize(text).replace(" ", "")
-        wanted = _ABOUT.sub("", _WEEKDAY_NOTE.sub("", wanted))
+        wanted = _TIME_OF_DAY.sub("", _ABOUT.sub("", normalize(text)).strip())
+        wanted = _ABOUT.sub("", _WEEKDAY_NOTE.sub("", wanted.replace(" ", "")))
         try:
             day = self._understand(wanted, today)
         except ValueError:

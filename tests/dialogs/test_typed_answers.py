@@ -49,7 +49,10 @@ async def test_dates_written_as_in_municipal_documents_are_understood(runtime: R
 
     # the date noticed corrected at the confirmation, as one says it
     monday = today() - timedelta(days=today().weekday())
+    two_days_ago = today() - timedelta(days=2)
     for said, meant in (
+        ("昨日の午後3時", today() - timedelta(days=1)),  # with the time of day
+        (f"{two_days_ago.month}/{two_days_ago.day} 15:30", two_days_ago),
         ("3日前", today() - timedelta(days=3)),
         ("先週金曜", monday - timedelta(days=3)),
         ("20241105", date(2024, 11, 5)),

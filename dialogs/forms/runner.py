@@ -95,9 +95,12 @@ class FormRunner(WholeForm):
         parsed = meant or current.kind.parse(text, ctx)
         if not parsed.ok:
             # 「わからない」 to a question one may skip (「起きた日はいつ？（わからなければ
-            # スキップ）」) is a skip; to a required one it is asked again.
+            # スキップ）」) is a skip; to a required one it is asked again, saying so.
             if word == "unknown" and not current.required:
                 return self._skip(conv, form, progress, current, ctx)
+            if word == "unknown":
+                why = Text(ctx.t("form.error.unknown_required"))
+                return self._prompt(conv, form, ctx, Step().say(why))
             # 「まだ」「受講していません」 to 「受講した日は？」: what to do first, where the
             # catalogue says it — not the parse error, nor another request the words resemble.
             not_yet = f"forms.{form.key}.{current.key}.not_yet"

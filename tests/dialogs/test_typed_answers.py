@@ -86,9 +86,20 @@ async def test_i_do_not_know_skips_a_question_one_may_skip_and_not_a_required_on
     await yamada.say("わからない")  # the question itself says: skip if unknown
     assert "日付として読み取れませんでした" not in yamada.text
     assert "6/13 気づいた（検知した）日はいつですか？" in yamada.text
-    await yamada.say("わからない")  # required: asked again
-    assert "日付として読み取れませんでした" in yamada.text
+    await yamada.say("わからない")  # required: asked again, saying why
+    assert "この項目は必須です。わからない場合は確かめてから答えてください" in yamada.text
+    assert "日付として読み取れませんでした" not in yamada.text
     assert "6/13 気づいた（検知した）日はいつですか？" in yamada.text
+
+    applicant = Chat(runtime, "sato", "佐藤 一郎")
+    await applicant.say("指定申請")
+    for answer in ("Gemini", "Google", "約款型クラウド"):
+        await applicant.say(answer)
+    assert "4/10 サーバの所在は？" in applicant.text
+    await applicant.say("わかりません")
+    assert "この項目は必須です。わからない場合は確かめてから答えてください" in applicant.text
+    assert "選択肢から選んでください" not in applicant.text
+    assert "4/10 サーバの所在は？" in applicant.text
 
 
 async def test_none_or_no_to_what_was_entered_is_nothing_entered(runtime: Runtime) -> None:

@@ -13,6 +13,7 @@ from dialogs.keywords import control_word, words
 from dialogs.registry import mentioned_system
 from dialogs.text import normalize
 from dialogs.ui import Button, Choices, Fact, FactCard, Option, Step, Text
+from dialogs.understand.analyser import analyse
 
 
 def menu(ctx: DialogContext, items: Sequence[str], resumable: Sequence[tuple[str, str]]) -> Choices:
@@ -117,11 +118,28 @@ def match_option(text: str, options: Sequence[Option], ctx: DialogContext) -> Op
         containing = [o for o in options if wanted in folded(o.label)]
         if len(containing) == 1:
             return containing[0]
+    if (sounding := _same_sound(text, options)) is not None:
+        return sounding
     labels = {folded(o.label): o for o in options}
     close = difflib.get_close_matches(wanted, list(labels), n=2, cutoff=0.8)
     if len(close) == 1 or (close and len(wanted) >= 4):
         return labels[close[0]]
     return None
+
+
+def _same_sound(text: str, options: Sequence[Option]) -> Option | None:
+    """「税務化」「ぜいむか」 for 税務課: a kanji slip of the IME, or kana left unconverted, sound
+    like the one label (「ぜいむ」 like the start of one, from three kana on)."""
+    if text.isascii():  # Latin text has no kana reading to go by
+        return None
+    heard = analyse(text).reading
+    if not heard:
+        return None
+    sounds = [(o, analyse(o.label).reading) for o in options]
+    same = [o for o, sound in sounds if sound == heard]
+    if not same and len(heard) >= 3:
+        same = [o for o, sound in sounds if sound.startswith(heard)]
+    return same[0] if len(same) == 1 else None
 
 
 # --- thanks, the training ------------------------------------------------------------------

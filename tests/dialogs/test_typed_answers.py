@@ -246,3 +246,18 @@ async def test_an_answer_too_long_is_refused_with_the_same_question_asked_again(
     assert "8/13 何が起きたかを具体的に書いてください。" in yamada.text  # no 「続ける」 first
     await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
     assert "9/13 関係する入力や出力があれば貼り付けてください" in yamada.text
+
+
+async def test_a_division_typed_with_a_kanji_slip_or_in_kana_is_understood(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime, "takahashi", "高橋 誠")
+    await chat.say("プロフィール")
+    await chat.press("高橋 誠")
+    assert "2/3 所属の課を選んでください。" in chat.text
+    await chat.say("税務化")  # the IME's 化 for 課
+    assert "3/3 連絡先" in chat.text
+    await chat.say("戻る")
+    await chat.say("しみんか")  # left in kana
+    await chat.say("スキップ")
+    assert facts(card(chat))["所属"] == "市民課"

@@ -228,6 +228,9 @@ async def test_in_english_n_a_and_nothing_skip_and_send_it_sends(runtime: Runtim
     assert review["Happened on"] == review["Input / output (masked)"] == "(none)"
     assert review["Done so far"] == "(none)"
     assert review["Information entered"] == "Nothing of that kind"
+    await yamada.say("nope")  # something to correct
+    assert "Which item do you want to change?" in yamada.text
+    await yamada.say("back")
     await yamada.say("send it")
     assert "Reported to the policy division as RC-" in yamada.text
 

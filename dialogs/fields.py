@@ -14,6 +14,7 @@ from dialogs.context import DialogContext
 from dialogs.keywords import control_word
 from dialogs.text import clean, normalize
 from dialogs.ui import MULTI_SEPARATOR, Option, join_values
+from dialogs.understand.analyser import analyse
 from storage.models import max_length_of
 
 Widget = Literal["text", "longtext", "choice", "multichoice", "date"]
@@ -224,6 +225,23 @@ _RELATIVE = {"今日": 0, "きょう": 0, "本日": 0, "today": 0, "昨日": 1, 
 _RELATIVE |= {"yesterday": 1, "一昨日": 2, "おととい": 2}
 
 
+# A date inside a sentence (「10月1日に受講しました」「昨日気づいた」): each form above, unanchored.
+_DATE_IN_SENTENCE = re.compile(
+    r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|(?:令和|平成|r|h)(?:\d{1,2}|元)[年./-]\d{1,2}[月./-]\d{1,2}日?"
+    r"|\d{1,2}[/月]\d{1,2}日?|\d{1,3}日前|(?:先週|今週)?[月火水木金土日]曜日?"
+    r"|一昨日|おととい|今日|きょう|本日|昨日|きのう"
+)
+
+
+def _one_date_in(sentence: str, text: str) -> str | None:
+    """The one date a sentence holds, or None (none, two 「4月1日か4月2日」, or not happened)."""
+    found = set(_DATE_IN_SENTENCE.findall(sentence))
+    if len(found) != 1:
+        return None
+    # 「10月1日に受講予定」「まだ受けていません」: no day it happened on.
+    return None if analyse(text).not_happened else found.pop()
+
+
 @dataclass(frozen=True)
 class DateKind:
     """A calendar date: 2026-11-28, 2026/11/28, 20261128, 11月28日, 令和8年11月28日, R8.11.28,
@@ -243,11 +261,14 @@ class DateKind:
         wanted = _ABOUT.sub("", _WEEKDAY_NOTE.sub("", wanted.replace(" ", "")))
         try:
             day = self._understand(wanted, today)
+            in_sentence = day is None and (said := _one_date_in(wanted, text)) is not None
+            if in_sentence:
+                day = self._understand(said, today)
         except ValueError:
             day = None
         if day is None:
             return Parsed(error="form.error.date")
-        if not self.allow_future and day > today and _MONTH_DAY.match(wanted):
+        if not self.allow_future and day > today and _MONTH_DAY.match(wanted) and not in_sentence:
             try:
                 day = day.replace(year=day.year - 1)
             except ValueError:  # 2月29日 of a leap year

@@ -22,7 +22,7 @@ from dialogs.understand.analyser import analyse
 
 
 def _not_yet(text: str, word: str | None) -> bool:
-    return word == "no" or analyse(text).is_negative
+    return word == "no" or analyse(text).not_happened
 
 
 class FormRunner(WholeForm):

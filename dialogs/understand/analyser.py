@@ -24,6 +24,8 @@ from sudachipy import Dictionary, SplitMode
 
 from dialogs.text import clean, katakana_to_hiragana
 
+# Words of what is still to come.
+_PLANNED = frozenset({"予定", "つもり", "来週", "来月", "明日", "明後日", "will", "plan"})
 # Parts of speech that carry no meaning of their own for intents (kept out of `content`).
 _FUNCTION = ("助詞", "助動詞", "補助記号", "空白", "接頭辞", "接尾辞")
 
@@ -89,6 +91,12 @@ class Analysis:
             if token.lemma in ("無い", "未だ", "not", "never") or token.lemma.startswith("未"):
                 return True
         return False
+
+    @property
+    def not_happened(self) -> bool:
+        """Says something has not happened, or is still to come: 「まだ」「受けていません」
+        「10月1日に受講予定」「来週受けます」「I will take it」."""
+        return self.is_negative or bool(self.words & _PLANNED)
 
     @property
     def words(self) -> frozenset[str]:

@@ -264,3 +264,29 @@ async def test_a_division_typed_with_a_kanji_slip_or_in_kana_is_understood(
     await chat.say("しみんか")  # left in kana
     await chat.say("スキップ")
     assert facts(card(chat))["所属"] == "市民課"
+
+
+async def test_a_date_said_in_a_sentence_is_that_date_unless_it_is_still_to_come(
+    runtime: Runtime,
+) -> None:
+    yamada = Persona(runtime, "yamada")
+    await up_to_the_dates(yamada)
+    await yamada.press("スキップ")
+    await yamada.say("3日前に気づきました")
+    assert "7/13 どんなことが起きましたか？" in yamada.text
+    await yamada.press("攻撃的・危険な内容")
+    await yamada.say("住民向け案内文の下書きに攻撃的な表現が出力された")
+    for answer in ("スキップ", "入力していない", "庁内だけ", "重大ではないと思う", "スキップ"):
+        await yamada.say(answer)
+    assert facts(card(yamada))["検知日"] == (today() - timedelta(days=3)).isoformat()
+
+    chat = Chat(runtime, "sato", "佐藤 一郎")
+    await chat.say("利用開始")
+    await chat.say("来週受講する予定です")  # not taken yet: no date to record
+    assert "利用を始める前に、研修の受講が必要です（ガイドライン §3(1)1）" in chat.text
+    await chat.say("昨日受講しました")
+    assert "2/6 【便益とリスク】" in chat.text
+    while "確認しました" in chat.labels:
+        await chat.press("確認しました")
+    yesterday = today() - timedelta(days=1)
+    assert f"研修の受講日: {yesterday.isoformat()}" in chat.text

@@ -8,8 +8,10 @@ link ID --slack-team T… | --slack-enterprise E… | --teams-tenant GUID   (and
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.cli.messages import OutputError, catalog, fail, t
@@ -32,6 +34,9 @@ def cli_actor() -> str:
 
 async def tenants_command(runtime: Runtime, args: argparse.Namespace) -> int:
     verb = args.tenants_command
+    if verb in ("add", "update") and not await asyncio.to_thread(Path(args.file).is_file):
+        # The file was named here: not the settings' AIGUIDE_MUNICIPALITY_FILE to check.
+        return fail("cli.tenants.no_file", path=args.file)
     async with transaction(runtime.sessions) as session:
         if verb == "add":
             settings, added = await add_from_file(session, args.file, runtime.today())

@@ -80,6 +80,18 @@ def test_a_bad_file_is_refused_with_its_line(env: dict[str, str], tmp_path: Path
     assert "momiji-town" not in aiguide("tenants", "list", env=env).stdout
 
 
+@pytest.mark.parametrize("verb", ["add", "update"])
+def test_a_file_that_is_not_there_is_named_without_pointing_at_the_environment(
+    env: dict[str, str], tmp_path: Path, verb: str
+) -> None:
+    missing = tmp_path / "momiji.toml"
+    result = aiguide("tenants", verb, str(missing), env=env)
+    assert result.returncode != 0
+    assert f"{missing} が見つかりません" in result.stderr, result.stderr
+    assert "AIGUIDE_MUNICIPALITY_FILE" not in result.stderr  # the file was named here
+    assert "Traceback" not in result.stderr
+
+
 def test_a_workspace_belongs_to_one_municipality_at_most(env: dict[str, str]) -> None:
     assert aiguide("tenants", "add", str(MOMIJI), env=env).returncode == 0
     linked = aiguide("tenants", "link", "sakura-city", "--slack-team", "T0SAKURA", env=env)

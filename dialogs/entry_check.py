@@ -96,9 +96,14 @@ def purpose_in(text: str, system: object | None, systems: Sequence[object]) -> s
 # --- the decision from answers -------------------------------------------------------------
 
 
+def chosen_system(answers: Mapping[str, str | None], ctx: DialogContext) -> Any | None:
+    """The designated system the answers name (None: none yet, another or any system)."""
+    return next((s for s in ctx.systems if s.id == answers.get("system")), None)
+
+
 def question_of(answers: Answers, ctx: DialogContext) -> EntryQuestion:
     system_id = answers.get("system")
-    system = next((s for s in ctx.systems if s.id == system_id), None)
+    system = chosen_system(answers, ctx)
     klass = answers.get("klass")
     personal = answers.get("personal")
     purpose = answers.get("purpose")
@@ -152,7 +157,7 @@ def _system_chosen(answers: Answers, ctx: DialogContext) -> bool:
 def _named_system_row(answers: Answers, ctx: DialogContext) -> list[str]:
     """「Copilotの条件は？」「Copilotに入れていい？」: the named system's row of the 別表 comes
     first, so its limits are in view before (or without) answering the questions."""
-    system = next((s for s in ctx.systems if s.id == answers.get("system")), None)
+    system = chosen_system(answers, ctx)
     if system is None:
         return []
     return [ctx.t("entry.system_row", system=system.name, limits=limits_line(system, ctx))]
@@ -189,7 +194,7 @@ def _personal(ctx: DialogContext) -> list[Option]:
 
 
 def _purposes(ctx: DialogContext) -> list[Option]:
-    system = next((s for s in ctx.systems if s.id == ctx.answers.get("system")), None)
+    system = chosen_system(ctx.answers, ctx)
     purposes = system.purposes if system else []
     return [Option(p, p) for p in purposes] + [Option(OTHER, ctx.t(f"forms.{KEY}.other_purpose"))]
 
@@ -222,7 +227,7 @@ class PurposeKind:
             return Parsed(error="form.error.empty")
         if len(said) > 200:
             return Parsed(error="form.error.too_long", params={"max": 200})
-        system = next((s for s in ctx.systems if s.id == ctx.answers.get("system")), None)
+        system = chosen_system(ctx.answers, ctx)
         found = match_purpose(said, system) if system is not None else None
         return Parsed(value=found.purpose if found else said)
 

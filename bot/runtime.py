@@ -61,7 +61,7 @@ from storage.db import (
     turn_unit,
 )
 from storage.models import AISystem, Broadcast, OutboxMessage, Person, Tenant, utcnow
-from storage.people import ensure_person
+from storage.people import write_person
 from storage.tenants import linked_tenant, list_tenants, tenant_ids
 from storage.turn_reads import TurnReader, TurnReads
 
@@ -293,11 +293,12 @@ class Runtime:
             log.info("duplicate event %s ignored", turn.event_id)
             return []
         if seen.person is None or new_email:
-            await ensure_person(
-                unit.session,
+            await write_person(
+                unit,
                 turn.tenant_id,
                 turn.channel,
                 turn.user_id,
+                first_seen=seen.person is None,
                 display_name=turn.user_name or "",
                 division=turn.user_division or "",
                 email=turn.user_email or "",

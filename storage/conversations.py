@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.hot_sql import HotStatement, execute_hot
 from storage.models import ConversationState, ProcessedEvent, utcnow
 
 # Built once: a turn runs these every time, and building and caching-keying a statement costs
 # more CPU than running it. Executed on the session's connection (Core, no ORM objects).
 _states = ConversationState.__table__  # type: ignore[attr-defined]
 _events = ProcessedEvent.__table__  # type: ignore[attr-defined]
-_UPDATE_STATE = (
+_UPDATE_STATE = HotStatement(
     update(_states)
     .where(
         _states.c.tenant_id == bindparam("k_tenant"),
@@ -27,12 +28,23 @@ _UPDATE_STATE = (
         _states.c.conversation_id == bindparam("k_conversation"),
         _states.c.version == bindparam("expected"),
     )
-    .values(data=bindparam("data"), version=bindparam("new_version"), updated_at=bindparam("at"))
+    .values(data=bindparam("data"), version=bindparam("new_version"), updated_at=bindparam("at")),
+    ("k_tenant", "k_channel", "k_user", "k_conversation", "expected", "data", "new_version", "at"),
 )
-_INSERTS: dict[str, tuple[Executable, Executable]] = {
+_STATE_COLUMNS = (
+    "tenant_id",
+    "channel",
+    "user_id",
+    "conversation_id",
+    "data",
+    "version",
+    "updated_at",
+)
+_EVENT_COLUMNS = ("tenant_id", "channel", "event_id", "created_at")
+_INSERTS: dict[str, tuple[HotStatement, HotStatement]] = {
     name: (
-        dialect.insert(_states).on_conflict_do_nothing(),
-        dialect.insert(_events).on_conflict_do_nothing(),
+        HotStatement(dialect.insert(_states).on_conflict_do_nothing(), _STATE_COLUMNS),
+        HotStatement(dialect.insert(_events).on_conflict_do_nothing(), _EVENT_COLUMNS),
     )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
@@ -100,7 +112,7 @@ async def save_conversation(
             "version": 1,
             "updated_at": now,
         }
-        if not (await connection.execute(insert_state, values)).rowcount:
+        if not await execute_hot(connection, insert_state, values):
             raise VersionConflict(key)
         return 1
     params = {
@@ -113,7 +125,7 @@ async def save_conversation(
         "new_version": expected_version + 1,
         "at": now,
     }
-    if (await connection.execute(_UPDATE_STATE, params)).rowcount != 1:
+    if await execute_hot(connection, _UPDATE_STATE, params) != 1:
         raise VersionConflict(key)
     return expected_version + 1
 
@@ -133,7 +145,7 @@ async def claim_event(
         "event_id": event_id,
         "created_at": utcnow(),
     }
-    return bool((await connection.execute(insert_event, values)).rowcount)
+    return bool(await execute_hot(connection, insert_event, values))
 
 
 async def prune_events(session: AsyncSession, before: datetime) -> int:

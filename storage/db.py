@@ -232,6 +232,9 @@ async def turn_unit(
     (storage/fair_gate.py); the bot's own work (delivery, sweeps) keeps the pool's queue."""
     gate = _gate(engine) if gated else contextlib.nullcontext()
     async with gate, _turn_engine(engine).connect() as connection:
+        # Begun before the first statement, so that the turn's own statements can go to the
+        # driver directly (storage/hot_sql.py); on SQLite nothing is sent (no BEGIN yet).
+        await connection.begin()
         unit = TurnUnit(connection, sessions)
         try:
             yield unit

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import TurnUnit
+from storage.hot_sql import HotStatement, execute_hot
 from storage.models import Person, utcnow
 from storage.upsert import insert_if_absent
+
+# Built once (a first contact runs it on the turn's connection, no ORM session): building and
+# cache-keying an insert costs more CPU than running it.
+_PERSON_COLUMNS = (
+    *("tenant_id", "channel", "user_id", "display_name", "division", "contact", "email"),
+    *("staff_number", "locale", "created_at", "updated_at"),
+)
+_INSERT_PERSON: dict[str, HotStatement] = {
+    name: HotStatement(
+        dialect.insert(Person.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+        _PERSON_COLUMNS,
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 async def get_person(
@@ -73,6 +90,49 @@ async def ensure_person(
         person.updated_at = now
         session.add(person)
     return person
+
+
+async def write_person(
+    unit: TurnUnit,
+    tenant_id: str,
+    channel: str,
+    user_id: str,
+    *,
+    first_seen: bool,
+    display_name: str = "",
+    division: str = "",
+    email: str = "",
+) -> None:
+    """A turn's person as the platform describes them. First seen: one insert on the turn's
+    connection (no ORM session, the common case); `ensure_person` when another replica wrote
+    the row first, or when the directory's address changed."""
+    if first_seen:
+        now = utcnow()
+        values = {
+            "tenant_id": tenant_id,
+            "channel": channel,
+            "user_id": user_id,
+            "display_name": display_name,
+            "division": division,
+            "contact": "",
+            "email": email.strip().lower(),
+            "staff_number": "",
+            "locale": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert = _INSERT_PERSON[unit.connection.dialect.name]
+        if await execute_hot(unit.connection, insert, values):
+            return
+    await ensure_person(
+        unit.session,
+        tenant_id,
+        channel,
+        user_id,
+        display_name=display_name,
+        division=division,
+        email=email,
+    )
 
 
 async def accounts_of(session: AsyncSession, person: Person) -> list[Person]:

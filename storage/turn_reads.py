@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.conversations import ConversationKey, StoredConversation
 from storage.db import TurnUnit
 from storage.guideline import list_versions
+from storage.hot_sql import HotStatement, fetch_one_hot
 from storage.models import (
     AISystem,
     Confirmation,
@@ -56,6 +57,9 @@ class TurnReads:
     # The tenant's revision (what its cached settings are checked against); None: no such
     # tenant, and nothing else was read.
     revision: int | None = None
+
+
+_PARAMS = ("tenant", "channel", "user", "conversation")
 
 
 def _statement(dialect: str) -> Select[Any]:
@@ -149,7 +153,7 @@ class TurnReader:
     """Reads what a turn needs; keeps each tenant's 別表 and versions while their stamp holds."""
 
     def __init__(self) -> None:
-        self._statements: dict[str, Select[Any]] = {}
+        self._statements: dict[str, HotStatement] = {}
         self._systems: dict[str, tuple[Any, tuple[AISystem, ...]]] = {}
         self._versions: dict[str, tuple[Any, tuple[GuidelineVersion, ...]]] = {}
 
@@ -162,22 +166,20 @@ class TurnReader:
         dialect = connection.dialect.name
         statement = self._statements.get(dialect)
         if statement is None:
-            statement = self._statements[dialect] = _statement(dialect)
+            statement = self._statements[dialect] = HotStatement(_statement(dialect), _PARAMS)
         params = {
             "tenant": key.tenant_id,
             "channel": key.channel,
             "user": key.user_id,
             "conversation": key.conversation_id,
         }
-        row = (await connection.execute(statement, params)).one_or_none()
-        if row is None:  # an unknown tenant: nothing stored, nothing to read
+        m = await fetch_one_hot(connection, statement, params)
+        if m is None:  # an unknown tenant: nothing stored, nothing to read
             return TurnReads(StoredConversation({}, 0), None, frozenset(), None, None, (), ())
-        m = row._mapping
-        systems = await self._current(
-            self._systems, key.tenant_id, tuple(row)[-5:-3], unit, list_systems
-        )
+        stamps = tuple(m.values())[-5:]
+        systems = await self._current(self._systems, key.tenant_id, stamps[:2], unit, list_systems)
         versions = await self._current(
-            self._versions, key.tenant_id, tuple(row)[-3:], unit, list_versions
+            self._versions, key.tenant_id, stamps[2:], unit, list_versions
         )
         return TurnReads(
             conversation=StoredConversation(

@@ -123,6 +123,9 @@ async def _run(connection: AsyncConnection, hot: HotStatement, params: Mapping[s
         run = cursor._trip(compiled.sql, args, False)
     else:
         cursor = adapted.cursor()
+        # As SQLAlchemy's execution context does: prepared statements made before a schema
+        # change (the dialect's timestamp) are prepared again.
+        cursor._invalidate_schema_cache_asof = sync.dialect._invalidate_schema_cache_asof
         run = cursor._prepare_and_execute(compiled.sql, args)
     try:
         await run

@@ -36,6 +36,8 @@ class SelfPaced(Recorder):
         self.runtime = runtime
         self.in_flight = self.most_in_flight = 0
         self.on_first: Any = None
+        self.first_done = asyncio.Event()
+        self.first_running = False
 
     async def deliver(self, message: Outgoing) -> str:
         self.in_flight += 1
@@ -45,8 +47,15 @@ class SelfPaced(Recorder):
             ref = await super().deliver(message)
         finally:
             self.in_flight -= 1
-        if len(self.delivered) == 1 and self.on_first is not None:
-            await self.on_first()
+        if self.on_first is not None:
+            # The rest of the batch is out only once the first one's write is done: else,
+            # on a busy machine, half the batch could be out (and the next claimed) before it.
+            if not self.first_done.is_set() and not self.first_running:
+                self.first_running = True
+                await self.on_first()
+                self.first_done.set()
+            else:
+                await self.first_done.wait()
         return ref
 
 

@@ -12,10 +12,13 @@ Web API share CPU 1), loaded at each concurrency for `--seconds` after a warm-up
     directory (users.info, cached), the router, a database transaction, the replies posted
     to the fake Web API through one pooled session.
 
-Each event comes from a new user (the first contact: the person is created), so nothing is
-served from a warm conversation. Prints, per system and concurrency: requests/s, p50/p99
-acknowledgement time, CPU ms per event, peak RSS, replies the fake received against events
-acknowledged, and aiguide's ratio to each peer. Figures only; it asserts nothing.
+Each event comes from a new user (the first contact: the person is created, their profile
+fetched with users.info), so nothing is served from a warm conversation; with `--people N` the
+events come from N people in turn (staff who talk to the bot again: after their first event
+the profile is cached and the conversation stored), as bench/teams.py's activities do.
+Prints, per system and concurrency: requests/s, p50/p99 acknowledgement time, CPU ms per
+event, peak RSS, replies the fake received against events acknowledged, and aiguide's ratio
+to each peer. Figures only; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -55,9 +58,13 @@ IM_BODY = (
     '"authorizations":[{"enterprise_id":null,"team_id":"T0FAKE","user_id":"UFAKEBOT",'
     '"is_bot":true,"is_enterprise_install":false}],"is_ext_shared_channel":false}'
 )
+# `--people N`: the user of event n is person n mod N (the body is formatted with the event's
+# number first, before it is signed, so the person is chosen in the formatting).
 LOADGEN = (
-    "import sys; sys.path.insert(0, sys.argv[1]); import loadgen; "
-    "loadgen.SLACK_BODY = sys.argv[2]; loadgen.main(sys.argv[3:])"
+    "import sys; sys.path.insert(0, sys.argv[1]); import loadgen; people = int(sys.argv[3]); "
+    "Body = type('Body', (str,), {'__mod__': lambda self, a: str.__mod__("
+    "self, (a[0] % people if people else a[0], *a[1:]))}); "
+    "loadgen.SLACK_BODY = Body(sys.argv[2]); loadgen.main(sys.argv[4:])"
 )
 
 
@@ -116,6 +123,7 @@ def load(bench_dir: Path, port: int, concurrency: int, args: argparse.Namespace)
     body = IM_BODY.replace("{run}", f"{concurrency:03d}{int(time.time()) % 100000:05d}")
     command = [
         "taskset", "-c", "1", sys.executable, "-c", LOADGEN, str(bench_dir), body,
+        str(args.people),
         "--url", f"http://127.0.0.1:{port}/slack/events", "--kind", "slack",
         "--signing-secret", SECRET, "--concurrency", str(concurrency),
         "--seconds", str(args.seconds), "--warmup", str(args.warmup),
@@ -188,6 +196,13 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--no-shared-session-peer", action="store_true")
     parser.add_argument(
+        "--people",
+        type=int,
+        default=0,
+        help="events come from this many people in turn, each greeting again (their profile "
+        "and conversation known after the first); default 0: every event from a new person",
+    )
+    parser.add_argument(
         "--tick-seconds",
         default="3600",
         help="the bot's scheduler tick; its reminder planning reads every person's state, "
@@ -231,6 +246,7 @@ def main() -> int:
         fake_server.wait()
     print()
     print(f"database: {'PostgreSQL' if args.database_url else 'SQLite'}")
+    print(f"people: {args.people or 'a new one for every event'}")
     print(
         "| system | c | acks/s | p50 ms | p99 ms | replies/s | drain s | CPU ms/event "
         "| peak RSS MB | acked | replies |"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -66,30 +68,36 @@ async def ensure_person(
     """The person, created when first seen (with what the platform says of them). Two replicas
     seeing someone new at the same instant both get the one row (INSERT … ON CONFLICT DO
     NOTHING, then read)."""
-    now = utcnow()
-    await insert_if_absent(
-        session,
-        Person,
-        tenant_id=tenant_id,
-        channel=channel,
-        user_id=user_id,
-        display_name=display_name,
-        division=division,
-        contact="",
-        email=email.strip().lower(),
-        staff_number="",
-        locale=None,
-        created_at=now,
-        updated_at=now,
-    )
+    values = _first_seen(tenant_id, channel, user_id, display_name, division, email)
+    await insert_if_absent(session, Person, **values)
     person = await get_person(session, tenant_id, channel, user_id)
     assert person is not None
     if email and person.email != email.strip().lower():
         # The platform's directory is the authority on the address (it ties the accounts).
         person.email = email.strip().lower()
-        person.updated_at = now
+        person.updated_at = values["updated_at"]
         session.add(person)
     return person
+
+
+def _first_seen(
+    tenant_id: str, channel: str, user_id: str, display_name: str, division: str, email: str
+) -> dict[str, Any]:
+    """A new person's row: what the platform says of them, the rest empty, seen now."""
+    now = utcnow()
+    return {
+        "tenant_id": tenant_id,
+        "channel": channel,
+        "user_id": user_id,
+        "display_name": display_name,
+        "division": division,
+        "contact": "",
+        "email": email.strip().lower(),
+        "staff_number": "",
+        "locale": None,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def write_person(
@@ -107,20 +115,7 @@ async def write_person(
     connection (no ORM session, the common case); `ensure_person` when another replica wrote
     the row first, or when the directory's address changed."""
     if first_seen:
-        now = utcnow()
-        values = {
-            "tenant_id": tenant_id,
-            "channel": channel,
-            "user_id": user_id,
-            "display_name": display_name,
-            "division": division,
-            "contact": "",
-            "email": email.strip().lower(),
-            "staff_number": "",
-            "locale": None,
-            "created_at": now,
-            "updated_at": now,
-        }
+        values = _first_seen(tenant_id, channel, user_id, display_name, division, email)
         insert = _INSERT_PERSON[unit.connection.dialect.name]
         if await execute_hot(unit.connection, insert, values):
             return

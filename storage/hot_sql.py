@@ -1,8 +1,8 @@
-"""The few writes every turn makes, handed to the driver without SQLAlchemy's execution path.
+"""The statements every turn runs, handed to the driver without SQLAlchemy's execution path.
 
 A prebuilt Core statement through `AsyncConnection.execute` costs about 200 µs of CPU here
 (the execution context, the result object, the switch into SQLAlchemy's greenlet), the
-driver's own call about 100 µs; a turn makes two or three such writes (the event id, a
+driver's own call about 100 µs; a turn runs three or four (its one read, the event id, a
 first-seen person, the conversation), a fifth of its CPU. So these statements are compiled
 once per dialect, their parameters processed as SQLAlchemy would (its own bind processors, in
 its positional order), and given to SQLAlchemy's own adapter cursor for the driver (the

@@ -78,12 +78,14 @@ def _statement(dialect: str) -> Select[Any]:
         .scalar_subquery()
     )
 
-    def stamp(table: Any, *columns: Any) -> tuple[Any, ...]:
+    def stamp(name: str, table: Any, *columns: Any) -> tuple[Any, ...]:
+        """`name_0` the tenant's rows, `name_1`… the newest of each column."""
         of_tenant = table.c.tenant_id == tenant
-        return (
+        parts = (
             select(func.count()).select_from(table).where(of_tenant).scalar_subquery(),
             *(select(func.max(c)).where(of_tenant).scalar_subquery() for c in columns),
         )
+        return tuple(part.label(f"{name}_{i}") for i, part in enumerate(parts))
 
     joined = (
         _tenant.outerjoin(
@@ -140,9 +142,9 @@ def _statement(dialect: str) -> Select[Any]:
             _training.c.imported_at,
             roles.label("roles"),
             _tenant.c.revision.label("tenant_revision"),
-            *stamp(_systems, _systems.c.updated_at),
+            *stamp("systems", _systems, _systems.c.updated_at),
             # A version's 施行日 moved (or a new one) changes the stamp too.
-            *stamp(_versions, _versions.c.seq, _versions.c.effective_on),
+            *stamp("versions", _versions, _versions.c.seq, _versions.c.effective_on),
         )
         .select_from(joined)
         .where(_tenant.c.id == tenant)
@@ -176,10 +178,13 @@ class TurnReader:
         m = await fetch_one_hot(connection, statement, params)
         if m is None:  # an unknown tenant: nothing stored, nothing to read
             return TurnReads(StoredConversation({}, 0), None, frozenset(), None, None, (), ())
-        stamps = tuple(m.values())[-5:]
-        systems = await self._current(self._systems, key.tenant_id, stamps[:2], unit, list_systems)
+        systems_stamp = (m["systems_0"], m["systems_1"])
+        versions_stamp = (m["versions_0"], m["versions_1"], m["versions_2"])
+        systems = await self._current(
+            self._systems, key.tenant_id, systems_stamp, unit, list_systems
+        )
         versions = await self._current(
-            self._versions, key.tenant_id, stamps[2:], unit, list_versions
+            self._versions, key.tenant_id, versions_stamp, unit, list_versions
         )
         return TurnReads(
             conversation=StoredConversation(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -13,15 +11,6 @@ from storage.db import make_engine, read_transaction, session_maker, transaction
 from storage.models import Tenant
 from storage.tenants import add_tenant, rename_tenant
 from tests.conftest import Database
-
-
-@pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database.url, schema=database.schema)
-    async with transaction(session_maker(engine)) as session:
-        await add_tenant(session, "sakura-city", "さくら市", {})
-    yield engine
-    await engine.dispose()
 
 
 async def test_two_readers_read_while_another_replica_holds_a_write_transaction(

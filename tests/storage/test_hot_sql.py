@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,20 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.conversations import ConversationKey, claim_event, save_conversation
-from storage.db import make_engine, session_maker, transaction, turn_unit
+from storage.db import session_maker, transaction, turn_unit
 from storage.models import Confirmation, Person
-from storage.tenants import add_tenant
 from storage.turn_reads import TurnReader, _statement
-from tests.conftest import Database
 
 KEY = ConversationKey("sakura-city", "local", "yamada", "main")
 
 
 @pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database.url, schema=database.schema)
+async def engine(engine: AsyncEngine) -> AsyncEngine:
+    """The tenant's engine, with a person who confirmed the guideline once."""
     async with transaction(session_maker(engine)) as session:
-        await add_tenant(session, "sakura-city", "さくら市", {})
         session.add(
             Person(
                 tenant_id="sakura-city", channel="local", user_id="yamada",
@@ -39,8 +35,7 @@ async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
                 confirmed_at=datetime(2026, 4, 2, 9, 30, tzinfo=UTC),
             )
         )  # fmt: skip
-    yield engine
-    await engine.dispose()
+    return engine
 
 
 async def test_the_turn_read_gives_what_sqlalchemy_gives(engine: AsyncEngine) -> None:

@@ -3,8 +3,6 @@ driver's thread), and a refused last write commits nothing the turn did before i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
@@ -16,21 +14,10 @@ from storage.conversations import (
     load_conversation,
     save_conversation,
 )
-from storage.db import make_engine, read_transaction, session_maker, transaction, turn_unit
+from storage.db import read_transaction, session_maker, turn_unit
 from storage.models import ProcessedEvent
-from storage.tenants import add_tenant
-from tests.conftest import Database
 
 KEY = ConversationKey("sakura-city", "local", "yamada", "main")
-
-
-@pytest.fixture
-async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database.url, schema=database.schema)
-    async with transaction(session_maker(engine)) as session:
-        await add_tenant(session, "sakura-city", "さくら市", {})
-    yield engine
-    await engine.dispose()
 
 
 async def _turn(engine: AsyncEngine, event_id: str, expected_version: int) -> None:
